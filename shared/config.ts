@@ -1,0 +1,39 @@
+import { ConfigError } from './errors';
+
+/**
+ * Small readers for environment values. Each function's own `config.ts` calls them once at cold start
+ * and freezes the result, so a missing or malformed variable fails start-up with its name.
+ */
+type Env = Record<string, string | undefined>;
+
+/** A required, non-empty string. */
+export function requireString(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigError(`Environment variable ${name} is required`);
+  return value;
+}
+
+/** An optional string with a default. */
+export function optionalString(env: Env, name: string, fallback: string): string {
+  const value = env[name]?.trim();
+  return value ? value : fallback;
+}
+
+/** An optional whole number within bounds, with a default. */
+export function optionalInteger(
+  env: Env,
+  name: string,
+  fallback: number,
+  bounds: { min?: number; max?: number } = {},
+): number {
+  const raw = env[name]?.trim();
+  if (!raw) return fallback;
+  const value = Number(raw);
+  const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = bounds;
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(
+      `Environment variable ${name} must be a whole number from ${min} to ${max}, got "${raw}"`,
+    );
+  }
+  return value;
+}
