@@ -1,0 +1,49 @@
+import { optionalInteger, optionalString, requireString } from '../../shared/config';
+
+type Env = Record<string, string | undefined>;
+
+/** Dedupe records must outlive Stripe's three days of retries; four days leaves a margin. */
+const DEDUPE_MIN_SECONDS = 72 * 3600;
+
+/**
+ * The ingest function's settings, read and checked once at cold start. A missing or malformed value
+ * fails start-up with the variable's name.
+ */
+export function loadIngestConfig(env: Env) {
+  return Object.freeze({
+    stage: requireString(env, 'STAGE'),
+    sourcesProfile: optionalString(env, 'SOURCES_PROFILE', 'default'),
+    secretsPrefix: requireString(env, 'SECRETS_PREFIX'),
+    secretsCacheSeconds: optionalInteger(env, 'SECRETS_CACHE_SECONDS', 300, { min: 0, max: 3600 }),
+    secretsRefreshSeconds: optionalInteger(env, 'SECRETS_REFRESH_INTERVAL_SECONDS', 30, {
+      min: 0,
+      max: 3600,
+    }),
+    idempotencyTable: requireString(env, 'IDEMPOTENCY_TABLE'),
+    stateTable: requireString(env, 'STATE_TABLE'),
+    emailJobsQueueUrl: requireString(env, 'EMAIL_JOBS_QUEUE_URL'),
+    emailJobsDlqUrl: requireString(env, 'EMAIL_JOBS_DLQ_URL'),
+    workflowJobsQueueUrl: requireString(env, 'WORKFLOW_JOBS_QUEUE_URL'),
+    dedupeSeconds: optionalInteger(env, 'DEDUPE_TTL_SECONDS', 4 * 24 * 3600, {
+      min: DEDUPE_MIN_SECONDS,
+      max: 30 * 24 * 3600,
+    }),
+    maxBodyBytes: optionalInteger(env, 'MAX_BODY_BYTES', 256 * 1024, {
+      min: 1,
+      max: 6 * 1024 * 1024,
+    }),
+    // SQS takes messages and batches up to 256 KiB by default (1 MiB when the queue is raised).
+    maxMessageBytes: optionalInteger(env, 'MAX_MESSAGE_BYTES', 256 * 1024, {
+      min: 1024,
+      max: 1024 * 1024,
+    }),
+    abuseCeilingShards: optionalInteger(env, 'ABUSE_CEILING_SHARDS', 1, { min: 1, max: 100 }),
+    inProgressRetryAfterSeconds: optionalInteger(env, 'IN_PROGRESS_RETRY_AFTER_SECONDS', 2, {
+      min: 1,
+      max: 900,
+    }),
+  });
+}
+
+/** The validated settings. */
+export type IngestConfig = ReturnType<typeof loadIngestConfig>;

@@ -1,0 +1,26 @@
+import { matchSignature } from './compare';
+import { decodeBase64, decodeHex } from './encoding';
+import { requireHeader } from './headers';
+import { hmacSha256 } from './hmac';
+import type { Verifier } from './types';
+
+/** The header a `generic` source reads when its config names none. */
+export const DEFAULT_GENERIC_HEADER = 'x-signature';
+
+// Many senders (GitHub-style) prefix the digest; accepting it costs nothing and saves a config knob.
+const OPTIONAL_PREFIX = /^sha256=/i;
+
+/**
+ * Verifies the `generic` scheme: HMAC-SHA256 of the raw body in a configurable header
+ * (`options.header`, default `x-signature`), written as hex (default) or base64
+ * (`options.encoding`), with or without a `sha256=` prefix. No timestamp is signed.
+ */
+export const verifyGenericSignature: Verifier = (request, options) => {
+  const name = (options.header ?? DEFAULT_GENERIC_HEADER).toLowerCase();
+  const value = requireHeader(request.headers, name).replace(OPTIONAL_PREFIX, '');
+  const signature = options.encoding === 'base64' ? decodeBase64(value) : decodeHex(value);
+  const secretIndex = matchSignature(options.secrets, signature ? [signature] : [], (secret) =>
+    secret === '' ? undefined : hmacSha256(secret, request.rawBody),
+  );
+  return { secretIndex };
+};

@@ -1,0 +1,337 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { mockClient } from 'aws-sdk-client-mock';
+import profiles from '../../../../config/sources.json';
+import {
+  type Accepted,
+  type IngestDeps,
+  makeWebhookIngest,
+} from '../../../../functions/webhook-ingest/ingest';
+import { loadSourceCatalog } from '../../../../functions/webhook-ingest/sources';
+import { SecretCache } from '../../../../shared/secrets/secret-cache';
+import { httpEvent, sample, signed } from '../../../helpers/webhook-requests';
+
+const NOW = 1_763_700_000;
+const catalog = loadSourceCatalog(profiles, 'local', 'connector-suite/local');
+const queues = {
+  emailJobs: 'q://email',
+  emailJobsDlq: 'q://email-dlq',
+  workflowJobs: 'q://workflow',
+};
+const IN_PROGRESS = new Error('in progress');
+
+/** An in-memory stand-in for Powertools idempotency: stores results, forgets on failure. */
+function memoryDedupe() {
+  const done = new Map<string, Accepted>();
+  const running = new Set<string>();
+  const dedupe = async ({ key }: { key: string }, accept: () => Promise<Accepted>) => {
+    const stored = done.get(key);
+    if (stored) return stored;
+    if (running.has(key)) throw IN_PROGRESS;
+    running.add(key);
+    try {
+      const result = await accept();
+      done.set(key, result);
+      return result;
+    } finally {
+      running.delete(key);
+    }
+  };
+  return { dedupe, done, running };
+}
+
+const storeBatch = (input: { Entries: { Id: string }[] }) => ({
+  Successful: input.Entries.map((entry) => ({ Id: entry.Id, MessageId: entry.Id })),
+  Failed: [],
+});
+
+function setup(secret = { current: 'whsec_unit_current' }) {
+  const sqs = mockClient(SQSClient);
+  sqs.on(SendMessageBatchCommand).callsFake(storeBatch);
+  const secretsManager = mockClient(SecretsManagerClient);
+  secretsManager.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(secret) });
+  const memory = memoryDedupe();
+  const ceiling = { take: jest.fn(async () => ({ allowed: true, retryAfterSeconds: 1 })) };
+  const deps: IngestDeps = {
+    catalog,
+    secrets: new SecretCache({
+      client: new SecretsManagerClient({}),
+      maxAgeSeconds: 300,
+      minRefreshIntervalSeconds: 30,
+      now: () => NOW * 1000,
+    }),
+    ceiling: ceiling as unknown as IngestDeps['ceiling'],
+    sqs: new SQSClient({}),
+    dedupe: memory.dedupe,
+    registerContext: () => undefined,
+    isInProgress: (error) => error === IN_PROGRESS,
+    queues,
+    limits: { maxBodyBytes: 4096, maxMessageBytes: 8192, maxBatchBytes: 8192 },
+    retryAfterSeconds: 2,
+    nowSeconds: () => NOW,
+    logger: new Logger({ logLevel: 'SILENT' }),
+  };
+  return { deps, sqs, secretsManager, memory, ceiling, ingest: makeWebhookIngest(deps) };
+}
+
+const stripe = { scheme: 'stripe' };
+const sentEntries = (sqs: ReturnType<typeof mockClient>) =>
+  sqs.commandCalls(SendMessageBatchCommand).flatMap((call) =>
+    (call.args[0].input.Entries ?? []).map((entry) => ({
+      queueUrl: call.args[0].input.QueueUrl,
+      body: JSON.parse(entry.MessageBody ?? '{}'),
+      attributes: entry.MessageAttributes,
+    })),
+  );
+
+describe('webhook ingest', () => {
+  afterEach(() => jest.restoreAllMocks());
+
+  it('answers 202 once every routed message is sent, with deterministic ids and attributes', async () => {
+    const { ingest, sqs } = setup();
+    const request = signed(stripe, sample('stripe'), 'whsec_unit_current', NOW);
+    request.headers['X-Correlation-Id'] = 'corr-123';
+
+    const response = await ingest(httpEvent('stripe', request));
+
+    expect(response.statusCode).toBe(202);
+    expect(JSON.parse(response.body ?? '')).toEqual({
+      eventId: 'evt_1PqLocalDemo0001',
+      status: 'accepted',
+      routes: 1,
+    });
+    const [message, ...rest] = sentEntries(sqs);
+    expect(rest).toHaveLength(0);
+    expect(message?.queueUrl).toBe(queues.workflowJobs);
+    expect(message?.body).toMatchObject({
+      id: 'stripe:evt_1PqLocalDemo0001:workflow:payments',
+      workflow: 'payments',
+      correlationId: 'corr-123',
+      input: { source: 'stripe', eventType: 'payment_intent.succeeded' },
+    });
+    expect(message?.attributes).toEqual({
+      correlationId: { DataType: 'String', StringValue: 'corr-123' },
+      source: { DataType: 'String', StringValue: 'stripe' },
+      eventType: { DataType: 'String', StringValue: 'payment_intent.succeeded' },
+    });
+  });
+
+  it('answers a repeated delivery with the same 202 and enqueues nothing more', async () => {
+    const { ingest, sqs } = setup();
+    const first = await ingest(
+      httpEvent('stripe', signed(stripe, sample('stripe'), 'whsec_unit_current', NOW)),
+    );
+    const again = await ingest(
+      httpEvent('stripe', signed(stripe, sample('stripe'), 'whsec_unit_current', NOW - 60)),
+    );
+
+    expect(again.statusCode).toBe(202);
+    expect(again.body).toBe(first.body);
+    expect(sentEntries(sqs)).toHaveLength(1);
+  });
+
+  it('rejects an unknown source with a 404 problem', async () => {
+    const { ingest, sqs } = setup();
+    const response = await ingest(httpEvent('nope', { body: '{}', headers: {} }));
+
+    expect(response.statusCode).toBe(404);
+    expect(response.headers?.['content-type']).toBe('application/problem+json');
+    expect(JSON.parse(response.body ?? '')).toMatchObject({ status: 404, title: 'Unknown source' });
+    expect(sentEntries(sqs)).toHaveLength(0);
+  });
+
+  it.each([
+    [
+      'a bad signature',
+      401,
+      (r: { headers: Record<string, string> }) => {
+        r.headers['Stripe-Signature'] = `t=${NOW},v1=${'0'.repeat(64)}`;
+      },
+    ],
+    [
+      'a wrong content type',
+      415,
+      (r: { headers: Record<string, string> }) => {
+        r.headers['Content-Type'] = 'text/plain';
+      },
+    ],
+    [
+      'a missing content type',
+      415,
+      (r: { headers: Record<string, string> }) => {
+        delete r.headers['Content-Type'];
+      },
+    ],
+  ])('rejects %s with %i and records nothing', async (_what, status, spoil) => {
+    const { ingest, sqs, memory } = setup();
+    const request = signed(stripe, sample('stripe'), 'whsec_unit_current', NOW);
+    spoil(request);
+
+    const response = await ingest(httpEvent('stripe', request));
+
+    expect(response.statusCode).toBe(status);
+    expect(JSON.parse(response.body ?? '')).toMatchObject({ status, type: expect.any(String) });
+    expect(sentEntries(sqs)).toHaveLength(0);
+    expect(memory.done.size).toBe(0);
+  });
+
+  it('rejects malformed JSON that is validly signed with 400', async () => {
+    const { ingest, sqs, memory } = setup();
+    const request = signed(stripe, { body: '{"id": "evt_1", ' }, 'whsec_unit_current', NOW);
+
+    const response = await ingest(httpEvent('stripe', request));
+
+    expect(response.statusCode).toBe(400);
+    expect(sentEntries(sqs)).toHaveLength(0);
+    expect(memory.done.size).toBe(0);
+  });
+
+  it('rejects a body over the limit with 413 before verifying it', async () => {
+    const { ingest, secretsManager } = setup();
+    const big = { body: { id: 'evt_big', type: 'payment_intent.created', pad: 'x'.repeat(5000) } };
+
+    const response = await ingest(
+      httpEvent('stripe', signed(stripe, big, 'whsec_unit_current', NOW)),
+    );
+
+    expect(response.statusCode).toBe(413);
+    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+  });
+
+  it('rejects an event whose queue message would be over the queue limit with 413', async () => {
+    const { deps, sqs } = setup();
+    deps.limits.maxMessageBytes = 1024;
+    const small = makeWebhookIngest(deps);
+    const body = { body: { id: 'evt_mid', type: 'payment_intent.created', pad: 'x'.repeat(900) } };
+
+    const response = await small(
+      httpEvent('stripe', signed(stripe, body, 'whsec_unit_current', NOW)),
+    );
+
+    expect(response.statusCode).toBe(413);
+    expect(JSON.parse(response.body ?? '').detail).toMatch(/queue/);
+    expect(sentEntries(sqs)).toHaveLength(0);
+  });
+
+  it('answers 409 with Retry-After while an identical delivery is in progress', async () => {
+    const { ingest, memory } = setup();
+    memory.running.add('stripe:evt_1PqLocalDemo0001');
+
+    const response = await ingest(
+      httpEvent('stripe', signed(stripe, sample('stripe'), 'whsec_unit_current', NOW)),
+    );
+
+    expect(response.statusCode).toBe(409);
+    expect(response.headers?.['Retry-After']).toBe('2');
+  });
+
+  it('answers 429 with Retry-After over the abuse ceiling and records nothing as done', async () => {
+    const { ingest, ceiling, memory, sqs } = setup();
+    ceiling.take.mockResolvedValueOnce({ allowed: false, retryAfterSeconds: 1 });
+
+    const response = await ingest(
+      httpEvent('stripe', signed(stripe, sample('stripe'), 'whsec_unit_current', NOW)),
+    );
+
+    expect(response.statusCode).toBe(429);
+    expect(response.headers?.['Retry-After']).toBe('1');
+    expect(memory.done.size).toBe(0);
+    expect(sentEntries(sqs)).toHaveLength(0);
+  });
+
+  it('answers 503 when SQS fails, so the retry completes the work', async () => {
+    const { ingest, sqs, memory } = setup();
+    sqs
+      .on(SendMessageBatchCommand)
+      .rejectsOnce(new Error('connect ECONNREFUSED'))
+      .callsFake(storeBatch);
+    const request = signed(stripe, sample('stripe'), 'whsec_unit_current', NOW);
+
+    const failed = await ingest(httpEvent('stripe', request));
+    const retried = await ingest(httpEvent('stripe', request));
+
+    expect(failed.statusCode).toBe(503);
+    expect(failed.body).not.toMatch(/ECONNREFUSED/);
+    expect(retried.statusCode).toBe(202);
+    expect(memory.done.size).toBe(1);
+    // The failed attempt and the retry carry the same deterministic id, absorbed downstream.
+    expect(new Set(sentEntries(sqs).map((m) => m.body.id))).toEqual(
+      new Set(['stripe:evt_1PqLocalDemo0001:workflow:payments']),
+    );
+  });
+
+  it('answers the Slack url_verification handshake with its challenge', async () => {
+    const { ingest, sqs } = setup({ current: 'slack-unit' });
+    const request = signed(
+      { scheme: 'slack' },
+      sample('slack-url-verification'),
+      'slack-unit',
+      NOW,
+    );
+
+    const response = await ingest(httpEvent('slack', request));
+
+    expect(response.statusCode).toBe(200);
+    expect(JSON.parse(response.body ?? '')).toEqual({
+      challenge: '3eZbrw1aBm2rZgRNFdxV2595E9CY3gmdALWMmHkvFXO7tYXAYM8P',
+    });
+    expect(sentEntries(sqs)).toHaveLength(0);
+  });
+
+  it('fetches the secret again once when the cached one no longer verifies (rotation)', async () => {
+    const { ingest, secretsManager } = setup({ current: 'whsec_old' });
+    await ingest(
+      httpEvent('stripe', signed(stripe, sample('stripe', { fresh: true }), 'whsec_old', NOW)),
+    );
+    secretsManager
+      .on(GetSecretValueCommand)
+      .resolves({ SecretString: JSON.stringify({ current: 'whsec_new', previous: 'whsec_old' }) });
+
+    const rotated = await ingest(
+      httpEvent('stripe', signed(stripe, sample('stripe', { fresh: true }), 'whsec_new', NOW)),
+    );
+    const forged = await ingest(
+      httpEvent('stripe', signed(stripe, sample('stripe', { fresh: true }), 'whsec_forged', NOW)),
+    );
+
+    expect(rotated.statusCode).toBe(202);
+    expect(forged.statusCode).toBe(401);
+    // One initial read and one refresh: the forged request found the refresh rate-limited.
+    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(2);
+  });
+
+  it('sends an email route whose template cannot be filled straight to the email DLQ with a reason', async () => {
+    const { ingest, sqs } = setup();
+    const envelope = sample('stripe-invoice-paid');
+    const body = envelope.body as { data: { object: Record<string, unknown> } };
+    delete body.data.object.customer_email;
+
+    const response = await ingest(
+      httpEvent('stripe', signed(stripe, envelope, 'whsec_unit_current', NOW)),
+    );
+
+    expect(response.statusCode).toBe(202);
+    const [message] = sentEntries(sqs);
+    expect(message?.queueUrl).toBe(queues.emailJobsDlq);
+    expect(message?.attributes?.reason?.StringValue).toMatch(/data\.object\.customer_email/);
+    expect(message?.attributes?.attempts?.StringValue).toBe('0');
+  });
+
+  it('renders an email route from its template into the email queue', async () => {
+    const { ingest, sqs } = setup();
+
+    await ingest(
+      httpEvent('stripe', signed(stripe, sample('stripe-invoice-paid'), 'whsec_unit_current', NOW)),
+    );
+
+    const [message] = sentEntries(sqs);
+    expect(message?.queueUrl).toBe(queues.emailJobs);
+    expect(message?.body).toMatchObject({
+      id: 'stripe:evt_1PqLocalDemo0002:email:invoice-paid',
+      to: 'ada@example.test',
+      subject: 'Invoice INV-0042 paid',
+      from: 'billing@example.test',
+    });
+  });
+});
