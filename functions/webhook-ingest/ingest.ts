@@ -123,7 +123,8 @@ export function makeWebhookIngest(deps: IngestDeps) {
           );
         }
         await sendMessages(deps.sqs, routed.messages, deps.limits.maxBatchBytes);
-        return { eventId: identity.eventId, status: 'accepted', routes: routed.messages.length };
+        // Keys in sorted order: the dedupe store sorts them, so a duplicate's answer is byte-identical.
+        return { eventId: identity.eventId, routes: routed.messages.length, status: 'accepted' };
       })
       .catch((error: unknown) => {
         throw dedupeFailure(error, deps);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { freshen, signedRequest } from '../../local/send';
 
 /** A sample from events/webhooks: body plus the unsigned headers its provider sends. */
@@ -71,5 +71,25 @@ export function httpEvent(
       time: new Date().toISOString(),
       timeEpoch: Date.now(),
     },
+  };
+}
+
+/** A Lambda context with `remainingMs` left, so in-progress dedupe records expire as in Lambda. */
+export function lambdaContext(remainingMs = 10_000): Context {
+  const deadline = Date.now() + remainingMs;
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName: 'connector-suite-local-webhook-ingest',
+    functionVersion: '$LATEST',
+    invokedFunctionArn:
+      'arn:aws:lambda:us-east-1:000000000000:function:connector-suite-local-webhook-ingest',
+    memoryLimitInMB: '1024',
+    awsRequestId: `req-${Math.random().toString(36).slice(2)}`,
+    logGroupName: '/aws/lambda/connector-suite-local-webhook-ingest',
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, deadline - Date.now()),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
   };
 }

@@ -1,0 +1,55 @@
+const { LOCAL_REGION } = require('./cloudformation-local');
+const { LOOPBACK } = require('./ports');
+
+/**
+ * The AWS variables that point SDK v3 clients at the local servers with no code change. serverless-offline
+ * copies every `AWS_*` variable of its own process into the handlers' environment, and `invoke local`
+ * runs the handler in this process, so setting them on `process.env` reaches the handlers either way.
+ * @param {{ sqs: number, dynamodb: number, secretsManager: number }} ports
+ * @returns {Record<string, string>}
+ */
+function localAwsEnvironment(ports) {
+  return {
+    AWS_ENDPOINT_URL_SQS: `http://${LOOPBACK}:${ports.sqs}`,
+    AWS_ENDPOINT_URL_DYNAMODB: `http://${LOOPBACK}:${ports.dynamodb}`,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: `http://${LOOPBACK}:${ports.secretsManager}`,
+    AWS_REGION: LOCAL_REGION,
+    AWS_DEFAULT_REGION: LOCAL_REGION,
+  };
+}
+
+/**
+ * Sets the local AWS variables on `env`, with dummy credentials when none are set (the local servers
+ * accept any, and the SDK refuses to sign without them).
+ * @param {NodeJS.ProcessEnv} env
+ * @param {{ sqs: number, dynamodb: number, secretsManager: number }} ports
+ * @returns {void}
+ */
+function applyLocalAwsEnvironment(env, ports) {
+  Object.assign(env, localAwsEnvironment(ports));
+  if (!env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE) {
+    env.AWS_ACCESS_KEY_ID = 'local';
+    env.AWS_SECRET_ACCESS_KEY = 'local';
+  }
+}
+
+/**
+ * Replaces intrinsic functions in `provider.environment` and every function's `environment` with their
+ * local values, e.g. `{ Ref: EmailJobsQueue }` with the emulator's queue URL.
+ * @param {{ provider: { environment?: Record<string, unknown> },
+ *   functions?: Record<string, { environment?: Record<string, unknown> }> }} service
+ * @param {(value: unknown) => unknown} resolve
+ * @returns {void}
+ */
+function rewriteFunctionEnvironments(service, resolve) {
+  const rewrite = (/** @type {Record<string, unknown> | undefined} */ environment) => {
+    if (!environment) return;
+    for (const [name, value] of Object.entries(environment)) {
+      if (value !== null && typeof value === 'object') environment[name] = resolve(value);
+    }
+  };
+  rewrite(service.provider.environment);
+  for (const definition of Object.values(service.functions ?? {})) rewrite(definition?.environment);
+}
+
+module.exports = { localAwsEnvironment, applyLocalAwsEnvironment, rewriteFunctionEnvironments };

@@ -1,0 +1,96 @@
+const { DynamoDBClient } = require('@aws-sdk/client-dynamodb');
+const { LOCAL_REGION, localTopology } = require('./cloudformation-local');
+const { createTables } = require('./dynamodb-tables');
+const { assertJava, startDynamoDbLocal } = require('./dynamodb-local');
+const { LOOPBACK } = require('./ports');
+const { readSecretSeed, seededSecretStore } = require('./secret-store');
+const { startSecretsManagerServer } = require('./secrets-manager-server');
+const { startSqsServer } = require('./sqs-server');
+
+/**
+ * @typedef {object} LocalStack
+ * @property {import('./cloudformation-local').LocalTopology} topology
+ * @property {{ sqs: string, dynamodb: string, secretsManager: string }} endpoints
+ * @property {number} dynamoDbPid
+ * @property {string[]} secretNames
+ * @property {() => Promise<void>} stop stops every server and child process it started
+ */
+
+/**
+ * The local view of the resources, with URLs for the SQS port (no server needed to compute it).
+ * @param {Record<string, any> | undefined} resources
+ * @param {{ sqsPort: number, stackName: string, warn?: (message: string) => void }} options
+ */
+function topologyFor(resources, { sqsPort, stackName, warn }) {
+  return localTopology(resources, {
+    sqsEndpoint: `http://${LOOPBACK}:${sqsPort}`,
+    stackName,
+    warn,
+  });
+}
+
+/**
+ * Starts the SQS emulator, DynamoDB Local and the Secrets Manager endpoint, creates every queue and
+ * table of `resources`, and seeds the secrets. On any failure, what was started is stopped again.
+ * @param {{ resources: Record<string, any> | undefined, stackName: string,
+ *   ports: { sqs: number, dynamodb: number, secretsManager: number }, secretsFile: string,
+ *   log: { info: (m: string) => void, warn: (m: string) => void, debug: (m: string) => void } }} options
+ * @returns {Promise<LocalStack>}
+ */
+async function startLocalStack({ resources, stackName, ports, secretsFile, log }) {
+  // Everything that can fail without starting anything is checked first.
+  const topology = topologyFor(resources, { sqsPort: ports.sqs, stackName, warn: log.warn });
+  const seed = readSecretSeed(secretsFile, log.warn);
+  assertJava();
+
+  /** @type {Array<() => Promise<void>>} */
+  const stops = [];
+  const stop = async () => {
+    for (const stopOne of stops.splice(0).reverse()) {
+      await stopOne().catch((error) => log.warn(`Stopping a local server failed: ${error}`));
+    }
+  };
+  try {
+    const sqs = await startSqsServer({ port: ports.sqs, queues: topology.queues });
+    stops.push(sqs.close);
+    const secrets = await startSecretsManagerServer({
+      port: ports.secretsManager,
+      store: seededSecretStore(seed),
+    });
+    stops.push(secrets.close);
+    const dynamodb = await startDynamoDbLocal({
+      port: ports.dynamodb,
+      log: (line) => log.debug(`[dynamodb-local] ${line}`),
+    });
+    stops.push(dynamodb.stop);
+
+    const client = new DynamoDBClient({
+      endpoint: dynamodb.endpoint,
+      region: LOCAL_REGION,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      requestHandler: { connectionTimeout: 1000, requestTimeout: 10_000 },
+    });
+    try {
+      await createTables(client, topology.tables);
+    } finally {
+      client.destroy();
+    }
+
+    return {
+      topology,
+      endpoints: {
+        sqs: sqs.endpoint,
+        dynamodb: dynamodb.endpoint,
+        secretsManager: secrets.endpoint,
+      },
+      dynamoDbPid: dynamodb.pid,
+      secretNames: Object.keys(seed),
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}
+
+module.exports = { startLocalStack, topologyFor };

@@ -1,0 +1,199 @@
+const fs = require('node:fs');
+const path = require('node:path');
+const { LOCAL_REGION } = require('./cloudformation-local');
+const { applyLocalAwsEnvironment, rewriteFunctionEnvironments } = require('./local-environment');
+const { startLocalStack, topologyFor } = require('./local-stack');
+const { LocalStackError } = require('./local-stack-error');
+const { assertPortFree, readLocalPorts } = require('./ports');
+const { sqsSubscriptions, startSqsEventSources } = require('./sqs-event-wiring');
+const { formatStackReport, stackState, writeStateFile } = require('./stack-report');
+
+/**
+ * Serverless plugin for local runs. On `serverless offline start` it brings up the SQS emulator,
+ * DynamoDB Local and the Secrets Manager endpoint before serverless-offline starts, creates the queues
+ * and tables of `resources/`, points every handler at them, and feeds SQS events to the functions
+ * through serverless-offline's Lambda API. On `serverless invoke local --stage local` it only points
+ * the handler at the servers of a running `npm run dev`.
+ */
+class LocalStackPlugin {
+  /**
+   * @param {any} serverless
+   * @param {Record<string, any>} options CLI options
+   * @param {{ log?: any }} [utils]
+   */
+  constructor(serverless, options, utils = {}) {
+    this.serverless = serverless;
+    this.options = options;
+    const log = utils.log ?? console;
+    this.log = {
+      info: (/** @type {string} */ m) => (log.notice ?? log.info).call(log, m),
+      warn: (/** @type {string} */ m) => (log.warning ?? log.warn).call(log, m),
+      debug: (/** @type {string} */ m) => log.debug?.call(log, m),
+    };
+    /** @type {import('./local-stack').LocalStack | undefined} */
+    this.stack = undefined;
+    /** @type {{ stop: () => Promise<void> } | undefined} */
+    this.eventSources = undefined;
+    /** @type {string | undefined} */
+    this.stateFile = undefined;
+    this.onEarlySignal = () => {
+      this.stop().finally(() => process.exit(130));
+    };
+
+    this.hooks = {
+      initialize: () => this.guard(() => this.prepareInvokeLocal()),
+      'before:offline:start:init': () => this.guard(() => this.start()),
+      'after:offline:start:init': () => this.guard(() => this.startEventSources()),
+      // From here serverless-offline handles SIGINT and SIGTERM and runs the end hooks.
+      'before:offline:start:ready': () => this.releaseSignals(),
+      'before:offline:start:end': () => this.stop(),
+      error: () => this.stop(),
+    };
+  }
+
+  /** Shows a LocalStackError as a plain framework error (message, exit code 1), after cleaning up. */
+  async guard(/** @type {() => Promise<void> | void} */ step) {
+    try {
+      await step();
+    } catch (error) {
+      await this.stop();
+      // serverless-esbuild's file watcher would keep a failed `offline start` alive after the framework
+      // has printed the error; the timer does not keep the process alive by itself.
+      setTimeout(() => process.exit(process.exitCode || 1), 1000).unref();
+      if (error instanceof LocalStackError) throw new this.serverless.classes.Error(error.message);
+      throw error;
+    }
+  }
+
+  get stage() {
+    return this.serverless.getProvider('aws').getStage();
+  }
+
+  get stackName() {
+    return this.serverless.getProvider('aws').naming.getStackName();
+  }
+
+  /** `invoke local` on the local stage: local URLs in the environment, no servers started. */
+  prepareInvokeLocal() {
+    const commands = this.serverless.processedInput?.commands ?? [];
+    if (commands.join(' ') !== 'invoke local' || this.stage !== 'local') return;
+    const ports = readLocalPorts();
+    const topology = topologyFor(this.serverless.service.resources?.Resources, {
+      sqsPort: ports.sqs,
+      stackName: this.stackName,
+      warn: this.log.warn,
+    });
+    rewriteFunctionEnvironments(this.serverless.service, topology.resolve);
+    applyLocalAwsEnvironment(process.env, ports);
+    this.log.debug('invoke local uses the local servers of a running "npm run dev"');
+  }
+
+  /** The host and ports serverless-offline will use (CLI options over `custom.serverless-offline`). */
+  offlineSettings() {
+    const custom = this.serverless.service.custom?.['serverless-offline'] ?? {};
+    const pick = (/** @type {string} */ key, /** @type {unknown} */ fallback) =>
+      this.options[key] ?? custom[key] ?? fallback;
+    return {
+      host: String(pick('host', 'localhost')),
+      httpPort: Number(pick('httpPort', 3000)),
+      lambdaPort: Number(pick('lambdaPort', 3002)),
+    };
+  }
+
+  async start() {
+    const ports = readLocalPorts();
+    const offline = this.offlineSettings();
+    await assertPortFree({ port: offline.httpPort, label: 'HTTP API', envVar: 'HTTP_PORT' });
+    await assertPortFree({ port: offline.lambdaPort, label: 'Lambda API', envVar: 'LAMBDA_PORT' });
+
+    process.once('SIGINT', this.onEarlySignal);
+    process.once('SIGTERM', this.onEarlySignal);
+    this.watchParent();
+
+    const serviceDir = this.serverless.serviceDir ?? process.cwd();
+    const secretsFile = path.resolve(
+      serviceDir,
+      process.env.LOCAL_SECRETS_FILE || path.join('local', 'secrets.json'),
+    );
+    this.stack = await startLocalStack({
+      resources: this.serverless.service.resources?.Resources,
+      stackName: this.stackName,
+      ports,
+      secretsFile,
+      log: this.log,
+    });
+    rewriteFunctionEnvironments(this.serverless.service, this.stack.topology.resolve);
+    applyLocalAwsEnvironment(process.env, ports);
+  }
+
+  /** After serverless-offline listens: SQS event sources, then the report and the state file. */
+  async startEventSources() {
+    if (!this.stack) return;
+    const offline = this.offlineSettings();
+    const service = this.serverless.service;
+    const subscriptions = sqsSubscriptions(service, this.stack.topology, this.log.warn);
+    const lambda = `http://${offline.host}:${offline.lambdaPort}`;
+    this.eventSources = await startSqsEventSources({
+      subscriptions,
+      lambdaEndpoint: lambda,
+      sqsEndpoint: this.stack.endpoints.sqs,
+      log: this.log,
+    });
+    const state = stackState({
+      pid: process.pid,
+      stage: this.stage,
+      region: LOCAL_REGION,
+      http: `http://${offline.host}:${offline.httpPort}`,
+      lambda,
+      stack: this.stack,
+      subscriptions,
+    });
+    this.log.info(formatStackReport(state));
+    if (process.env.LOCAL_STACK_STATE_FILE) {
+      this.stateFile = path.resolve(process.env.LOCAL_STACK_STATE_FILE);
+      writeStateFile(this.stateFile, state);
+    }
+  }
+
+  /**
+   * A stack started by a test run (LOCAL_STACK_PARENT_PID) stops itself when that run is gone, so a
+   * killed jest leaves no servers behind.
+   */
+  watchParent() {
+    const parent = Number(process.env.LOCAL_STACK_PARENT_PID);
+    if (!Number.isInteger(parent) || parent <= 0) return;
+    const timer = setInterval(() => {
+      try {
+        process.kill(parent, 0);
+      } catch {
+        clearInterval(timer);
+        this.log.warn(`Process ${parent} that started this stack is gone: stopping.`);
+        process.kill(process.pid, 'SIGTERM');
+      }
+    }, 1000);
+    timer.unref();
+  }
+
+  releaseSignals() {
+    process.off('SIGINT', this.onEarlySignal);
+    process.off('SIGTERM', this.onEarlySignal);
+  }
+
+  /** Stops the event sources, then every server and child process; safe to call more than once. */
+  async stop() {
+    this.releaseSignals();
+    const eventSources = this.eventSources;
+    const stack = this.stack;
+    this.eventSources = undefined;
+    this.stack = undefined;
+    await eventSources?.stop();
+    if (stack) {
+      await stack.stop();
+      // A stale state file would send tests to servers that are gone.
+      if (this.stateFile) fs.rmSync(this.stateFile, { force: true });
+      this.log.info('Local stack stopped.');
+    }
+  }
+}
+
+module.exports = LocalStackPlugin;

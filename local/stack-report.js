@@ -1,0 +1,90 @@
+const fs = require('node:fs');
+const path = require('node:path');
+
+/**
+ * @typedef {object} StackState what is listening where; tests and benchmarks read it from the state file
+ * @property {number} pid the serverless process
+ * @property {number} dynamoDbPid
+ * @property {string} stage
+ * @property {string} region
+ * @property {string} http serverless-offline's HTTP API
+ * @property {string} lambda serverless-offline's Lambda invoke API
+ * @property {string} sqs
+ * @property {string} dynamodb
+ * @property {string} secretsManager
+ * @property {Record<string, { name: string, url: string, arn: string }>} queues by logical id
+ * @property {Record<string, { name: string, arn: string }>} tables by logical id
+ * @property {string[]} secrets seeded secret names
+ * @property {{ function: string, queue: string }[]} eventSources
+ */
+
+/**
+ * @param {{ pid: number, stage: string, region: string, http: string, lambda: string,
+ *   stack: import('./local-stack').LocalStack,
+ *   subscriptions: import('./sqs-event-wiring').SqsSubscription[] }} input
+ * @returns {StackState}
+ */
+function stackState({ pid, stage, region, http, lambda, stack, subscriptions }) {
+  const { topology, endpoints } = stack;
+  return {
+    pid,
+    dynamoDbPid: stack.dynamoDbPid,
+    stage,
+    region,
+    http,
+    lambda,
+    sqs: endpoints.sqs,
+    dynamodb: endpoints.dynamodb,
+    secretsManager: endpoints.secretsManager,
+    queues: Object.fromEntries(
+      topology.queues.map((q) => [q.logicalId, { name: q.name, url: q.url, arn: q.arn }]),
+    ),
+    tables: Object.fromEntries(
+      topology.tables.map((t) => [t.logicalId, { name: t.name, arn: t.arn }]),
+    ),
+    secrets: stack.secretNames,
+    eventSources: subscriptions.map((s) => ({ function: s.functionKey, queue: s.queue.name })),
+  };
+}
+
+/**
+ * The block printed once everything listens.
+ * @param {StackState} state
+ * @returns {string}
+ */
+function formatStackReport(state) {
+  const rows = [
+    ['HTTP API', state.http],
+    ['Lambda invoke', state.lambda],
+    ['SQS', state.sqs],
+    [
+      'DynamoDB',
+      `${state.dynamodb} (listens on all interfaces: DynamoDB Local cannot bind loopback)`,
+    ],
+    ['Secrets Manager', `${state.secretsManager} (${state.secrets.length} secrets seeded)`],
+  ];
+  const lines = rows.map(([label, value]) => `  ${label.padEnd(16)} ${value}`);
+  lines.push('  Queues:');
+  for (const queue of Object.values(state.queues)) lines.push(`    ${queue.url}`);
+  lines.push('  Tables:');
+  for (const table of Object.values(state.tables)) lines.push(`    ${table.name}`);
+  lines.push('  SQS event sources:');
+  if (state.eventSources.length === 0) lines.push('    (none declared)');
+  for (const source of state.eventSources) lines.push(`    ${source.queue} -> ${source.function}`);
+  return [`Local stack ready (stage ${state.stage}, ${state.region}):`, ...lines].join('\n');
+}
+
+/**
+ * Writes the state as JSON, atomically (a reader never sees half a file).
+ * @param {string} file
+ * @param {StackState} state
+ * @returns {void}
+ */
+function writeStateFile(file, state) {
+  fs.mkdirSync(path.dirname(file), { recursive: true });
+  const temporary = `${file}.${process.pid}.tmp`;
+  fs.writeFileSync(temporary, `${JSON.stringify(state, null, 2)}\n`);
+  fs.renameSync(temporary, file);
+}
+
+module.exports = { stackState, formatStackReport, writeStateFile };

@@ -1,0 +1,135 @@
+import { createHash, randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  CreateQueueCommand,
+  DeleteQueueCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { loadIngestConfig } from '../../functions/webhook-ingest/config';
+import { buildWebhookIngest } from '../../functions/webhook-ingest/wiring';
+import { lambdaContext } from './webhook-requests';
+
+/** What the local stack wrote to its state file (see local/stack-report.js). */
+export interface StackState {
+  stage: string;
+  region: string;
+  http: string;
+  sqs: string;
+  dynamodb: string;
+  secretsManager: string;
+  queues: Record<string, { name: string; url: string; arn: string }>;
+  tables: Record<string, { name: string; arn: string }>;
+}
+
+/** Reads the running local stack's state file (jest's global setup started it). */
+export function stackState(): StackState {
+  const file = process.env.LOCAL_STACK_STATE_FILE;
+  if (!file) throw new Error('LOCAL_STACK_STATE_FILE is not set: is the jest global setup on?');
+  return JSON.parse(readFileSync(file, 'utf8')) as StackState;
+}
+
+const clientConfig = (endpoint: string, region: string) => ({
+  endpoint,
+  region,
+  maxAttempts: 1,
+  requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
+});
+
+/** Receives every message in a queue (bounded), leaving them invisible for the queue's timeout. */
+export async function drain(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
+  const messages: Message[] = [];
+  for (let empty = 0, round = 0; empty < 2 && round < 50; round += 1) {
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({
+        QueueUrl: queueUrl,
+        MaxNumberOfMessages: 10,
+        WaitTimeSeconds: 0,
+        MessageAttributeNames: ['All'],
+        AttributeNames: ['All'],
+      }),
+    );
+    empty = Messages.length === 0 ? empty + 1 : 0;
+    messages.push(...Messages);
+  }
+  return messages;
+}
+
+/**
+ * Ingest built in this process against the local servers, as the handler builds it, with queues of
+ * its own (so each test file sees only its messages) and the stack's real tables. `sqsEndpoint`
+ * lets a test put a proxy it can cut between ingest and SQS.
+ */
+export async function ingestHarness(options: { sqsEndpoint?: string } = {}) {
+  const state = stackState();
+  const sqs = new SQSClient(clientConfig(state.sqs, state.region));
+  const dynamoDb = new DynamoDBClient(clientConfig(state.dynamodb, state.region));
+  const prefix = `it-${randomUUID().slice(0, 8)}`;
+  const queue = async (name: string) =>
+    (await sqs.send(new CreateQueueCommand({ QueueName: `${prefix}-${name}` }))).QueueUrl as string;
+  const queues = {
+    emailJobs: await queue('email-jobs'),
+    emailJobsDlq: await queue('email-jobs-dlq'),
+    workflowJobs: await queue('workflow-jobs'),
+  };
+  const idempotencyTable = state.tables.IdempotencyTable?.name as string;
+  const config = loadIngestConfig({
+    STAGE: state.stage,
+    SOURCES_PROFILE: 'local',
+    SECRETS_PREFIX: 'connector-suite/local',
+    IDEMPOTENCY_TABLE: idempotencyTable,
+    STATE_TABLE: state.tables.StateTable?.name,
+    EMAIL_JOBS_QUEUE_URL: queues.emailJobs,
+    EMAIL_JOBS_DLQ_URL: queues.emailJobsDlq,
+    WORKFLOW_JOBS_QUEUE_URL: queues.workflowJobs,
+  });
+  const ingestSqs = new SQSClient(clientConfig(options.sqsEndpoint ?? state.sqs, state.region));
+  const ingest = buildWebhookIngest(
+    config,
+    {
+      sqs: ingestSqs,
+      dynamoDb,
+      secretsManager: new SecretsManagerClient(clientConfig(state.secretsManager, state.region)),
+    },
+    new Logger({ logLevel: 'SILENT' }),
+  );
+
+  return {
+    /** Ingest as Lambda would call it, with a fresh context per invocation. */
+    ingest: (event: APIGatewayProxyEventV2) => ingest(event, lambdaContext()),
+    queues,
+    sqs,
+    dynamoDb,
+    /** The Powertools idempotency record for one dedupe key, if any. */
+    async dedupeRecord(key: string) {
+      const hash = createHash('md5').update(JSON.stringify({ key })).digest('base64');
+      const { Item } = await dynamoDb.send(
+        new GetItemCommand({
+          TableName: idempotencyTable,
+          Key: { id: { S: `webhook-ingest#${hash}` } },
+          ConsistentRead: true,
+        }),
+      );
+      return Item;
+    },
+    async close() {
+      for (const url of Object.values(queues)) {
+        await sqs.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => undefined);
+      }
+      for (const client of [sqs, ingestSqs, dynamoDb]) client.destroy();
+    },
+  };
+}
+
+/** The current signing secret of a demo source, as seeded from local/secrets.json. */
+export function localSecret(source: string): string {
+  const secrets = JSON.parse(
+    readFileSync(require.resolve('../../local/secrets.json'), 'utf8'),
+  ) as Record<string, { current: string }>;
+  return secrets[`connector-suite/local/webhooks/${source}`]?.current as string;
+}

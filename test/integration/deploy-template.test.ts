@@ -1,0 +1,122 @@
+import { execFile } from 'node:child_process';
+import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, relative, resolve, sep } from 'node:path';
+import { promisify } from 'node:util';
+import {
+  type CfnTemplate,
+  deadLetterQueueIds,
+  deployTemplateRules,
+} from '../helpers/template-rules';
+
+const run = promisify(execFile);
+const repoRoot = resolve(__dirname, '..', '..');
+const PACKAGE_TIMEOUT_MS = 120_000;
+
+/**
+ * Packaging runs on a copy of the working tree: serverless-esbuild builds into `.esbuild/` and deletes
+ * that folder when it is done, which would pull the code out from under a serverless offline started
+ * from the repo (the local stack of this same test run). The copy is of the real files, not a stub.
+ */
+const notCopied = new Set([
+  'node_modules',
+  '.git',
+  '.esbuild',
+  '.serverless',
+  'coverage',
+  '.local-state',
+]);
+
+function copyService(destination: string): void {
+  cpSync(repoRoot, destination, {
+    recursive: true,
+    filter: (source) => {
+      const top = relative(repoRoot, source).split(sep)[0] ?? '';
+      return !notCopied.has(top);
+    },
+  });
+  symlinkSync(join(repoRoot, 'node_modules'), join(destination, 'node_modules'), 'dir');
+}
+
+/** The environment for an offline package: dummy credentials, no profile, no local endpoints. */
+function offlineEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    AWS_ACCESS_KEY_ID: 'x',
+    AWS_SECRET_ACCESS_KEY: 'x',
+    SLS_TELEMETRY_DISABLED: '1',
+    SLS_NOTIFICATIONS_MODE: 'off',
+  };
+  for (const name of Object.keys(env)) {
+    if (
+      name === 'AWS_PROFILE' ||
+      name === 'AWS_SESSION_TOKEN' ||
+      name.startsWith('AWS_ENDPOINT_URL')
+    ) {
+      delete env[name];
+    }
+  }
+  return env;
+}
+
+describe('deploy template (serverless package --stage prod)', () => {
+  let workDir: string;
+  let template: CfnTemplate & { Outputs?: Record<string, unknown> };
+
+  const resourcesOfType = (type: string) =>
+    Object.entries(template.Resources ?? {}).filter(([, resource]) => resource.Type === type);
+
+  beforeAll(async () => {
+    workDir = mkdtempSync(join(tmpdir(), 'connector-suite-template-'));
+    const serviceDir = join(workDir, 'service');
+    const outDir = join(workDir, 'package');
+    copyService(serviceDir);
+
+    try {
+      await run(
+        join(serviceDir, 'node_modules', '.bin', 'serverless'),
+        ['package', '--stage', 'prod', '--package', outDir],
+        { cwd: serviceDir, env: offlineEnv(), timeout: PACKAGE_TIMEOUT_MS, maxBuffer: 16 << 20 },
+      );
+    } catch (error) {
+      const { stdout = '', stderr = '' } = error as { stdout?: string; stderr?: string };
+      throw new Error(`serverless package failed:\n${stdout}\n${stderr}`, { cause: error });
+    }
+    const file = join(outDir, 'cloudformation-template-update-stack.json');
+    template = JSON.parse(readFileSync(file, 'utf8'));
+  }, PACKAGE_TIMEOUT_MS + 30_000);
+
+  afterAll(() => {
+    if (workDir) rmSync(workDir, { recursive: true, force: true });
+  });
+
+  it('contains the queues, tables, functions and alarms the rules are about', () => {
+    const queues = resourcesOfType('AWS::SQS::Queue').map(([id]) => id);
+
+    expect(queues.sort()).toEqual([
+      'EmailJobsDlq',
+      'EmailJobsQueue',
+      'WorkflowJobsDlq',
+      'WorkflowJobsQueue',
+    ]);
+    expect([...deadLetterQueueIds(template)].sort()).toEqual(['EmailJobsDlq', 'WorkflowJobsDlq']);
+    expect(
+      resourcesOfType('AWS::DynamoDB::Table')
+        .map(([id]) => id)
+        .sort(),
+    ).toEqual(['IdempotencyTable', 'StateTable']);
+    expect(resourcesOfType('AWS::Lambda::Function').length).toBeGreaterThan(0);
+    expect(resourcesOfType('AWS::Logs::LogGroup').length).toBeGreaterThan(0);
+    expect(resourcesOfType('AWS::CloudWatch::Alarm').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('exports the queue URLs and the alarm topic for users to wire up', () => {
+    expect(Object.keys(template.Outputs ?? {})).toEqual(
+      expect.arrayContaining(['EmailJobsQueueUrl', 'WorkflowJobsQueueUrl', 'AlarmTopicArn']),
+    );
+  });
+
+  it.each(Object.entries(deployTemplateRules))('%s', (_, rule) => {
+    expect(rule(template)).toEqual([]);
+  });
+});

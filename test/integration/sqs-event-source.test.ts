@@ -1,0 +1,254 @@
+import { randomUUID } from 'node:crypto';
+import {
+  CreateQueueCommand,
+  DeleteQueueCommand,
+  GetQueueAttributesCommand,
+  type QueueAttributeName,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { SQSEvent, SQSRecord } from 'aws-lambda';
+import { SqsEventSource } from '../../local/sqs-event-source';
+import { localClientOptions } from '../helpers/local-stack';
+
+// Redrive takes a few visibility timeouts; every wait below is bounded by waitFor as well.
+jest.setTimeout(30_000);
+
+const sqs = new SQSClient(localClientOptions());
+const createdQueues: string[] = [];
+const runningSources: SqsEventSource[] = [];
+
+/** A fresh queue and DLQ in the emulator: visibility 1 s, redrive after 3 receives. */
+async function createQueuePair() {
+  const name = `test-event-source-${randomUUID().slice(0, 8)}`;
+  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
+  const dlqArn = await queueAttribute(dlq.QueueUrl as string, 'QueueArn');
+  const queue = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: name,
+      Attributes: {
+        VisibilityTimeout: '1',
+        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 3 }),
+      },
+    }),
+  );
+  createdQueues.push(queue.QueueUrl as string, dlq.QueueUrl as string);
+  return { queueUrl: queue.QueueUrl as string, dlqUrl: dlq.QueueUrl as string };
+}
+
+async function queueAttribute(queueUrl: string, name: QueueAttributeName): Promise<string> {
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] }),
+  );
+  return Attributes?.[name] ?? '';
+}
+
+/** Messages still in the queue, visible or in flight. */
+async function messagesLeft(queueUrl: string): Promise<number> {
+  const visible = Number(await queueAttribute(queueUrl, 'ApproximateNumberOfMessages'));
+  const inFlight = Number(await queueAttribute(queueUrl, 'ApproximateNumberOfMessagesNotVisible'));
+  return visible + inFlight;
+}
+
+async function send(queueUrl: string, bodies: string[]) {
+  await sqs.send(
+    new SendMessageBatchCommand({
+      QueueUrl: queueUrl,
+      Entries: bodies.map((body, index) => ({
+        Id: String(index),
+        MessageBody: body,
+        MessageAttributes: { correlationId: { DataType: 'String', StringValue: `corr-${body}` } },
+      })),
+    }),
+  );
+}
+
+/** Polls `check` until it holds, failing with `what` after `timeoutMs`. */
+async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 20_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+/** Starts an event source on `queueUrl` whose function is `handle`; every event is recorded. */
+async function startSource(
+  queueUrl: string,
+  handle: (event: SQSEvent, call: number) => Promise<unknown>,
+  options: {
+    batchSize?: number;
+    maximumBatchingWindow?: number;
+    maxConcurrency?: number;
+  } = {},
+) {
+  const events: SQSEvent[] = [];
+  const source = new SqsEventSource({
+    sqs,
+    queueUrl,
+    batchSize: options.batchSize ?? 10,
+    maximumBatchingWindow: options.maximumBatchingWindow ?? 0,
+    maxConcurrency: options.maxConcurrency,
+    functionResponseType: 'ReportBatchItemFailures',
+    invoke: async (event) => {
+      events.push(event);
+      return handle(event, events.length);
+    },
+    log: { debug: () => {}, warn: () => {} },
+  });
+  runningSources.push(source);
+  await source.start();
+  return { source, events };
+}
+
+/** Every record the function saw, in order. */
+const recordsOf = (events: SQSEvent[]): SQSRecord[] => events.flatMap((event) => event.Records);
+const sightings = (events: SQSEvent[], body: string) =>
+  recordsOf(events).filter((record) => record.body === body);
+
+afterEach(async () => {
+  await Promise.all(runningSources.splice(0).map((source) => source.stop()));
+});
+
+afterAll(async () => {
+  for (const queueUrl of createdQueues) {
+    await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })).catch(() => undefined);
+  }
+  sqs.destroy();
+});
+
+describe('SQS event source', () => {
+  it('deletes the successful records and redelivers only the reported failure until it is dead-lettered', async () => {
+    const { queueUrl, dlqUrl } = await createQueuePair();
+    await send(queueUrl, ['ok-1', 'ok-2', 'fails']);
+
+    const { events } = await startSource(queueUrl, async (event) => ({
+      batchItemFailures: event.Records.filter((r) => r.body === 'fails').map((r) => ({
+        itemIdentifier: r.messageId,
+      })),
+    }));
+    await waitFor('the failing record in the DLQ', async () => (await messagesLeft(dlqUrl)) === 1);
+    await waitFor('the source queue to drain', async () => (await messagesLeft(queueUrl)) === 0);
+
+    const first = events[0]?.Records ?? [];
+    expect(first.map((record) => record.body).sort()).toEqual(['fails', 'ok-1', 'ok-2']);
+    expect(sightings(events, 'ok-1')).toHaveLength(1);
+    expect(sightings(events, 'ok-2')).toHaveLength(1);
+    expect(
+      sightings(events, 'fails').map((record) => record.attributes.ApproximateReceiveCount),
+    ).toEqual(['1', '2', '3']);
+    const { Messages = [] } = await sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: dlqUrl, MaxNumberOfMessages: 10 }),
+    );
+    expect(Messages.map((message) => message.Body)).toEqual(['fails']);
+  });
+
+  it('builds records in the shape Lambda gives them', async () => {
+    const { queueUrl } = await createQueuePair();
+    await send(queueUrl, ['shape']);
+
+    const { events } = await startSource(queueUrl, async () => ({ batchItemFailures: [] }));
+    await waitFor('one invocation', () => events.length === 1);
+
+    const record = events[0]?.Records[0];
+    expect(record).toMatchObject({
+      body: 'shape',
+      eventSource: 'aws:sqs',
+      eventSourceARN: await queueAttribute(queueUrl, 'QueueArn'),
+      awsRegion: 'us-east-1',
+      attributes: { ApproximateReceiveCount: '1' },
+      messageAttributes: {
+        correlationId: { stringValue: 'corr-shape', dataType: 'String', stringListValues: [] },
+      },
+    });
+    expect(record?.messageId).toEqual(expect.any(String));
+    expect(record?.receiptHandle).toEqual(expect.any(String));
+    expect(record?.md5OfBody).toMatch(/^[0-9a-f]{32}$/);
+    expect(record?.attributes.SentTimestamp).toMatch(/^\d+$/);
+  });
+
+  it('redelivers the whole batch when the function throws', async () => {
+    const { queueUrl, dlqUrl } = await createQueuePair();
+    await send(queueUrl, ['a', 'b']);
+
+    const { events } = await startSource(queueUrl, async (_event, call) => {
+      if (call === 1) throw new Error('function crashed');
+      return { batchItemFailures: [] };
+    });
+    await waitFor('both records to be seen twice', () =>
+      ['a', 'b'].every((body) => sightings(events, body).length === 2),
+    );
+    await waitFor('the source queue to drain', async () => (await messagesLeft(queueUrl)) === 0);
+
+    expect(events[0]?.Records.map((record) => record.body).sort()).toEqual(['a', 'b']);
+    for (const body of ['a', 'b']) {
+      expect(sightings(events, body).map((r) => r.attributes.ApproximateReceiveCount)).toEqual([
+        '1',
+        '2',
+      ]);
+    }
+    expect(await messagesLeft(dlqUrl)).toBe(0);
+  });
+
+  it('treats an itemIdentifier that is not in the batch as a failure of the whole batch', async () => {
+    const { queueUrl, dlqUrl } = await createQueuePair();
+    await send(queueUrl, ['x', 'y']);
+
+    const { events } = await startSource(queueUrl, async (_event, call) =>
+      call === 1 ? { batchItemFailures: [{ itemIdentifier: 'not-in-this-batch' }] } : {},
+    );
+    await waitFor('both records to be seen twice', () =>
+      ['x', 'y'].every((body) => sightings(events, body).length === 2),
+    );
+    await waitFor('the source queue to drain', async () => (await messagesLeft(queueUrl)) === 0);
+
+    for (const body of ['x', 'y']) {
+      expect(sightings(events, body).map((r) => r.attributes.ApproximateReceiveCount)).toEqual([
+        '1',
+        '2',
+      ]);
+    }
+    expect(await messagesLeft(dlqUrl)).toBe(0);
+  });
+
+  it('runs more than one batch at a time when the queue is deep', async () => {
+    const { queueUrl } = await createQueuePair();
+    const bodies = Array.from({ length: 30 }, (_, index) => `deep-${index}`);
+    for (let start = 0; start < bodies.length; start += 10) {
+      await send(queueUrl, bodies.slice(start, start + 10));
+    }
+    let inFlight = 0;
+    let mostInFlight = 0;
+
+    const { events } = await startSource(
+      queueUrl,
+      async () => {
+        inFlight += 1;
+        mostInFlight = Math.max(mostInFlight, inFlight);
+        await new Promise((resolve) => setTimeout(resolve, 300));
+        inFlight -= 1;
+        return {};
+      },
+      { batchSize: 5, maxConcurrency: 3 },
+    );
+    await waitFor('the queue to drain', async () => (await messagesLeft(queueUrl)) === 0);
+
+    expect(mostInFlight).toBeGreaterThan(1);
+    expect(mostInFlight).toBeLessThanOrEqual(3);
+    expect(new Set(recordsOf(events).map((record) => record.body))).toEqual(new Set(bodies));
+    expect(events.every((event) => event.Records.length <= 5)).toBe(true);
+  });
+
+  it('stops polling when stopped, leaving new messages in the queue', async () => {
+    const { queueUrl } = await createQueuePair();
+    const { source, events } = await startSource(queueUrl, async () => ({}));
+
+    await source.stop();
+    await send(queueUrl, ['after-stop']);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+
+    expect(events).toHaveLength(0);
+    expect(await queueAttribute(queueUrl, 'ApproximateNumberOfMessages')).toBe('1');
+  });
+});

@@ -1,0 +1,141 @@
+import { randomUUID } from 'node:crypto';
+import { drain, ingestHarness, localSecret } from '../helpers/ingest-harness';
+import { httpEvent, sample, signed } from '../helpers/webhook-requests';
+
+type Harness = Awaited<ReturnType<typeof ingestHarness>>;
+
+const now = () => Math.floor(Date.now() / 1000);
+const bodyOf = (message: { Body?: string }) => JSON.parse(message.Body ?? '{}');
+
+describe('webhook ingest against the local servers', () => {
+  let harness: Harness;
+
+  beforeAll(async () => {
+    harness = await ingestHarness();
+  });
+  afterAll(() => harness.close());
+
+  it('puts a verified event in the workflow queue with its id, body and attributes', async () => {
+    const envelope = sample('stripe', { fresh: true });
+    const eventId = (envelope.body as { id: string }).id;
+    const request = signed({ scheme: 'stripe' }, envelope, localSecret('stripe'));
+    request.headers['x-correlation-id'] = 'it-corr-1';
+
+    const response = await harness.ingest(httpEvent('stripe', request));
+
+    expect(response.statusCode).toBe(202);
+    const [message, ...others] = await drain(harness.sqs, harness.queues.workflowJobs);
+    expect(others).toHaveLength(0);
+    expect(bodyOf(message ?? {})).toMatchObject({
+      id: `stripe:${eventId}:workflow:payments`,
+      workflow: 'payments',
+      correlationId: 'it-corr-1',
+    });
+    expect(message?.MessageAttributes?.correlationId?.StringValue).toBe('it-corr-1');
+    expect(message?.MessageAttributes?.eventType?.StringValue).toBe('payment_intent.succeeded');
+    expect(await harness.dedupeRecord(`stripe:${eventId}`)).toMatchObject({
+      status: { S: 'COMPLETED' },
+    });
+  });
+
+  it.each([
+    ['an unknown source', 404, 'nobody', (r: Req) => r],
+    ['an oversize body', 413, 'stripe', (r: Req) => ({ ...r, body: r.body.padEnd(300 * 1024) })],
+    ['malformed JSON', 400, 'github', () => githubSigned('{"ref": ')],
+    [
+      'a wrong content type',
+      415,
+      'stripe',
+      (r: Req) => ({ ...r, headers: { ...r.headers, 'Content-Type': 'text/plain' } }),
+    ],
+  ])(
+    'rejects %s with %i and leaves no message and no dedupe record',
+    async (_w, status, name, spoil) => {
+      const envelope = sample('stripe', { fresh: true });
+      const eventId = (envelope.body as { id: string }).id;
+      const request = spoil(signed({ scheme: 'stripe' }, envelope, localSecret('stripe')));
+
+      const response = await harness.ingest(httpEvent(name, request));
+
+      expect(response.statusCode).toBe(status);
+      expect(response.headers?.['content-type']).toBe('application/problem+json');
+      expect(await drain(harness.sqs, harness.queues.workflowJobs)).toHaveLength(0);
+      expect(await harness.dedupeRecord(`stripe:${eventId}`)).toBeUndefined();
+      expect(await harness.dedupeRecord(`github:${eventId}`)).toBeUndefined();
+    },
+  );
+
+  it('turns 20 concurrent identical deliveries into exactly one message per route', async () => {
+    const request = signed(
+      { scheme: 'stripe' },
+      sample('stripe', { fresh: true }),
+      localSecret('stripe'),
+    );
+
+    const responses = await Promise.all(
+      Array.from({ length: 20 }, () => harness.ingest(httpEvent('stripe', request))),
+    );
+    const again = await harness.ingest(httpEvent('stripe', request));
+
+    const statuses = responses.map((r) => r.statusCode);
+    expect(statuses.every((s) => s === 202 || s === 409)).toBe(true);
+    expect(statuses).toContain(202);
+    expect(again.statusCode).toBe(202);
+    expect(await drain(harness.sqs, harness.queues.workflowJobs)).toHaveLength(1);
+  });
+
+  it('absorbs a Slack retry that carries a new timestamp and the same event_id', async () => {
+    const envelope = sample('slack', { fresh: true });
+    const first = signed({ scheme: 'slack' }, envelope, localSecret('slack'), now() - 30);
+    const retry = signed({ scheme: 'slack' }, envelope, localSecret('slack'), now());
+    retry.headers['X-Slack-Retry-Num'] = '1';
+
+    const responses = [
+      await harness.ingest(httpEvent('slack', first)),
+      await harness.ingest(httpEvent('slack', retry)),
+    ];
+
+    expect(responses.map((r) => r.statusCode)).toEqual([202, 202]);
+    expect(responses[1]?.body).toBe(responses[0]?.body);
+    expect(await drain(harness.sqs, harness.queues.workflowJobs)).toHaveLength(1);
+  });
+
+  it('absorbs a GitHub replay of the same body under a fresh delivery id', async () => {
+    const body = JSON.stringify({ ref: 'refs/heads/main', after: randomUUID() });
+    const original = githubSigned(body, randomUUID());
+    const replay = githubSigned(body, randomUUID());
+
+    const first = await harness.ingest(httpEvent('github', original));
+    const second = await harness.ingest(httpEvent('github', replay));
+
+    expect([first.statusCode, second.statusCode]).toEqual([202, 202]);
+    expect(await drain(harness.sqs, harness.queues.workflowJobs)).toHaveLength(1);
+  });
+
+  it('accepts a base64-encoded body and upper-case header names', async () => {
+    const request = signed(
+      { scheme: 'shopify' },
+      sample('shopify', { fresh: true }),
+      localSecret('shopify'),
+    );
+    const upper = Object.fromEntries(
+      Object.entries(request.headers).map(([name, value]) => [name.toUpperCase(), value]),
+    );
+
+    const response = await harness.ingest(
+      httpEvent('shopify', { ...request, headers: upper }, { base64: true }),
+    );
+
+    expect(response.statusCode).toBe(202);
+    expect(JSON.parse(response.body ?? '')).toMatchObject({ routes: 2 });
+    expect(await drain(harness.sqs, harness.queues.workflowJobs)).toHaveLength(1);
+    expect(await drain(harness.sqs, harness.queues.emailJobs)).toHaveLength(1);
+  });
+});
+
+type Req = { body: string; headers: Record<string, string> };
+
+function githubSigned(body: string, deliveryId = randomUUID()): Req {
+  const envelope = { headers: { 'X-GitHub-Event': 'push', 'X-GitHub-Delivery': deliveryId }, body };
+  return signed({ scheme: 'github' }, envelope, localSecret('github'));
+}

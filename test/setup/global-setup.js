@@ -1,0 +1,147 @@
+/**
+ * Jest globalSetup: starts one local stack for the whole run (`serverless offline start --stage local`
+ * with the project plugin) on free loopback ports, and waits until its state file says it is ready.
+ * Skipped with LOCAL_STACK=off (tests then use LOCAL_STACK_STATE_FILE of a stack you run yourself, if
+ * any) and when only the unit project runs. `global-teardown.js` stops it by process group.
+ *
+ * The `local` stage is reused rather than a `test` stage: it has the short visibility timeouts and the
+ * seeded secret names the tests need, and other ports and another state file keep it apart from a
+ * running `npm run dev`.
+ */
+
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const path = require('node:path');
+const { pickFreePort } = require('../../local/ports');
+
+const READY_TIMEOUT_MS = 90_000;
+const PROJECTS_NEEDING_STACK = ['integration', 'e2e'];
+
+/**
+ * Project names given after `flag` on jest's command line (`--flag a b` or `--flag=a`).
+ * @param {string} flag
+ * @returns {string[] | undefined}
+ */
+function projectsFromArgv(flag) {
+  const argv = process.argv;
+  /** @type {string[] | undefined} */
+  let names;
+  for (let index = 0; index < argv.length; index += 1) {
+    const arg = /** @type {string} */ (argv[index]);
+    if (arg.startsWith(`${flag}=`)) {
+      names = [...(names ?? []), ...arg.slice(flag.length + 1).split(',')];
+    } else if (arg === flag) {
+      names = names ?? [];
+      while (argv[index + 1] !== undefined && !argv[index + 1]?.startsWith('-')) {
+        names.push(/** @type {string} */ (argv[index + 1]));
+        index += 1;
+      }
+    }
+  }
+  return names;
+}
+
+/**
+ * Whether any test of this run may need the local servers.
+ * @param {import('@jest/types').Config.GlobalConfig} globalConfig
+ * @returns {boolean}
+ */
+function runNeedsLocalStack(globalConfig) {
+  const selected = projectsFromArgv('--selectProjects');
+  const ignored = projectsFromArgv('--ignoreProjects') ?? [];
+  const candidates = PROJECTS_NEEDING_STACK.filter(
+    (name) => (selected === undefined || selected.includes(name)) && !ignored.includes(name),
+  );
+  if (candidates.length === 0) return false;
+  const patterns = globalConfig.testPathPatterns?.patterns ?? [];
+  const onlyUnitPaths =
+    patterns.length > 0 && patterns.every((pattern) => /(^|\/)test\/unit(\/|$)/.test(pattern));
+  return !onlyUnitPaths;
+}
+
+/**
+ * The last lines of the stack's log, to show why it did not start.
+ * @param {string} logFile
+ * @returns {string}
+ */
+function tail(logFile) {
+  if (!fs.existsSync(logFile)) return '(no output)';
+  return fs.readFileSync(logFile, 'utf8').split('\n').slice(-60).join('\n');
+}
+
+/**
+ * @param {import('@jest/types').Config.GlobalConfig} globalConfig
+ * @returns {Promise<void>}
+ */
+module.exports = async function globalSetup(globalConfig) {
+  if (process.env.LOCAL_STACK === 'off' || !runNeedsLocalStack(globalConfig)) return;
+
+  const rootDir = globalConfig.rootDir;
+  const stateDir = path.join(rootDir, '.local-state');
+  const stateFile = path.join(stateDir, `test-stack-${process.pid}.json`);
+  const logFile = path.join(stateDir, `test-stack-${process.pid}.log`);
+  fs.mkdirSync(stateDir, { recursive: true });
+  fs.rmSync(stateFile, { force: true });
+
+  const [sqs, dynamodb, secrets, http, lambda] = [
+    await pickFreePort(),
+    await pickFreePort(),
+    await pickFreePort(),
+    await pickFreePort(),
+    await pickFreePort(),
+  ];
+  const output = fs.openSync(logFile, 'w');
+  const child = spawn(
+    process.execPath,
+    [
+      path.join(rootDir, 'node_modules', '.bin', 'serverless'),
+      'offline',
+      'start',
+      '--stage',
+      'local',
+    ],
+    {
+      cwd: rootDir,
+      // Its own process group, so teardown stops serverless and DynamoDB Local's Java with one signal.
+      detached: true,
+      stdio: ['ignore', output, output],
+      env: {
+        ...process.env,
+        LOCAL_SQS_PORT: String(sqs),
+        LOCAL_DYNAMODB_PORT: String(dynamodb),
+        LOCAL_SECRETS_PORT: String(secrets),
+        HTTP_PORT: String(http),
+        LAMBDA_PORT: String(lambda),
+        LOCAL_STACK_STATE_FILE: stateFile,
+        // If jest dies without its teardown, the stack notices and stops itself.
+        LOCAL_STACK_PARENT_PID: String(process.pid),
+        SLS_TELEMETRY_DISABLED: '1',
+      },
+    },
+  );
+  fs.closeSync(output);
+  /** @type {string | undefined} */
+  let exitReason;
+  child.once('exit', (code, signal) => {
+    exitReason = `exited with ${signal ?? `code ${code}`}`;
+  });
+  child.once('error', (error) => {
+    exitReason = `could not start: ${error.message}`;
+  });
+
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  while (!fs.existsSync(stateFile)) {
+    const reason =
+      exitReason ?? (Date.now() > deadline ? `not ready in ${READY_TIMEOUT_MS} ms` : undefined);
+    if (reason) {
+      if (child.pid !== undefined && exitReason === undefined) process.kill(-child.pid, 'SIGKILL');
+      throw new Error(`The local stack ${reason}. Its output:\n${tail(logFile)}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+
+  globalThis.__LOCAL_STACK__ = { pid: child.pid, stateFile, logFile };
+  // Test files inherit this environment; test/setup/local-env.js reads the state from it.
+  process.env.LOCAL_STACK_STATE_FILE = stateFile;
+  child.unref();
+};

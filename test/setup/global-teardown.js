@@ -1,0 +1,64 @@
+/**
+ * Jest globalTeardown: stops the local stack `global-setup.js` started, by its process group
+ * (serverless and DynamoDB Local's Java), and waits until it is gone: SIGTERM first, so the plugin
+ * closes its servers itself, then SIGKILL for anything left. Its log is removed unless
+ * LOCAL_STACK_KEEP_LOG=1.
+ */
+
+const fs = require('node:fs');
+
+const GRACE_MS = 8000;
+
+/**
+ * Whether `pid` (negative: any process of that group) still exists.
+ * @param {number} pid
+ * @returns {boolean}
+ */
+function exists(pid) {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * @param {number} pid
+ * @param {NodeJS.Signals} signal
+ */
+function signalGroup(pid, signal) {
+  try {
+    process.kill(-pid, signal);
+  } catch {
+    // Already gone.
+  }
+}
+
+/**
+ * Waits until `check` turns false or `ms` pass.
+ * @param {() => boolean} check
+ * @param {number} ms
+ */
+async function waitWhile(check, ms) {
+  const deadline = Date.now() + ms;
+  while (check() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+}
+
+/** @returns {Promise<void>} */
+module.exports = async function globalTeardown() {
+  /** @type {{ pid?: number, stateFile: string, logFile: string } | undefined} */
+  const stack = globalThis.__LOCAL_STACK__;
+  if (!stack?.pid) return;
+  globalThis.__LOCAL_STACK__ = undefined;
+
+  signalGroup(stack.pid, 'SIGTERM');
+  // serverless is our child, so it is reaped as soon as it exits and then no longer exists.
+  await waitWhile(() => exists(stack.pid), GRACE_MS);
+  // Anything left in the group (a Java that did not stop, esbuild's service) is killed outright. The
+  // wait is bounded: a zombie nobody reaps would look alive for ever.
+  signalGroup(stack.pid, 'SIGKILL');
+  await waitWhile(() => exists(-stack.pid), 2000);
+  fs.rmSync(stack.stateFile, { force: true });
+  if (process.env.LOCAL_STACK_KEEP_LOG !== '1') fs.rmSync(stack.logFile, { force: true });
+};
