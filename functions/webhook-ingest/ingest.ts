@@ -52,13 +52,18 @@ export interface IngestDeps extends SigningDeps {
 
 const CORRELATION_ID = /^[\w.:-]{1,128}$/;
 
+/**
+ * The sender's `X-Correlation-Id` when it is a safe token; else the Lambda request id, which is unique
+ * in AWS and under serverless offline alike (offline gives every request the same API Gateway id).
+ */
 function correlationIdOf(
   event: APIGatewayProxyEventV2,
   headers: Record<string, string | undefined>,
+  context: Context | undefined,
 ) {
   const given = headers['x-correlation-id'];
   if (given && CORRELATION_ID.test(given)) return given;
-  return event.requestContext?.requestId ?? randomUUID();
+  return context?.awsRequestId ?? event.requestContext?.requestId ?? randomUUID();
 }
 
 function checkSizes(routed: RoutedEvent, maxMessageBytes: number): void {
@@ -148,9 +153,13 @@ export function makeWebhookIngest(deps: IngestDeps) {
   ): Promise<APIGatewayProxyStructuredResultV2> {
     if (context) deps.registerContext(context);
     const headers = lowerCaseHeaders(event.headers ?? {});
-    const correlationId = correlationIdOf(event, headers);
+    const correlationId = correlationIdOf(event, headers, context);
     const sourceName = event.pathParameters?.source ?? '';
-    logger.appendKeys({ correlationId, source: sourceName });
+    logger.appendKeys({
+      correlationId,
+      source: sourceName,
+      apiRequestId: event.requestContext?.requestId,
+    });
     try {
       const source = deps.catalog.sources.get(sourceName);
       if (!source) throw new UnknownSourceError(`No webhook source is named "${sourceName}"`);
