@@ -1,0 +1,242 @@
+// `node bench/explore-cold-start.js [function] [runs]`: not part of `npm run bench`. Looks for
+// honest ways to make a function's deploy bundle start faster: import time of bundle variants
+// (fresh processes, alternating), and which source modules the import spends its CPU in (--cpu-prof
+// mapped back through the source map). Needs no local servers: it measures import only.
+
+const fs = require('node:fs');
+const { SourceMap } = require('node:module');
+const os = require('node:os');
+const path = require('node:path');
+const { coldRun, deployBuildOptions, printService } = require('./cold-start');
+const { fixed, summarize, table } = require('./lib/stats');
+
+const root = path.resolve(__dirname, '..');
+
+/**
+ * Credential providers the SDK's default chain imports lazily and Lambda never reaches (it sets the
+ * credentials in the environment, which `fromEnv` reads first), with the clients they use.
+ */
+const UNUSED_ON_LAMBDA = [
+  '@aws-sdk/credential-provider-http',
+  '@aws-sdk/credential-provider-ini',
+  '@aws-sdk/credential-provider-login',
+  '@aws-sdk/credential-provider-process',
+  '@aws-sdk/credential-provider-sso',
+  '@aws-sdk/credential-provider-web-identity',
+  '@aws-sdk/nested-clients',
+  '@aws-sdk/token-providers',
+  '@smithy/credential-provider-imds',
+];
+
+/** The package (or project folder) a source path belongs to. */
+function ownerOf(/** @type {string} */ source) {
+  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(source);
+  if (match) return /** @type {string} */ (match[1]);
+  const local = /(functions\/[^/]+|shared\/[^/]+|config)\//.exec(source);
+  return local ? `(project) ${local[1]}` : source;
+}
+
+/**
+ * Self time per owning package in a CPU profile of the bundle, mapped through its source map.
+ * @param {string} profileFile
+ * @param {string} bundle
+ */
+function selfTimeByPackage(profileFile, bundle) {
+  const profile = JSON.parse(fs.readFileSync(profileFile, 'utf8'));
+  const map = new SourceMap(JSON.parse(fs.readFileSync(`${bundle}.map`, 'utf8')));
+  const bundleUrl = `file://${bundle}`;
+  /** @type {Map<number, string>} */
+  const ownerOfNode = new Map();
+  for (const node of profile.nodes) {
+    const frame = node.callFrame;
+    let owner = frame.url
+      ? frame.url.replace(/^node:internal\//, 'node:')
+      : `(${frame.functionName || 'vm'})`;
+    if (frame.url === bundleUrl || frame.url === bundle) {
+      const entry = map.findEntry(frame.lineNumber, frame.columnNumber);
+      owner = entry?.originalSource ? ownerOf(entry.originalSource) : '(bundle, unmapped)';
+    }
+    ownerOfNode.set(node.id, owner);
+  }
+  /** @type {Record<string, number>} */
+  const totals = {};
+  const deltas = profile.timeDeltas;
+  profile.samples.forEach((/** @type {number} */ id, /** @type {number} */ index) => {
+    const owner = ownerOfNode.get(id) ?? '?';
+    totals[owner] = (totals[owner] ?? 0) + (deltas[index + 1] ?? 0) / 1000;
+  });
+  return totals;
+}
+
+async function main() {
+  const [name = 'webhook-ingest', runsArg = '15'] = process.argv.slice(2);
+  const runs = Number(runsArg);
+  const esbuild = require('esbuild');
+  const work = fs.mkdtempSync(path.join(os.tmpdir(), 'connector-suite-explore-'));
+  try {
+    const service = printService(root, 'local');
+    const definition = service.functions?.[name];
+    if (!definition) throw new Error(`No function ${name}`);
+    const handler = String(definition.handler);
+    const entry = path.join(root, `${handler.slice(0, handler.lastIndexOf('.'))}.ts`);
+    const deploy = deployBuildOptions(service.custom?.esbuild ?? {});
+    const base = { ...deploy, entryPoints: [entry] };
+    const naive = { entryPoints: [entry], bundle: true, platform: 'node' };
+    const withMaps = { NODE_OPTIONS: '--enable-source-maps' };
+    const noMaps = { NODE_OPTIONS: '' };
+    /** @type {[string, Record<string, any>, Record<string, string>][]} */
+    const variants = [
+      ['deploy options (as configured)', base, withMaps],
+      ['deploy options, NODE_OPTIONS without --enable-source-maps', base, noMaps],
+      ['deploy options, sourcemap off', { ...base, sourcemap: false }, withMaps],
+      ['deploy options + legalComments none', { ...base, legalComments: 'none' }, withMaps],
+      [
+        'deploy options, mainFields default (main first)',
+        { ...base, mainFields: undefined },
+        withMaps,
+      ],
+      ['deploy options, not minified', { ...base, minify: false }, withMaps],
+      ['deploy options + keepNames', { ...base, keepNames: true }, withMaps],
+      [
+        'deploy options, format esm (.mjs)',
+        { ...base, format: 'esm', outExtension: { '.js': '.mjs' } },
+        withMaps,
+      ],
+      [
+        'deploy options, no map, no --enable-source-maps, legalComments none',
+        { ...base, sourcemap: false, legalComments: 'none' },
+        noMaps,
+      ],
+      [
+        'deploy options, no map + unused credential providers excluded',
+        { ...base, sourcemap: false, external: UNUSED_ON_LAMBDA },
+        noMaps,
+      ],
+      ['naive (esbuild defaults)', naive, withMaps],
+    ];
+    const built = [];
+    for (const [index, [label, options, env]] of variants.entries()) {
+      const outdir = path.join(work, String(index));
+      const result = await esbuild.build({ ...options, outdir, logLevel: 'error', metafile: true });
+      const file = /** @type {string} */ (
+        Object.keys(result.metafile.outputs).find((out) => /\.m?js$/.test(out))
+      );
+      const absolute = path.resolve(file);
+      const bundle = absolute;
+      built.push({
+        label,
+        bundle,
+        absolute,
+        bytes: fs.statSync(absolute).size,
+        env,
+        importMs: [],
+        readyMs: [],
+      });
+    }
+    const env = {
+      PATH: process.env.PATH ?? '',
+      AWS_REGION: 'us-east-1',
+      ...service.provider.environment,
+    };
+    const contextFile = path.join(work, 'context.json');
+    fs.writeFileSync(contextFile, '{}');
+    for (let run = 0; run < runs; run += 1) {
+      const order = run % 2 === 0 ? built : [...built].reverse();
+      for (const variant of order) {
+        const result = /** @type {any} */ (
+          await coldRun({
+            bundle: variant.bundle,
+            exportName: 'handler',
+            env: {
+              ...env,
+              ...variant.env,
+              ...Object.fromEntries(
+                Object.entries(definition.environment ?? {}).map(([k, v]) => [
+                  k,
+                  typeof v === 'string' ? v : 'x',
+                ]),
+              ),
+            },
+            contextFile,
+          })
+        );
+        variant.importMs.push(result.importMs);
+        variant.readyMs.push(result.spawnToAnswerMs);
+      }
+    }
+    const baseline = summarize(/** @type {any} */ (built[0]).importMs).median;
+    console.log(
+      table(
+        `Import of ${name} in a fresh node process (${runs} runs each, alternating; NODE_OPTIONS as listed)`,
+        [
+          'variant',
+          'bundle',
+          'import median (ms)',
+          'vs as configured',
+          'spawn -> loaded median (ms)',
+        ],
+        built.map((variant) => {
+          const importMs = summarize(variant.importMs).median;
+          return [
+            variant.label,
+            `${fixed(variant.bytes / 1024, 1)} KB`,
+            fixed(importMs),
+            `${fixed(importMs - baseline)} ms`,
+            fixed(summarize(variant.readyMs).median),
+          ];
+        }),
+      ),
+    );
+
+    // Where the import's CPU goes, by source package (deploy bundle, profiled, summed over runs).
+    const profiled = /** @type {any} */ (built[0]);
+    const profileDir = path.join(work, 'profiles');
+    /** @type {Record<string, number>} */
+    const totals = {};
+    const profileRuns = 5;
+    for (let run = 0; run < profileRuns; run += 1) {
+      const dir = path.join(profileDir, String(run));
+      await coldRun({
+        bundle: profiled.bundle,
+        exportName: 'handler',
+        env: {
+          ...env,
+          ...Object.fromEntries(
+            Object.entries(definition.environment ?? {}).map(([k, v]) => [
+              k,
+              typeof v === 'string' ? v : 'x',
+            ]),
+          ),
+          NODE_OPTIONS: '--enable-source-maps',
+        },
+        contextFile,
+        nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${dir}`, '--cpu-prof-interval=100'],
+      });
+      for (const file of fs.readdirSync(dir)) {
+        for (const [owner, ms] of Object.entries(
+          selfTimeByPackage(path.join(dir, file), profiled.absolute),
+        )) {
+          totals[owner] = (totals[owner] ?? 0) + ms / profileRuns;
+        }
+      }
+    }
+    const sum = Object.values(totals).reduce((a, b) => a + b, 0);
+    console.log(
+      `\n${table(
+        `CPU self time of a fresh process that loads the deploy bundle, by source package (mean of ${profileRuns} profiled runs; profiling inflates times)`,
+        ['package', 'ms', 'share'],
+        Object.entries(totals)
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 24)
+          .map(([owner, ms]) => [owner, fixed(ms), `${fixed((100 * ms) / sum, 1)}%`]),
+      )}`,
+    );
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
