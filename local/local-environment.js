@@ -19,18 +19,19 @@ function localAwsEnvironment(ports) {
 }
 
 /**
- * Sets the local AWS variables on `env`, with dummy credentials when none are set (the local servers
- * accept any, and the SDK refuses to sign without them).
+ * Sets the local AWS variables on `env`, always with dummy credentials: the local servers accept any,
+ * the SDK refuses to sign without them, real credentials have no business there, and the bundles
+ * leave out the profile/SSO/IMDS credential providers (see `custom.esbuild.exclude`).
  * @param {NodeJS.ProcessEnv} env
  * @param {{ sqs: number, dynamodb: number, secretsManager: number }} ports
  * @returns {void}
  */
 function applyLocalAwsEnvironment(env, ports) {
   Object.assign(env, localAwsEnvironment(ports));
-  if (!env.AWS_ACCESS_KEY_ID && !env.AWS_PROFILE) {
-    env.AWS_ACCESS_KEY_ID = 'local';
-    env.AWS_SECRET_ACCESS_KEY = 'local';
-  }
+  env.AWS_ACCESS_KEY_ID = 'local';
+  env.AWS_SECRET_ACCESS_KEY = 'local';
+  delete env.AWS_SESSION_TOKEN;
+  delete env.AWS_PROFILE;
 }
 
 /**

@@ -24,6 +24,8 @@ export interface CeilingDecision {
   allowed: boolean;
   /** Seconds until the current window ends (at least 1). */
   retryAfterSeconds: number;
+  /** The counter this request was counted in, when it was: what {@link FixedWindowCeiling.giveBack} undoes. */
+  counter?: string;
 }
 
 /** Counters outlive their window by this much, then DynamoDB's TTL removes them. */
@@ -46,11 +48,12 @@ export class FixedWindowCeiling {
     const second = Math.floor(now() / 1000);
     const shard = Math.floor(random() * shards) % shards;
     const perShard = Math.ceil(limitPerSecond / shards);
+    const counter = `ceiling#${key}#${second}#${shard}`;
     try {
       await client.send(
         new UpdateItemCommand({
           TableName: tableName,
-          Key: { pk: { S: `ceiling#${key}#${second}#${shard}` }, sk: { S: 'window' } },
+          Key: { pk: { S: counter }, sk: { S: 'window' } },
           UpdateExpression:
             'ADD #count :one SET #expiresAt = if_not_exists(#expiresAt, :expiresAt)',
           ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
@@ -62,12 +65,37 @@ export class FixedWindowCeiling {
           },
         }),
       );
-      return { allowed: true, retryAfterSeconds: 1 };
+      return { allowed: true, retryAfterSeconds: 1, counter };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
         return { allowed: false, retryAfterSeconds: 1 };
       }
       throw new DependencyError('The rate limit store is unavailable', { cause: error });
+    }
+  }
+
+  /**
+   * Takes back one request counted by {@link take} (a delivery that turned out to be a duplicate).
+   * Best effort: if it fails, that window stays one count high until it ends. Resolves to whether the
+   * count was taken back.
+   */
+  async giveBack(decision: CeilingDecision): Promise<boolean> {
+    if (!decision.allowed || decision.counter === undefined) return false;
+    const { client, tableName } = this.#options;
+    try {
+      await client.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: { pk: { S: decision.counter }, sk: { S: 'window' } },
+          UpdateExpression: 'ADD #count :minusOne',
+          ConditionExpression: 'attribute_exists(#count)',
+          ExpressionAttributeNames: { '#count': 'count' },
+          ExpressionAttributeValues: { ':minusOne': { N: '-1' } },
+        }),
+      );
+      return true;
+    } catch {
+      return false;
     }
   }
 }

@@ -9,6 +9,7 @@ import {
   makeWebhookIngest,
 } from '../../../../functions/webhook-ingest/ingest';
 import { loadSourceCatalog } from '../../../../functions/webhook-ingest/sources';
+import type { CeilingDecision } from '../../../../shared/rate-limit/fixed-window-ceiling';
 import { SecretCache } from '../../../../shared/secrets/secret-cache';
 import { httpEvent, sample, signed } from '../../../helpers/webhook-requests';
 
@@ -52,7 +53,12 @@ function setup(secret = { current: 'whsec_unit_current' }) {
   const secretsManager = mockClient(SecretsManagerClient);
   secretsManager.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(secret) });
   const memory = memoryDedupe();
-  const ceiling = { take: jest.fn(async () => ({ allowed: true, retryAfterSeconds: 1 })) };
+  const ceiling = {
+    take: jest.fn(
+      async (): Promise<CeilingDecision> => ({ allowed: true, retryAfterSeconds: 1, counter: 'c' }),
+    ),
+    giveBack: jest.fn(async () => true),
+  };
   const deps: IngestDeps = {
     catalog,
     secrets: new SecretCache({
@@ -129,6 +135,26 @@ describe('webhook ingest', () => {
     expect(again.statusCode).toBe(202);
     expect(again.body).toBe(first.body);
     expect(sentEntries(sqs)).toHaveLength(1);
+  });
+
+  it('gives the abuse-ceiling count back when a delivery turns out to be a duplicate', async () => {
+    const { ingest, ceiling } = setup();
+    const request = signed(stripe, sample('stripe'), 'whsec_unit_current', NOW);
+
+    await ingest(httpEvent('stripe', request));
+    await ingest(httpEvent('stripe', request));
+
+    expect(ceiling.take).toHaveBeenCalledTimes(2);
+    expect(ceiling.giveBack).toHaveBeenCalledTimes(1);
+  });
+
+  it('gives the count back when an identical delivery is in progress', async () => {
+    const { ingest, ceiling, memory } = setup();
+    memory.running.add('stripe:evt_1PqLocalDemo0001');
+
+    await ingest(httpEvent('stripe', signed(stripe, sample('stripe'), 'whsec_unit_current', NOW)));
+
+    expect(ceiling.giveBack).toHaveBeenCalledTimes(1);
   });
 
   it('rejects an unknown source with a 404 problem', async () => {
