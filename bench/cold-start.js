@@ -172,8 +172,10 @@ function coldRun({ bundle, exportName, env, eventFile, contextFile, nodeArgs = [
  */
 async function runColdStart({ state, serviceDir, workDir, runs = 15, log = () => {} }) {
   const esbuild = require('esbuild');
-  log('  cold start: resolving the service (serverless print --stage local)');
+  log('  cold start: resolving the service (serverless print --stage local and prod)');
   const service = printService(serviceDir, 'local');
+  // Runtime settings as deployed (no source maps, INFO logs); endpoints and names stay local.
+  const deployed = printService(serviceDir, 'prod').provider?.environment ?? {};
   const buildOptions = deployBuildOptions(service.custom?.esbuild ?? {});
   const directories = fs
     .readdirSync(path.join(root, 'functions'), { withFileTypes: true })
@@ -239,6 +241,8 @@ async function runColdStart({ state, serviceDir, workDir, runs = 15, log = () =>
         ),
         AWS_LAMBDA_LOG_GROUP_NAME: `/aws/lambda/${definition.name ?? key}`,
         AWS_LAMBDA_LOG_STREAM_NAME: 'bench',
+        NODE_OPTIONS: String(deployed.NODE_OPTIONS ?? ''),
+        POWERTOOLS_LOG_LEVEL: String(deployed.POWERTOOLS_LOG_LEVEL ?? 'INFO'),
         TZ: ':UTC',
         // Lambda runs nodejs22.x, where the SDK prints no Node-version warning; Node 20 here would.
         AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
