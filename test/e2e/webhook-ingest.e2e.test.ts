@@ -1,9 +1,10 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { drain, localSecret, stackState } from '../helpers/ingest-harness';
+import { drain, localSecret } from '../helpers/ingest-harness';
+import { localStack } from '../helpers/local-stack';
 import { sample, signed } from '../helpers/webhook-requests';
 
 describe('webhook ingest through serverless offline', () => {
-  const state = stackState();
+  const state = localStack();
   const sqs = new SQSClient({ endpoint: state.sqs, region: state.region });
   afterAll(() => sqs.destroy());
 

@@ -13,26 +13,8 @@ import {
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { loadIngestConfig } from '../../functions/webhook-ingest/config';
 import { buildWebhookIngest } from '../../functions/webhook-ingest/wiring';
+import { localStack } from './local-stack';
 import { lambdaContext } from './webhook-requests';
-
-/** What the local stack wrote to its state file (see local/stack-report.js). */
-export interface StackState {
-  stage: string;
-  region: string;
-  http: string;
-  sqs: string;
-  dynamodb: string;
-  secretsManager: string;
-  queues: Record<string, { name: string; url: string; arn: string }>;
-  tables: Record<string, { name: string; arn: string }>;
-}
-
-/** Reads the running local stack's state file (jest's global setup started it). */
-export function stackState(): StackState {
-  const file = process.env.LOCAL_STACK_STATE_FILE;
-  if (!file) throw new Error('LOCAL_STACK_STATE_FILE is not set: is the jest global setup on?');
-  return JSON.parse(readFileSync(file, 'utf8')) as StackState;
-}
 
 const clientConfig = (endpoint: string, region: string) => ({
   endpoint,
@@ -66,7 +48,7 @@ export async function drain(sqs: SQSClient, queueUrl: string): Promise<Message[]
  * lets a test put a proxy it can cut between ingest and SQS.
  */
 export async function ingestHarness(options: { sqsEndpoint?: string } = {}) {
-  const state = stackState();
+  const state = localStack();
   const sqs = new SQSClient(clientConfig(state.sqs, state.region));
   const dynamoDb = new DynamoDBClient(clientConfig(state.dynamodb, state.region));
   const prefix = `it-${randomUUID().slice(0, 8)}`;

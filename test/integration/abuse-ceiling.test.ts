@@ -1,9 +1,9 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { FixedWindowCeiling } from '../../shared/rate-limit/fixed-window-ceiling';
-import { stackState } from '../helpers/ingest-harness';
+import { localStack } from '../helpers/local-stack';
 
 describe('abuse ceiling on DynamoDB Local', () => {
-  const state = stackState();
+  const state = localStack();
   const tableName = state.tables.StateTable?.name as string;
   const client = new DynamoDBClient({ endpoint: state.dynamodb, region: state.region });
   afterAll(() => client.destroy());

@@ -1,10 +1,11 @@
 import { URL } from 'node:url';
-import { drain, ingestHarness, localSecret, stackState } from '../helpers/ingest-harness';
+import { drain, ingestHarness, localSecret } from '../helpers/ingest-harness';
+import { localStack } from '../helpers/local-stack';
 import { TcpProxy } from '../helpers/tcp-proxy';
 import { httpEvent, sample, signed } from '../helpers/webhook-requests';
 
 describe('webhook ingest when SQS is unreachable', () => {
-  const sqsUrl = new URL(stackState().sqs);
+  const sqsUrl = new URL(localStack().sqs);
   const proxy = new TcpProxy(sqsUrl.hostname, Number(sqsUrl.port));
   let harness: Awaited<ReturnType<typeof ingestHarness>>;
 
