@@ -287,6 +287,34 @@ describe('webhook ingest', () => {
     );
   });
 
+  it('answers 503 when the dedupe store fails, revealing nothing of the cause', async () => {
+    const { deps, sqs } = setup();
+    deps.dedupe = async () => {
+      throw new Error('DynamoDB: connect ECONNREFUSED 127.0.0.1:8000');
+    };
+
+    const response = await makeWebhookIngest(deps)(
+      httpEvent('stripe', signed(stripe, sample('stripe'), 'whsec_unit_current', NOW)),
+    );
+
+    expect(response.statusCode).toBe(503);
+    expect(response.body).not.toMatch(/ECONNREFUSED|DynamoDB|8000/);
+    expect(sentEntries(sqs)).toHaveLength(0);
+  });
+
+  it('answers 503 when the signing secret cannot be read, so the sender retries', async () => {
+    const { ingest, secretsManager, sqs } = setup();
+    secretsManager.on(GetSecretValueCommand).rejects(new Error('ResourceNotFoundException'));
+
+    const response = await ingest(
+      httpEvent('stripe', signed(stripe, sample('stripe'), 'whsec_unit_current', NOW)),
+    );
+
+    expect(response.statusCode).toBe(503);
+    expect(response.body).not.toMatch(/ResourceNotFound|webhooks\/stripe/);
+    expect(sentEntries(sqs)).toHaveLength(0);
+  });
+
   it('answers the Slack url_verification handshake with its challenge', async () => {
     const { ingest, sqs } = setup({ current: 'slack-unit' });
     const request = signed(
