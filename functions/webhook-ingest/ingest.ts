@@ -146,8 +146,10 @@ export function makeWebhookIngest(deps: IngestDeps) {
         throw dedupeFailure(error, deps);
       });
     await giveBackUnlessPerformed();
-    for (const dead of routed.deadLettered) {
-      if (performed) logger.warn('route dead-lettered', { outcome: 'dead-lettered', ...dead });
+    if (performed) {
+      for (const dead of routed.deadLettered) {
+        logger.warn('route dead-lettered', { outcome: 'dead-lettered', ...dead });
+      }
     }
     logger.info(performed ? 'webhook accepted' : 'duplicate webhook absorbed', {
       outcome: performed ? 'accepted' : 'duplicate',
@@ -166,7 +168,8 @@ export function makeWebhookIngest(deps: IngestDeps) {
     if (context) deps.registerContext(context);
     const headers = lowerCaseHeaders(event.headers ?? {});
     const correlationId = correlationIdOf(event, headers, context);
-    const sourceName = event.pathParameters?.source ?? '';
+    const sourceName = (event.pathParameters?.source ?? '').slice(0, 64);
+    logger.resetKeys(); // no key of the previous invocation may leak into this one's lines
     logger.appendKeys({
       correlationId,
       source: sourceName,
