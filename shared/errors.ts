@@ -55,6 +55,12 @@ export class SignatureError extends HttpError {
   }
 }
 
+/**
+ * 401 because the signature is well-formed but no configured secret produced it: the one failure a
+ * secret rotation can explain, so the only one worth fetching the secret again for.
+ */
+export class SignatureMismatchError extends SignatureError {}
+
 /** 404: no source of that name is configured. */
 export class UnknownSourceError extends HttpError {
   constructor(detail: string, options?: HttpErrorOptions) {

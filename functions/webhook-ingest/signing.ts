@@ -1,4 +1,4 @@
-import { DependencyError, SignatureError } from '../../shared/errors';
+import { DependencyError, SignatureMismatchError } from '../../shared/errors';
 import type { SecretCache } from '../../shared/secrets/secret-cache';
 import { type SignedRequest, type Verification, verifiers } from './signatures';
 import type { Source } from './sources';
@@ -26,8 +26,10 @@ export interface SigningDeps {
 }
 
 /**
- * Verifies the request with the source's cached secrets; when that fails, fetches the secret once more
- * (rate-limited by the cache), because a rotation may have happened since it was cached.
+ * Verifies the request with the source's cached secrets; when no cached secret matches, fetches the
+ * secret once more (rate-limited by the cache), because a rotation may have happened since it was
+ * cached. A missing, malformed or expired signature is refused without that fetch: no rotation
+ * explains it.
  */
 export async function verifyRequest(
   source: Source,
@@ -46,7 +48,7 @@ export async function verifyRequest(
   try {
     return { ...verify(cached), refreshed: false };
   } catch (error) {
-    if (!(error instanceof SignatureError)) throw error;
+    if (!(error instanceof SignatureMismatchError)) throw error;
     const fresh = await deps.secrets.refresh(source.secretName);
     if (fresh === undefined) throw error;
     return { ...verify(signingSecrets(fresh)), refreshed: true };

@@ -1,7 +1,6 @@
-import { matchSignature } from './compare';
+import { matchHmacSha256 } from './compare';
 import { decodeBase64, decodeHex } from './encoding';
 import { requireHeader } from './headers';
-import { hmacSha256 } from './hmac';
 import type { Verifier } from './types';
 
 /** The header a `generic` source reads when its config names none. */
@@ -19,8 +18,6 @@ export const verifyGenericSignature: Verifier = (request, options) => {
   const name = (options.header ?? DEFAULT_GENERIC_HEADER).toLowerCase();
   const value = requireHeader(request.headers, name).replace(OPTIONAL_PREFIX, '');
   const signature = options.encoding === 'base64' ? decodeBase64(value) : decodeHex(value);
-  const secretIndex = matchSignature(options.secrets, signature ? [signature] : [], (secret) =>
-    secret === '' ? undefined : hmacSha256(secret, request.rawBody),
-  );
+  const secretIndex = matchHmacSha256(options.secrets, [signature], request.rawBody);
   return { secretIndex };
 };

@@ -1,7 +1,6 @@
-import { matchSignature } from './compare';
+import { matchHmacSha256 } from './compare';
 import { decodeHex } from './encoding';
 import { requireHeader } from './headers';
-import { hmacSha256 } from './hmac';
 import type { Verifier } from './types';
 
 const HEADER = 'x-hub-signature-256';
@@ -15,8 +14,6 @@ const PREFIX = 'sha256=';
 export const verifyGithubSignature: Verifier = (request, options) => {
   const value = requireHeader(request.headers, HEADER);
   const signature = value.startsWith(PREFIX) ? decodeHex(value.slice(PREFIX.length)) : undefined;
-  const secretIndex = matchSignature(options.secrets, signature ? [signature] : [], (secret) =>
-    secret === '' ? undefined : hmacSha256(secret, request.rawBody),
-  );
+  const secretIndex = matchHmacSha256(options.secrets, [signature], request.rawBody);
   return { secretIndex };
 };

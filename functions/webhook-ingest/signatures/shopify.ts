@@ -1,7 +1,6 @@
-import { matchSignature } from './compare';
+import { matchHmacSha256 } from './compare';
 import { decodeBase64 } from './encoding';
 import { requireHeader } from './headers';
-import { hmacSha256 } from './hmac';
 import type { Verifier } from './types';
 
 const HEADER = 'x-shopify-hmac-sha256';
@@ -13,8 +12,6 @@ const HEADER = 'x-shopify-hmac-sha256';
  */
 export const verifyShopifySignature: Verifier = (request, options) => {
   const signature = decodeBase64(requireHeader(request.headers, HEADER));
-  const secretIndex = matchSignature(options.secrets, signature ? [signature] : [], (secret) =>
-    secret === '' ? undefined : hmacSha256(secret, request.rawBody),
-  );
+  const secretIndex = matchHmacSha256(options.secrets, [signature], request.rawBody);
   return { secretIndex };
 };

@@ -1,7 +1,6 @@
-import { matchSignature } from './compare';
+import { matchHmacSha256 } from './compare';
 import { decodeHex } from './encoding';
 import { requireHeader } from './headers';
-import { hmacSha256 } from './hmac';
 import { assertWithinTolerance, parseTimestamp } from './timestamp';
 import type { Verifier } from './types';
 
@@ -20,8 +19,11 @@ export const verifySlackSignature: Verifier = (request, options) => {
   const timestamp = parseTimestamp(timestampText);
   const prefix = `${VERSION}=`;
   const signature = value.startsWith(prefix) ? decodeHex(value.slice(prefix.length)) : undefined;
-  const secretIndex = matchSignature(options.secrets, signature ? [signature] : [], (secret) =>
-    secret === '' ? undefined : hmacSha256(secret, `${VERSION}:${timestampText}:`, request.rawBody),
+  const secretIndex = matchHmacSha256(
+    options.secrets,
+    [signature],
+    `${VERSION}:${timestampText}:`,
+    request.rawBody,
   );
   assertWithinTolerance(timestamp, options);
   return { timestamp, secretIndex };

@@ -1,8 +1,7 @@
 import { SignatureError } from '../../../shared/errors';
-import { matchSignature } from './compare';
+import { matchHmacSha256 } from './compare';
 import { decodeHex } from './encoding';
 import { requireHeader } from './headers';
-import { hmacSha256 } from './hmac';
 import { assertWithinTolerance, parseTimestamp } from './timestamp';
 import type { Verifier } from './types';
 
@@ -50,8 +49,11 @@ export function parseStripeSignatureHeader(header: string): StripeSignatureHeade
  */
 export const verifyStripeSignature: Verifier = (request, options) => {
   const header = parseStripeSignatureHeader(requireHeader(request.headers, HEADER));
-  const secretIndex = matchSignature(options.secrets, header.signatures, (secret) =>
-    secret === '' ? undefined : hmacSha256(secret, `${header.timestampText}.`, request.rawBody),
+  const secretIndex = matchHmacSha256(
+    options.secrets,
+    header.signatures,
+    `${header.timestampText}.`,
+    request.rawBody,
   );
   assertWithinTolerance(header.timestamp, options);
   return { timestamp: header.timestamp, secretIndex };

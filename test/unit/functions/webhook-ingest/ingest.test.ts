@@ -355,6 +355,27 @@ describe('webhook ingest', () => {
     expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(2);
   });
 
+  it('refuses an expired or malformed signature without fetching the secret again', async () => {
+    const { ingest, secretsManager } = setup();
+    const expired = signed(
+      stripe,
+      sample('stripe', { fresh: true }),
+      'whsec_unit_current',
+      NOW - 600,
+    );
+    const malformed = signed(stripe, sample('stripe', { fresh: true }), 'whsec_unit_current', NOW);
+    malformed.headers['Stripe-Signature'] = 'v1=zz';
+
+    const responses = [
+      await ingest(httpEvent('stripe', expired)),
+      await ingest(httpEvent('stripe', malformed)),
+    ];
+
+    expect(responses.map((r) => r.statusCode)).toEqual([401, 401]);
+    // The one read that filled the cache; a rotation explains neither failure.
+    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(1);
+  });
+
   it('sends an email route whose template cannot be filled straight to the email DLQ with a reason', async () => {
     const { ingest, sqs } = setup();
     const envelope = sample('stripe-invoice-paid');
