@@ -141,7 +141,6 @@ async function runIngestVsFloor({ state, workDir, requests = 500, warmup = 50, l
     };
     const idempotencyTable = state.tables.IdempotencyTable.name;
     const config = loadIngestConfig({
-      STAGE: state.stage,
       SOURCES_PROFILE: 'local',
       SECRETS_PREFIX: 'connector-suite/local',
       IDEMPOTENCY_TABLE: idempotencyTable,

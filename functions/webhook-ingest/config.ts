@@ -11,7 +11,6 @@ const DEDUPE_MIN_SECONDS = 72 * 3600;
  */
 export function loadIngestConfig(env: Env) {
   return Object.freeze({
-    stage: requireString(env, 'STAGE'),
     sourcesProfile: optionalString(env, 'SOURCES_PROFILE', 'default'),
     secretsPrefix: requireString(env, 'SECRETS_PREFIX'),
     secretsCacheSeconds: optionalInteger(env, 'SECRETS_CACHE_SECONDS', 300, { min: 0, max: 3600 }),

@@ -45,7 +45,8 @@ export interface IngestDeps extends SigningDeps {
   /** Classifies dedupe errors: in progress (409) or the store failing (503). */
   isInProgress: (error: unknown) => boolean;
   queues: RouteQueues;
-  limits: { maxBodyBytes: number; maxMessageBytes: number; maxBatchBytes: number };
+  /** `maxMessageBytes` is the queue's limit, which SQS also applies to a whole batch. */
+  limits: { maxBodyBytes: number; maxMessageBytes: number };
   retryAfterSeconds: number;
   logger: Logger;
 }
@@ -137,7 +138,7 @@ export function makeWebhookIngest(deps: IngestDeps) {
             decision.retryAfterSeconds,
           );
         }
-        await sendMessages(deps.sqs, routed.messages, deps.limits.maxBatchBytes);
+        await sendMessages(deps.sqs, routed.messages, deps.limits.maxMessageBytes);
         // Keys in sorted order: the dedupe store sorts them, so a duplicate's answer is byte-identical.
         return { eventId: identity.eventId, routes: routed.messages.length, status: 'accepted' };
       })

@@ -1,5 +1,6 @@
 import { ConfigError } from '../../shared/errors';
 import { isScheme, type Scheme, schemes } from './signatures';
+import { DEFAULT_GENERIC_HEADER } from './signatures/generic';
 
 /** Where a route sends an event: a workflow by name, or an email rendered from a template. */
 export type Destination = { kind: 'workflow'; name: string } | { kind: 'email'; template: string };
@@ -139,7 +140,7 @@ function parseSource(
     secretName: text(raw, 'secretName', where, `${secretsPrefix}/webhooks/${name}`),
     toleranceSeconds: wholeNumber(raw, 'toleranceSeconds', where, 300),
     ceilingPerSecond: wholeNumber(ceiling, 'perSecond', `${where} abuseCeiling`, 500),
-    signatureHeader: text(raw, 'signatureHeader', where, 'x-signature').toLowerCase(),
+    signatureHeader: text(raw, 'signatureHeader', where, DEFAULT_GENERIC_HEADER).toLowerCase(),
     signatureEncoding: encoding,
     eventTypeField: text(raw, 'eventTypeField', where, 'type'),
     ...(eventTypeHeader ? { eventTypeHeader: eventTypeHeader.toLowerCase() } : {}),

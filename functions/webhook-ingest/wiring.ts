@@ -63,7 +63,6 @@ export function buildWebhookIngest(config: IngestConfig, clients: IngestClients,
     limits: {
       maxBodyBytes: config.maxBodyBytes,
       maxMessageBytes: config.maxMessageBytes,
-      maxBatchBytes: config.maxMessageBytes,
     },
     retryAfterSeconds: config.inProgressRetryAfterSeconds,
     nowSeconds: () => Math.floor(Date.now() / 1000),

@@ -1,5 +1,4 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -13,15 +12,11 @@ import {
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { loadIngestConfig } from '../../functions/webhook-ingest/config';
 import { buildWebhookIngest } from '../../functions/webhook-ingest/wiring';
-import { localStack } from './local-stack';
+import { localSource } from '../../local/send';
+import { localClientOptions, localStack } from './local-stack';
 import { lambdaContext } from './webhook-requests';
 
-const clientConfig = (endpoint: string, region: string) => ({
-  endpoint,
-  region,
-  maxAttempts: 1,
-  requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
-});
+const clientConfig = (endpoint: string) => ({ ...localClientOptions(), endpoint });
 
 /** Receives every message in a queue (bounded), leaving them invisible for the queue's timeout. */
 export async function drain(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
@@ -49,8 +44,8 @@ export async function drain(sqs: SQSClient, queueUrl: string): Promise<Message[]
  */
 export async function ingestHarness(options: { sqsEndpoint?: string } = {}) {
   const state = localStack();
-  const sqs = new SQSClient(clientConfig(state.sqs, state.region));
-  const dynamoDb = new DynamoDBClient(clientConfig(state.dynamodb, state.region));
+  const sqs = new SQSClient(clientConfig(state.sqs));
+  const dynamoDb = new DynamoDBClient(clientConfig(state.dynamodb));
   const prefix = `it-${randomUUID().slice(0, 8)}`;
   const queue = async (name: string) =>
     (await sqs.send(new CreateQueueCommand({ QueueName: `${prefix}-${name}` }))).QueueUrl as string;
@@ -61,7 +56,6 @@ export async function ingestHarness(options: { sqsEndpoint?: string } = {}) {
   };
   const idempotencyTable = state.tables.IdempotencyTable?.name as string;
   const config = loadIngestConfig({
-    STAGE: state.stage,
     SOURCES_PROFILE: 'local',
     SECRETS_PREFIX: 'connector-suite/local',
     IDEMPOTENCY_TABLE: idempotencyTable,
@@ -70,13 +64,14 @@ export async function ingestHarness(options: { sqsEndpoint?: string } = {}) {
     EMAIL_JOBS_DLQ_URL: queues.emailJobsDlq,
     WORKFLOW_JOBS_QUEUE_URL: queues.workflowJobs,
   });
-  const ingestSqs = new SQSClient(clientConfig(options.sqsEndpoint ?? state.sqs, state.region));
+  const ingestSqs = new SQSClient(clientConfig(options.sqsEndpoint ?? state.sqs));
+  const secretsManager = new SecretsManagerClient(clientConfig(state.secretsManager));
   const ingest = buildWebhookIngest(
     config,
     {
       sqs: ingestSqs,
       dynamoDb,
-      secretsManager: new SecretsManagerClient(clientConfig(state.secretsManager, state.region)),
+      secretsManager,
     },
     new Logger({ logLevel: 'SILENT' }),
   );
@@ -103,15 +98,12 @@ export async function ingestHarness(options: { sqsEndpoint?: string } = {}) {
       for (const url of Object.values(queues)) {
         await sqs.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => undefined);
       }
-      for (const client of [sqs, ingestSqs, dynamoDb]) client.destroy();
+      for (const client of [sqs, ingestSqs, dynamoDb, secretsManager]) client.destroy();
     },
   };
 }
 
-/** The current signing secret of a demo source, as seeded from local/secrets.json. */
+/** The current signing secret of a demo source, as `npm run send` reads it from local/secrets.json. */
 export function localSecret(source: string): string {
-  const secrets = JSON.parse(
-    readFileSync(require.resolve('../../local/secrets.json'), 'utf8'),
-  ) as Record<string, { current: string }>;
-  return secrets[`connector-suite/local/webhooks/${source}`]?.current as string;
+  return localSource(source).secret;
 }

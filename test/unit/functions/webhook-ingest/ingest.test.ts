@@ -73,7 +73,7 @@ function setup(secret = { current: 'whsec_unit_current' }) {
     registerContext: () => undefined,
     isInProgress: (error) => error === IN_PROGRESS,
     queues,
-    limits: { maxBodyBytes: 4096, maxMessageBytes: 8192, maxBatchBytes: 8192 },
+    limits: { maxBodyBytes: 4096, maxMessageBytes: 8192 },
     retryAfterSeconds: 2,
     nowSeconds: () => NOW,
     logger: new Logger({ logLevel: 'SILENT' }),
