@@ -107,6 +107,17 @@ const recordsOf = (events: SQSEvent[]): SQSRecord[] => events.flatMap((event) =>
 const sightings = (events: SQSEvent[], body: string) =>
   recordsOf(events).filter((record) => record.body === body);
 
+/** Each body was received exactly twice (a failed batch, then its retry) and none was dead-lettered. */
+async function expectWholeBatchRetriedOnce(events: SQSEvent[], bodies: string[], dlqUrl: string) {
+  for (const body of bodies) {
+    expect(sightings(events, body).map((r) => r.attributes.ApproximateReceiveCount)).toEqual([
+      '1',
+      '2',
+    ]);
+  }
+  expect(await messagesLeft(dlqUrl)).toBe(0);
+}
+
 afterEach(async () => {
   await Promise.all(runningSources.splice(0).map((source) => source.stop()));
 });
@@ -182,13 +193,7 @@ describe('SQS event source', () => {
     await waitFor('the source queue to drain', async () => (await messagesLeft(queueUrl)) === 0);
 
     expect(events[0]?.Records.map((record) => record.body).sort()).toEqual(['a', 'b']);
-    for (const body of ['a', 'b']) {
-      expect(sightings(events, body).map((r) => r.attributes.ApproximateReceiveCount)).toEqual([
-        '1',
-        '2',
-      ]);
-    }
-    expect(await messagesLeft(dlqUrl)).toBe(0);
+    await expectWholeBatchRetriedOnce(events, ['a', 'b'], dlqUrl);
   });
 
   it('treats an itemIdentifier that is not in the batch as a failure of the whole batch', async () => {
@@ -203,13 +208,7 @@ describe('SQS event source', () => {
     );
     await waitFor('the source queue to drain', async () => (await messagesLeft(queueUrl)) === 0);
 
-    for (const body of ['x', 'y']) {
-      expect(sightings(events, body).map((r) => r.attributes.ApproximateReceiveCount)).toEqual([
-        '1',
-        '2',
-      ]);
-    }
-    expect(await messagesLeft(dlqUrl)).toBe(0);
+    await expectWholeBatchRetriedOnce(events, ['x', 'y'], dlqUrl);
   });
 
   it('runs more than one batch at a time when the queue is deep', async () => {
