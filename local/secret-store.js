@@ -1,5 +1,6 @@
 const { randomBytes, randomUUID } = require('node:crypto');
 const fs = require('node:fs');
+const path = require('node:path');
 const { LOCAL_ACCOUNT_ID, LOCAL_REGION } = require('./cloudformation-local');
 const { LocalStackError } = require('./local-stack-error');
 
@@ -180,6 +181,17 @@ function readSecretSeed(file, warn = () => {}) {
 }
 
 /**
+ * The seed file the local stage uses: `LOCAL_SECRETS_FILE` (relative to `baseDir`), else
+ * `local/secrets.json`.
+ * @param {string} [baseDir]
+ * @param {NodeJS.ProcessEnv} [env]
+ * @returns {string}
+ */
+function secretSeedFile(baseDir = process.cwd(), env = process.env) {
+  return path.resolve(baseDir, env.LOCAL_SECRETS_FILE || path.join(__dirname, 'secrets.json'));
+}
+
+/**
  * A store holding one AWSCURRENT version of every seeded secret.
  * @param {Record<string, string>} seed
  * @returns {SecretStore}
@@ -190,4 +202,10 @@ function seededSecretStore(seed) {
   return store;
 }
 
-module.exports = { SecretStore, SecretsManagerError, readSecretSeed, seededSecretStore };
+module.exports = {
+  SecretStore,
+  SecretsManagerError,
+  readSecretSeed,
+  secretSeedFile,
+  seededSecretStore,
+};

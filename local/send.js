@@ -4,6 +4,7 @@
 const { randomUUID } = require('node:crypto');
 const { readFileSync } = require('node:fs');
 const path = require('node:path');
+const { readSecretSeed, secretSeedFile } = require('./secret-store');
 const { sign } = require('./signers');
 
 const root = path.resolve(__dirname, '..');
@@ -64,12 +65,12 @@ function localSource(name) {
   const profiles = JSON.parse(readFileSync(path.join(root, 'config/sources.json'), 'utf8'));
   const source = profiles.local?.sources?.[name];
   if (!source) throw new Error(`No source "${name}" in the local profile of config/sources.json`);
-  const secretsFile = process.env.LOCAL_SECRETS_FILE ?? path.join(root, 'local/secrets.json');
-  const secrets = JSON.parse(readFileSync(secretsFile, 'utf8'));
+  const secretsFile = secretSeedFile();
+  const seed = readSecretSeed(secretsFile);
   const prefix = process.env.SECRETS_PREFIX ?? 'connector-suite/local';
   const secretName = source.secretName ?? `${prefix}/webhooks/${name}`;
-  const secret = secrets[secretName];
-  const current = typeof secret === 'string' ? JSON.parse(secret).current : secret?.current;
+  // Seed values are stored as JSON text, as the Secrets Manager endpoint serves them.
+  const current = JSON.parse(seed[secretName] ?? 'null')?.current;
   if (!current)
     throw new Error(`No secret "${secretName}" with a "current" value in ${secretsFile}`);
   return { source, secret: current };

@@ -4,6 +4,7 @@ const { LOCAL_REGION } = require('./cloudformation-local');
 const { applyLocalAwsEnvironment, rewriteFunctionEnvironments } = require('./local-environment');
 const { startLocalStack, topologyFor } = require('./local-stack');
 const { LocalStackError } = require('./local-stack-error');
+const { secretSeedFile } = require('./secret-store');
 const { assertPortFree, readLocalPorts } = require('./ports');
 const { sqsSubscriptions, startSqsEventSources } = require('./sqs-event-wiring');
 const { formatStackReport, stackState, writeStateFile } = require('./stack-report');
@@ -111,10 +112,7 @@ class LocalStackPlugin {
     this.watchParent();
 
     const serviceDir = this.serverless.serviceDir ?? process.cwd();
-    const secretsFile = path.resolve(
-      serviceDir,
-      process.env.LOCAL_SECRETS_FILE || path.join('local', 'secrets.json'),
-    );
+    const secretsFile = secretSeedFile(serviceDir);
     this.stack = await startLocalStack({
       resources: this.serverless.service.resources?.Resources,
       stackName: this.stackName,
