@@ -244,8 +244,6 @@ async function runColdStart({ state, serviceDir, workDir, runs = 15, log = () =>
         NODE_OPTIONS: String(deployed.NODE_OPTIONS ?? ''),
         POWERTOOLS_LOG_LEVEL: String(deployed.POWERTOOLS_LOG_LEVEL ?? 'INFO'),
         TZ: ':UTC',
-        // Lambda runs nodejs22.x, where the SDK prints no Node-version warning; Node 20 here would.
-        AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true',
       };
       const contextFile = path.join(outBase, 'context.json');
       fs.writeFileSync(

@@ -37,7 +37,7 @@ async function buildIngestModule(outDir) {
     bundle: true,
     platform: 'node',
     format: 'cjs',
-    target: 'node20',
+    target: 'node22',
     packages: 'external',
     outfile,
     logLevel: 'warning',

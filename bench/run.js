@@ -16,9 +16,6 @@ const {
 } = require('./lib/local-stack');
 const { fixed, ratio, table } = require('./lib/stats');
 
-// The SDK warns once per process on Node 20; Lambda runs nodejs22.x, where it does not.
-process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED = 'true';
-
 const log = (/** @type {string} */ message) => process.stderr.write(`${message}\n`);
 const ms = (/** @type {number} */ value) => fixed(value, 2);
 const times = (/** @type {number} */ value) => `${fixed(value, 2)}x`;
