@@ -36,6 +36,8 @@ export function loadIngestConfig(env: Env) {
       min: 1024,
       max: 1024 * 1024,
     }),
+    // Deeper than any real webhook (Stripe's and GitHub's stay under 10), far below what overflows.
+    maxJsonDepth: optionalInteger(env, 'MAX_JSON_DEPTH', 64, { min: 8, max: 512 }),
     abuseCeilingShards: optionalInteger(env, 'ABUSE_CEILING_SHARDS', 1, { min: 1, max: 100 }),
     inProgressRetryAfterSeconds: optionalInteger(env, 'IN_PROGRESS_RETRY_AFTER_SECONDS', 2, {
       min: 1,

@@ -3,6 +3,7 @@ import {
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
 } from '../../shared/errors';
+import { nestsDeeperThan } from '../../shared/json/depth';
 
 /** The body as it arrived: API Gateway hands it over as text or base64. */
 export interface RawBodyInput {
@@ -40,6 +41,18 @@ export function bodyFormatOf(contentType: string | undefined): BodyFormat {
       ? `Content type ${mediaType} is not supported; send application/json or application/x-www-form-urlencoded`
       : 'A Content-Type header is required: application/json or application/x-www-form-urlencoded',
   );
+}
+
+/**
+ * Refuses, with 400, a body whose JSON (or a form body's `payload` field) nests objects and arrays
+ * deeper than `maxDepth`: parsing, hashing and re-serializing it would recurse past the stack.
+ */
+export function checkNesting(rawBody: Buffer, format: BodyFormat, maxDepth: number): void {
+  const text = rawBody.toString('utf8');
+  const json = format === 'form' ? (new URLSearchParams(text).get('payload') ?? '') : text;
+  if (nestsDeeperThan(json, maxDepth)) {
+    throw new MalformedBodyError(`The body nests deeper than the limit of ${maxDepth} levels`);
+  }
 }
 
 /** A parsed body: always an object (a JSON array or scalar is refused as malformed). */

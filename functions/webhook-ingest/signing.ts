@@ -1,5 +1,5 @@
-import { DependencyError, SignatureMismatchError } from '../../shared/errors';
-import type { SecretCache } from '../../shared/secrets/secret-cache';
+import { SignatureMismatchError } from '../../shared/errors';
+import { type SecretSource, unavailable } from '../../shared/secrets/secret-cache';
 import { type SignedRequest, type Verification, verifiers } from './signatures';
 import type { Source } from './sources';
 
@@ -7,21 +7,32 @@ import type { Source } from './sources';
  * Reads `{"current": "...", "previous": "..."}`; `previous` is accepted during a rotation. A value of
  * any other shape is our misconfiguration, so it is a 503 (the sender retries), not a 401.
  */
-function signingSecrets(value: unknown): string[] {
+function signingSecrets(value: unknown, name: string): string[] {
   const secret = value as { current?: unknown; previous?: unknown } | null;
   if (typeof secret?.current !== 'string' || secret.current === '') {
-    throw new DependencyError('A credential needed to verify this request is unavailable', {
-      cause: new Error('signing secret has no "current" string'),
-    });
+    // Named by its shape only: the log must never carry any part of a secret.
+    throw unavailable(
+      new Error(`Secret ${name} is ${shapeOf(value)}; expected {"current": "..."}`),
+    );
   }
   return typeof secret.previous === 'string' && secret.previous !== ''
     ? [secret.current, secret.previous]
     : [secret.current];
 }
 
+/** The JSON shape of a value, in words that reveal none of its content. */
+function shapeOf(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'an array';
+  if (typeof value !== 'object') return `a ${typeof value}`;
+  const current = (value as { current?: unknown }).current;
+  if (current === undefined) return 'an object without "current"';
+  return `an object whose "current" is ${typeof current === 'string' ? 'empty' : `a ${typeof current}`}`;
+}
+
 /** What verification needs besides the request. */
 export interface SigningDeps {
-  secrets: SecretCache;
+  secrets: SecretSource;
   nowSeconds: () => number;
 }
 
@@ -44,13 +55,13 @@ export async function verifyRequest(
       header: source.signatureHeader,
       encoding: source.signatureEncoding,
     });
-  const cached = signingSecrets(await deps.secrets.get(source.secretName));
+  const cached = signingSecrets(await deps.secrets.get(source.secretName), source.secretName);
   try {
     return { ...verify(cached), refreshed: false };
   } catch (error) {
     if (!(error instanceof SignatureMismatchError)) throw error;
     const fresh = await deps.secrets.refresh(source.secretName);
     if (fresh === undefined) throw error;
-    return { ...verify(signingSecrets(fresh)), refreshed: true };
+    return { ...verify(signingSecrets(fresh, source.secretName)), refreshed: true };
   }
 }

@@ -1,18 +1,18 @@
-import {
-  IdempotencyAlreadyInProgressError,
-  IdempotencyConfig,
-  makeIdempotent,
-} from '@aws-lambda-powertools/idempotency';
-import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import profiles from '../../config/sources.json';
+import { bindToDeadline, runWithinDeadline } from '../../shared/clients/deadline';
+import type { TimeoutSettings } from '../../shared/clients/options';
+import type { HttpContext } from '../../shared/http/correlation-id';
+import { httpFunction } from '../../shared/http/http-function';
 import { FixedWindowCeiling } from '../../shared/rate-limit/fixed-window-ceiling';
 import { SecretCache } from '../../shared/secrets/secret-cache';
 import type { IngestConfig } from './config';
-import { type Dedupe, makeWebhookIngest } from './ingest';
+import { powertoolsDedupe } from './dedupe-store';
+import { makeWebhookIngest } from './ingest';
 import { loadSourceCatalog } from './sources';
 
 /** The AWS clients ingest talks through. */
@@ -23,38 +23,43 @@ export interface IngestClients {
 }
 
 /**
- * Builds the ingest function from validated config and clients: the handler calls it once per
- * container; tests and benchmarks call it with clients of their own (a proxy they can cut, say).
+ * Builds the ingest handler from validated config and clients, with the suite's HTTP layer: the
+ * handler module calls it once per container; tests and benchmarks call it with clients of their own
+ * (a proxy they can cut, say). Every AWS call of one request shares one deadline.
  */
-export function buildWebhookIngest(config: IngestConfig, clients: IngestClients, logger: Logger) {
-  const idempotency = new IdempotencyConfig({ expiresAfterSeconds: config.dedupeSeconds });
-  const dedupe: Dedupe = makeIdempotent((_key, accept) => accept(), {
-    persistenceStore: new DynamoDBPersistenceLayer({
+export function buildWebhookIngest(
+  config: IngestConfig,
+  clients: IngestClients,
+  logger: Logger,
+  timeouts: TimeoutSettings,
+) {
+  const sqs = bindToDeadline(clients.sqs);
+  const dynamoDb = bindToDeadline(clients.dynamoDb);
+  const secretsManager = bindToDeadline(clients.secretsManager);
+  const dedupe = powertoolsDedupe(
+    {
       tableName: config.idempotencyTable,
-      awsSdkV3Client: clients.dynamoDb,
-    }),
-    config: idempotency,
-    keyPrefix: 'webhook-ingest',
-    dataIndexArgument: 0,
-  });
-  return makeWebhookIngest({
+      expiresAfterSeconds: config.dedupeSeconds,
+      inProgressRetryAfterSeconds: config.inProgressRetryAfterSeconds,
+    },
+    dynamoDb,
+  );
+  const ingest = makeWebhookIngest({
     catalog: loadSourceCatalog(profiles, config.sourcesProfile, config.secretsPrefix),
     secrets: new SecretCache({
-      client: clients.secretsManager,
+      client: secretsManager,
       maxAgeSeconds: config.secretsCacheSeconds,
       minRefreshIntervalSeconds: config.secretsRefreshSeconds,
       now: Date.now,
     }),
     ceiling: new FixedWindowCeiling({
-      client: clients.dynamoDb,
+      client: dynamoDb,
       tableName: config.stateTable,
       shards: config.abuseCeilingShards,
       now: Date.now,
     }),
-    sqs: clients.sqs,
-    dedupe,
-    registerContext: (context) => idempotency.registerLambdaContext(context),
-    isInProgress: (error) => error instanceof IdempotencyAlreadyInProgressError,
+    sqs,
+    dedupe: dedupe.store,
     queues: {
       emailJobs: config.emailJobsQueueUrl,
       emailJobsDlq: config.emailJobsDlqUrl,
@@ -63,9 +68,15 @@ export function buildWebhookIngest(config: IngestConfig, clients: IngestClients,
     limits: {
       maxBodyBytes: config.maxBodyBytes,
       maxMessageBytes: config.maxMessageBytes,
+      maxJsonDepth: config.maxJsonDepth,
     },
-    retryAfterSeconds: config.inProgressRetryAfterSeconds,
     nowSeconds: () => Math.floor(Date.now() / 1000),
     logger,
   });
+  const withinDeadline = (event: APIGatewayProxyEventV2, context: HttpContext) =>
+    runWithinDeadline(timeouts, () => {
+      dedupe.register(context);
+      return ingest(event, context);
+    });
+  return httpFunction(withinDeadline, { logger, rejectedMessage: 'webhook rejected' });
 }

@@ -1,5 +1,9 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { bindToDeadline } from './deadline';
 import { clientOptions } from './options';
 
-/** One DynamoDB client per container, with bounded connect and request timeouts. */
-export const dynamoDbClient = new DynamoDBClient({ ...clientOptions });
+/**
+ * One DynamoDB client per container: each attempt fails at its own timeout, and every call honours
+ * the current invocation's deadline.
+ */
+export const dynamoDbClient = bindToDeadline(new DynamoDBClient({ ...clientOptions }));

@@ -1,5 +1,9 @@
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { bindToDeadline } from './deadline';
 import { clientOptions } from './options';
 
-/** One Secrets Manager client per container, with bounded connect and request timeouts. */
-export const secretsManagerClient = new SecretsManagerClient({ ...clientOptions });
+/**
+ * One Secrets Manager client per container: each attempt fails at its own timeout, and every call honours
+ * the current invocation's deadline.
+ */
+export const secretsManagerClient = bindToDeadline(new SecretsManagerClient({ ...clientOptions }));

@@ -1,5 +1,9 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { bindToDeadline } from './deadline';
 import { clientOptions } from './options';
 
-/** One SQS client per container, with bounded connect and request timeouts. */
-export const sqsClient = new SQSClient({ ...clientOptions });
+/**
+ * One SQS client per container: each attempt fails at its own timeout, and every call honours
+ * the current invocation's deadline.
+ */
+export const sqsClient = bindToDeadline(new SQSClient({ ...clientOptions }));

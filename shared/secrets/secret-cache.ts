@@ -2,6 +2,17 @@ import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { DependencyError } from '../errors';
 
+/** Reads JSON secrets by name; `refresh` fetches anew, at most as often as allowed. */
+export interface SecretSource {
+  get(name: string): Promise<unknown>;
+  refresh(name: string): Promise<unknown | undefined>;
+}
+
+/** The 503 every unusable credential becomes; `cause` (logged, never shown) says which and why. */
+export function unavailable(cause: Error): DependencyError {
+  return new DependencyError('A credential needed for this request is unavailable', { cause });
+}
+
 /** Settings for {@link SecretCache}. */
 export interface SecretCacheOptions {
   client: SecretsManagerClient;
@@ -16,7 +27,7 @@ export interface SecretCacheOptions {
  * Reads JSON secrets through Powertools Parameters (which caches them for `maxAgeSeconds`) and allows
  * one early, rate-limited refresh when a cached secret stops working (a rotation happened).
  */
-export class SecretCache {
+export class SecretCache implements SecretSource {
   readonly #provider: SecretsProvider;
   readonly #options: SecretCacheOptions;
   readonly #lastRefresh = new Map<string, number>();
@@ -43,18 +54,23 @@ export class SecretCache {
   }
 
   async #fetch(name: string, forceFetch: boolean): Promise<unknown> {
+    let text: unknown;
     try {
-      return await this.#provider.get(name, {
-        maxAge: this.#options.maxAgeSeconds,
-        transform: 'json',
-        forceFetch,
-      });
+      text = await this.#provider.get(name, { maxAge: this.#options.maxAgeSeconds, forceFetch });
     } catch (error) {
       // A missing or unreadable secret is our configuration or a dependency, never the sender's fault:
       // answer 503 so the sender retries once it is fixed. The detail names no secret.
-      throw new DependencyError('A credential needed to verify this request is unavailable', {
-        cause: error,
-      });
+      throw unavailable(new Error(`Secret ${name} could not be read`, { cause: error }));
+    }
+    if (typeof text !== 'string') {
+      throw unavailable(new Error(`Secret ${name} has no SecretString`));
+    }
+    // Parsed here rather than by Powertools' JSON transform: a parser's message quotes the text it
+    // choked on, which would put the start of the secret into the error log.
+    try {
+      return JSON.parse(text);
+    } catch {
+      throw unavailable(new Error(`Secret ${name} is not JSON`));
     }
   }
 }

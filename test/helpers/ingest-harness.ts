@@ -13,6 +13,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { loadIngestConfig } from '../../functions/webhook-ingest/config';
 import { buildWebhookIngest } from '../../functions/webhook-ingest/wiring';
 import { localSource } from '../../local/send';
+import { loadTimeoutSettings } from '../../shared/clients/options';
 import { localClientOptions, localStack } from './local-stack';
 import { lambdaContext } from './webhook-requests';
 
@@ -74,6 +75,7 @@ export async function ingestHarness(options: { sqsEndpoint?: string } = {}) {
       secretsManager,
     },
     new Logger({ logLevel: 'SILENT' }),
+    loadTimeoutSettings({}),
   );
 
   return {

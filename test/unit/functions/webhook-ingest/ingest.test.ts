@@ -1,17 +1,21 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import profiles from '../../../../config/sources.json';
 import {
   type Accepted,
+  type DedupeStore,
   type IngestDeps,
   makeWebhookIngest,
 } from '../../../../functions/webhook-ingest/ingest';
 import { loadSourceCatalog } from '../../../../functions/webhook-ingest/sources';
+import { DeliveryInProgressError } from '../../../../shared/errors';
+import { httpFunction } from '../../../../shared/http/http-function';
 import type { CeilingDecision } from '../../../../shared/rate-limit/fixed-window-ceiling';
 import { SecretCache } from '../../../../shared/secrets/secret-cache';
-import { httpEvent, sample, signed } from '../../../helpers/webhook-requests';
+import { httpEvent, lambdaContext, sample, signed } from '../../../helpers/webhook-requests';
 
 const NOW = 1_763_700_000;
 const catalog = loadSourceCatalog(profiles, 'local', 'connector-suite/local');
@@ -20,24 +24,24 @@ const queues = {
   emailJobsDlq: 'q://email-dlq',
   workflowJobs: 'q://workflow',
 };
-const IN_PROGRESS = new Error('in progress');
-
-/** An in-memory stand-in for Powertools idempotency: stores results, forgets on failure. */
+/** An in-memory stand-in for the Powertools dedupe store: stores results, forgets on failure. */
 function memoryDedupe() {
   const done = new Map<string, Accepted>();
   const running = new Set<string>();
-  const dedupe = async ({ key }: { key: string }, accept: () => Promise<Accepted>) => {
-    const stored = done.get(key);
-    if (stored) return stored;
-    if (running.has(key)) throw IN_PROGRESS;
-    running.add(key);
-    try {
-      const result = await accept();
-      done.set(key, result);
-      return result;
-    } finally {
-      running.delete(key);
-    }
+  const dedupe: DedupeStore = {
+    async once(key, work) {
+      const stored = done.get(key);
+      if (stored) return { result: stored, performed: false };
+      if (running.has(key)) throw new DeliveryInProgressError('in progress', 2);
+      running.add(key);
+      try {
+        const result = await work();
+        done.set(key, result);
+        return { result, performed: true };
+      } finally {
+        running.delete(key);
+      }
+    },
   };
   return { dedupe, done, running };
 }
@@ -57,7 +61,6 @@ function setup(secret = { current: 'whsec_unit_current' }) {
     take: jest.fn(
       async (): Promise<CeilingDecision> => ({ allowed: true, retryAfterSeconds: 1, counter: 'c' }),
     ),
-    giveBack: jest.fn(async () => true),
   };
   const deps: IngestDeps = {
     catalog,
@@ -67,18 +70,21 @@ function setup(secret = { current: 'whsec_unit_current' }) {
       minRefreshIntervalSeconds: 30,
       now: () => NOW * 1000,
     }),
-    ceiling: ceiling as unknown as IngestDeps['ceiling'],
+    ceiling,
     sqs: new SQSClient({}),
     dedupe: memory.dedupe,
-    registerContext: () => undefined,
-    isInProgress: (error) => error === IN_PROGRESS,
     queues,
-    limits: { maxBodyBytes: 4096, maxMessageBytes: 8192 },
-    retryAfterSeconds: 2,
+    limits: { maxBodyBytes: 4096, maxMessageBytes: 8192, maxJsonDepth: 64 },
     nowSeconds: () => NOW,
     logger: new Logger({ logLevel: 'SILENT' }),
   };
-  return { deps, sqs, secretsManager, memory, ceiling, ingest: makeWebhookIngest(deps) };
+  return { deps, sqs, secretsManager, memory, ceiling, ingest: withHttpLayer(deps) };
+}
+
+/** Ingest behind the suite's HTTP layer, called as Lambda calls it. */
+function withHttpLayer(deps: IngestDeps) {
+  const handler = httpFunction(makeWebhookIngest(deps), { logger: deps.logger });
+  return (event: APIGatewayProxyEventV2) => handler(event, lambdaContext());
 }
 
 const stripe = { scheme: 'stripe' };
@@ -137,24 +143,40 @@ describe('webhook ingest', () => {
     expect(sentEntries(sqs)).toHaveLength(1);
   });
 
-  it('gives the abuse-ceiling count back when a delivery turns out to be a duplicate', async () => {
+  it('takes no abuse-ceiling slot for a duplicate of a stored event', async () => {
     const { ingest, ceiling } = setup();
     const request = signed(stripe, sample('stripe'), 'whsec_unit_current', NOW);
 
     await ingest(httpEvent('stripe', request));
     await ingest(httpEvent('stripe', request));
 
-    expect(ceiling.take).toHaveBeenCalledTimes(2);
-    expect(ceiling.giveBack).toHaveBeenCalledTimes(1);
+    expect(ceiling.take).toHaveBeenCalledTimes(1);
   });
 
-  it('gives the count back when an identical delivery is in progress', async () => {
+  it('takes no abuse-ceiling slot while an identical delivery is in progress', async () => {
     const { ingest, ceiling, memory } = setup();
     memory.running.add('stripe:evt_1PqLocalDemo0001');
 
-    await ingest(httpEvent('stripe', signed(stripe, sample('stripe'), 'whsec_unit_current', NOW)));
+    const response = await ingest(
+      httpEvent('stripe', signed(stripe, sample('stripe'), 'whsec_unit_current', NOW)),
+    );
 
-    expect(ceiling.giveBack).toHaveBeenCalledTimes(1);
+    expect(response.statusCode).toBe(409);
+    expect(ceiling.take).not.toHaveBeenCalled();
+  });
+
+  it('refuses a validly signed body nested deeper than the limit with 400, before any I/O', async () => {
+    const { ingest, sqs, secretsManager, memory } = setup();
+    const deep = `{"id":"evt_deep","type":"x","a":${'['.repeat(2000)}${']'.repeat(2000)}}`;
+    const request = signed(stripe, { body: deep }, 'whsec_unit_current', NOW);
+
+    const response = await ingest(httpEvent('stripe', request));
+
+    expect(response.statusCode).toBe(400);
+    expect(JSON.parse(response.body ?? '').detail).toMatch(/nests deeper than the limit of 64/);
+    expect(secretsManager.commandCalls(GetSecretValueCommand)).toHaveLength(0);
+    expect(sentEntries(sqs)).toHaveLength(0);
+    expect(memory.done.size).toBe(0);
   });
 
   it('rejects an unknown source with a 404 problem', async () => {
@@ -228,7 +250,7 @@ describe('webhook ingest', () => {
   it('rejects an event whose queue message would be over the queue limit with 413', async () => {
     const { deps, sqs } = setup();
     deps.limits.maxMessageBytes = 1024;
-    const small = makeWebhookIngest(deps);
+    const small = withHttpLayer(deps);
     const body = { body: { id: 'evt_mid', type: 'payment_intent.created', pad: 'x'.repeat(900) } };
 
     const response = await small(
@@ -287,18 +309,23 @@ describe('webhook ingest', () => {
     );
   });
 
-  it('answers 503 when the dedupe store fails, revealing nothing of the cause', async () => {
+  it('answers an unexpected error with a 500 problem that reveals nothing of the cause', async () => {
     const { deps, sqs } = setup();
-    deps.dedupe = async () => {
-      throw new Error('DynamoDB: connect ECONNREFUSED 127.0.0.1:8000');
+    deps.dedupe = {
+      once: async () => {
+        throw new TypeError(
+          'Cannot read properties of undefined (reading "Item") at 127.0.0.1:8000',
+        );
+      },
     };
 
-    const response = await makeWebhookIngest(deps)(
+    const response = await withHttpLayer(deps)(
       httpEvent('stripe', signed(stripe, sample('stripe'), 'whsec_unit_current', NOW)),
     );
 
-    expect(response.statusCode).toBe(503);
-    expect(response.body).not.toMatch(/ECONNREFUSED|DynamoDB|8000/);
+    expect(response.statusCode).toBe(500);
+    expect(response.headers?.['content-type']).toBe('application/problem+json');
+    expect(response.body).not.toMatch(/Cannot read|Item|8000/);
     expect(sentEntries(sqs)).toHaveLength(0);
   });
 
