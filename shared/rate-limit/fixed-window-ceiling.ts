@@ -24,8 +24,6 @@ export interface CeilingDecision {
   allowed: boolean;
   /** Seconds until the current window ends (at least 1). */
   retryAfterSeconds: number;
-  /** The counter this request was counted in, when it was: what {@link FixedWindowCeiling.giveBack} undoes. */
-  counter?: string;
 }
 
 /** Counters outlive their window by this much, then DynamoDB's TTL removes them. */
@@ -65,37 +63,12 @@ export class FixedWindowCeiling {
           },
         }),
       );
-      return { allowed: true, retryAfterSeconds: 1, counter };
+      return { allowed: true, retryAfterSeconds: 1 };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {
         return { allowed: false, retryAfterSeconds: 1 };
       }
       throw new DependencyError('The rate limit store is unavailable', { cause: error });
-    }
-  }
-
-  /**
-   * Takes back one request counted by {@link take} (a delivery that turned out to be a duplicate).
-   * Best effort: if it fails, that window stays one count high until it ends. Resolves to whether the
-   * count was taken back.
-   */
-  async giveBack(decision: CeilingDecision): Promise<boolean> {
-    if (!decision.allowed || decision.counter === undefined) return false;
-    const { client, tableName } = this.#options;
-    try {
-      await client.send(
-        new UpdateItemCommand({
-          TableName: tableName,
-          Key: { pk: { S: decision.counter }, sk: { S: 'window' } },
-          UpdateExpression: 'ADD #count :minusOne',
-          ConditionExpression: 'attribute_exists(#count)',
-          ExpressionAttributeNames: { '#count': 'count' },
-          ExpressionAttributeValues: { ':minusOne': { N: '-1' } },
-        }),
-      );
-      return true;
-    } catch {
-      return false;
     }
   }
 }

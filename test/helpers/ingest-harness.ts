@@ -13,11 +13,18 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { loadIngestConfig } from '../../functions/webhook-ingest/config';
 import { buildWebhookIngest } from '../../functions/webhook-ingest/wiring';
 import { localSource } from '../../local/send';
-import { loadTimeoutSettings } from '../../shared/clients/options';
+import { loadTimeoutSettings, sdkClientOptions } from '../../shared/clients/options';
 import { localClientOptions, localStack } from './local-stack';
 import { lambdaContext } from './webhook-requests';
 
 const clientConfig = (endpoint: string) => ({ ...localClientOptions(), endpoint });
+
+/** The clients ingest gets: the production timeouts (which throw), pointed at `endpoint`. */
+const ingestClientConfig = (endpoint: string) => ({
+  ...localClientOptions(),
+  ...sdkClientOptions(loadTimeoutSettings({})),
+  endpoint,
+});
 
 /** Receives every message in a queue (bounded), leaving them invisible for the queue's timeout. */
 export async function drain(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
@@ -40,10 +47,12 @@ export async function drain(sqs: SQSClient, queueUrl: string): Promise<Message[]
 
 /**
  * Ingest built in this process against the local servers, as the handler builds it, with queues of
- * its own (so each test file sees only its messages) and the stack's real tables. `sqsEndpoint`
- * lets a test put a proxy it can cut between ingest and SQS.
+ * its own (so each test file sees only its messages) and the stack's real tables. The endpoints let a
+ * test put a proxy it can cut or hang between ingest and a dependency.
  */
-export async function ingestHarness(options: { sqsEndpoint?: string } = {}) {
+export async function ingestHarness(
+  options: { sqsEndpoint?: string; secretsEndpoint?: string; dynamoDbEndpoint?: string } = {},
+) {
   const state = localStack();
   const sqs = new SQSClient(clientConfig(state.sqs));
   const dynamoDb = new DynamoDBClient(clientConfig(state.dynamodb));
@@ -65,15 +74,16 @@ export async function ingestHarness(options: { sqsEndpoint?: string } = {}) {
     EMAIL_JOBS_DLQ_URL: queues.emailJobsDlq,
     WORKFLOW_JOBS_QUEUE_URL: queues.workflowJobs,
   });
-  const ingestSqs = new SQSClient(clientConfig(options.sqsEndpoint ?? state.sqs));
-  const secretsManager = new SecretsManagerClient(clientConfig(state.secretsManager));
+  const ingestSqs = new SQSClient(ingestClientConfig(options.sqsEndpoint ?? state.sqs));
+  const ingestDynamoDb = new DynamoDBClient(
+    ingestClientConfig(options.dynamoDbEndpoint ?? state.dynamodb),
+  );
+  const secretsManager = new SecretsManagerClient(
+    ingestClientConfig(options.secretsEndpoint ?? state.secretsManager),
+  );
   const ingest = buildWebhookIngest(
     config,
-    {
-      sqs: ingestSqs,
-      dynamoDb,
-      secretsManager,
-    },
+    { sqs: ingestSqs, dynamoDb: ingestDynamoDb, secretsManager },
     new Logger({ logLevel: 'SILENT' }),
     loadTimeoutSettings({}),
   );
@@ -100,7 +110,9 @@ export async function ingestHarness(options: { sqsEndpoint?: string } = {}) {
       for (const url of Object.values(queues)) {
         await sqs.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => undefined);
       }
-      for (const client of [sqs, ingestSqs, dynamoDb, secretsManager]) client.destroy();
+      for (const client of [sqs, ingestSqs, dynamoDb, ingestDynamoDb, secretsManager]) {
+        client.destroy();
+      }
     },
   };
 }
@@ -108,4 +120,22 @@ export async function ingestHarness(options: { sqsEndpoint?: string } = {}) {
 /** The current signing secret of a demo source, as `npm run send` reads it from local/secrets.json. */
 export function localSecret(source: string): string {
   return localSource(source).secret;
+}
+
+/** What a real sender does: retries 409, 429, 5xx and network errors with backoff, up to a bound. */
+export async function sendUntilAccepted(
+  send: () => Promise<{ statusCode?: number }>,
+  options: { attempts?: number; firstDelayMs?: number } = {},
+) {
+  const { attempts = 12, firstDelayMs = 200 } = options;
+  const statuses: number[] = [];
+  for (let attempt = 0; attempt < attempts; attempt += 1) {
+    const status = (await send().catch(() => ({ statusCode: 0 }))).statusCode ?? 0;
+    statuses.push(status);
+    if (status !== 0 && status !== 409 && status !== 429 && status < 500) return statuses;
+    await new Promise((resolve) =>
+      setTimeout(resolve, Math.min(2000, firstDelayMs * 2 ** attempt)),
+    );
+  }
+  return statuses;
 }

@@ -3,12 +3,16 @@ import net from 'node:net';
 /**
  * A loopback TCP proxy in front of a local server, so a test can take a dependency down and bring it
  * back while the code under test keeps its endpoint: `cut()` closes every connection and refuses new
- * ones; `restore()` listens again on the same port.
+ * ones; `restore()` listens again on the same port; `hang()` keeps accepting connections but stops
+ * answering (nothing is forwarded either way), the way a frozen server behaves; `resume()` undoes it.
  */
 export class TcpProxy {
   #server: net.Server | undefined;
   readonly #sockets = new Set<net.Socket>();
   #port = 0;
+  #hanging = false;
+  /** Connections that arrived while hanging: held open, never forwarded. */
+  readonly #held = new Set<net.Socket>();
 
   constructor(
     private readonly targetHost: string,
@@ -23,6 +27,12 @@ export class TcpProxy {
   /** Starts listening on a free loopback port (or the port it had, after a cut). */
   async start(): Promise<void> {
     const server = net.createServer((client) => {
+      if (this.#hanging) {
+        this.#held.add(client);
+        client.on('error', () => client.destroy());
+        client.on('close', () => this.#held.delete(client));
+        return;
+      }
       const upstream = net.connect(this.targetPort, this.targetHost);
       for (const socket of [client, upstream]) {
         this.#sockets.add(socket);
@@ -52,8 +62,30 @@ export class TcpProxy {
     return this.start();
   }
 
+  /**
+   * Stops answering: open connections stop forwarding (so calls in flight hang too) and new ones are
+   * accepted and held without reaching the server.
+   */
+  hang(): void {
+    this.#hanging = true;
+    for (const socket of this.#sockets) {
+      socket.unpipe();
+      socket.pause();
+    }
+  }
+
+  /**
+   * Answers again. Held connections are dropped (their callers gave up at their own timeout), and the
+   * connections that were paused are closed too, so no stale request reaches the server late.
+   */
+  resume(): void {
+    this.#hanging = false;
+    for (const socket of [...this.#held, ...this.#sockets]) socket.destroy();
+  }
+
   /** Stops for good. */
-  stop(): Promise<void> {
-    return this.cut();
+  async stop(): Promise<void> {
+    this.resume();
+    await this.cut();
   }
 }

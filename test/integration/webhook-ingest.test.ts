@@ -43,6 +43,11 @@ describe('webhook ingest against the local servers', () => {
     ['an oversize body', 413, () => stripeCase((r) => ({ ...r, body: r.body.padEnd(300 * 1024) }))],
     ['malformed JSON', 400, () => githubCase('{"ref": ')],
     [
+      'JSON nested 20,000 levels deep',
+      400,
+      () => githubCase(`{"ref":${'['.repeat(20_000)}${']'.repeat(20_000)}}`),
+    ],
+    [
       'a wrong content type',
       415,
       () => stripeCase((r) => ({ ...r, headers: { ...r.headers, 'Content-Type': 'text/plain' } })),

@@ -58,9 +58,7 @@ function setup(secret = { current: 'whsec_unit_current' }) {
   secretsManager.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(secret) });
   const memory = memoryDedupe();
   const ceiling = {
-    take: jest.fn(
-      async (): Promise<CeilingDecision> => ({ allowed: true, retryAfterSeconds: 1, counter: 'c' }),
-    ),
+    take: jest.fn(async (): Promise<CeilingDecision> => ({ allowed: true, retryAfterSeconds: 1 })),
   };
   const deps: IngestDeps = {
     catalog,
