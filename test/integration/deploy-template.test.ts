@@ -3,6 +3,7 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
+import { type CfnSpec, loadCfnSpec, validateTemplateSchema } from '../helpers/cfn-schema';
 import {
   type CfnTemplate,
   deadLetterQueueIds,
@@ -62,6 +63,7 @@ function offlineEnv(): NodeJS.ProcessEnv {
 describe('deploy template (serverless package --stage prod)', () => {
   let workDir: string;
   let template: CfnTemplate & { Outputs?: Record<string, unknown> };
+  let spec: CfnSpec;
 
   const resourcesOfType = (type: string) =>
     Object.entries(template.Resources ?? {}).filter(([, resource]) => resource.Type === type);
@@ -84,6 +86,7 @@ describe('deploy template (serverless package --stage prod)', () => {
     }
     const file = join(outDir, 'cloudformation-template-update-stack.json');
     template = JSON.parse(readFileSync(file, 'utf8'));
+    spec = loadCfnSpec();
   }, PACKAGE_TIMEOUT_MS + 30_000);
 
   afterAll(() => {
@@ -114,6 +117,10 @@ describe('deploy template (serverless package --stage prod)', () => {
     expect(Object.keys(template.Outputs ?? {})).toEqual(
       expect.arrayContaining(['EmailJobsQueueUrl', 'WorkflowJobsQueueUrl', 'AlarmTopicArn']),
     );
+  });
+
+  it("matches CloudFormation's resource specification (types, properties, references)", () => {
+    expect(validateTemplateSchema(template, spec)).toEqual([]);
   });
 
   it.each(Object.entries(deployTemplateRules))('%s', (_, rule) => {

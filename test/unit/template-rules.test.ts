@@ -1,126 +1,20 @@
 import {
-  type CfnResource,
-  type CfnTemplate,
   deployTemplateRules,
   everyDeadLetterQueueHasDepthAlarm,
   everyFunctionHasItsOwnLeastPrivilegeRole,
   everyLogGroupHasRetention,
   everyQueueHasDeadLetterQueue,
-  everySqsEventReportsBatchItemFailures,
   everyTableIsOnDemandWithTtl,
   type TemplateRule,
-  visibilityCoversConsumers,
 } from '../helpers/template-rules';
-
-const getAtt = (id: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [id, attribute] });
-const sub = (text: string) => ({ 'Fn::Sub': text });
-// biome-ignore lint/suspicious/noTemplateCurlyInString: CloudFormation Fn::Sub syntax
-const ownLogs = 'arn:${AWS::Partition}:logs:${AWS::Region}:${AWS::AccountId}:log-group:';
-
-/** A small template that satisfies every rule: one queue, its DLQ, one consumer, one table. */
-function compliantTemplate() {
-  return {
-    Resources: {
-      JobsQueue: {
-        Type: 'AWS::SQS::Queue',
-        Properties: {
-          VisibilityTimeout: 180,
-          MessageRetentionPeriod: 345600,
-          RedrivePolicy: { deadLetterTargetArn: getAtt('JobsDlq'), maxReceiveCount: 5 },
-        },
-      },
-      JobsDlq: {
-        Type: 'AWS::SQS::Queue',
-        Properties: { QueueName: 'svc-prod-jobs-dlq', MessageRetentionPeriod: 1209600 },
-      },
-      JobsDlqAlarm: {
-        Type: 'AWS::CloudWatch::Alarm',
-        Properties: {
-          Namespace: 'AWS/SQS',
-          MetricName: 'ApproximateNumberOfMessagesVisible',
-          Dimensions: [{ Name: 'QueueName', Value: getAtt('JobsDlq', 'QueueName') }],
-          Statistic: 'Maximum',
-          Threshold: 1,
-          ComparisonOperator: 'GreaterThanOrEqualToThreshold',
-          AlarmActions: [{ Ref: 'AlarmTopic' }],
-        },
-      },
-      AlarmTopic: { Type: 'AWS::SNS::Topic', Properties: {} },
-      StateTable: {
-        Type: 'AWS::DynamoDB::Table',
-        Properties: {
-          BillingMode: 'PAY_PER_REQUEST',
-          TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
-        },
-      },
-      WorkerLambdaFunction: {
-        Type: 'AWS::Lambda::Function',
-        Properties: { FunctionName: 'svc-prod-worker', Timeout: 20, Role: getAtt('WorkerRole') },
-      },
-      WorkerLogGroup: {
-        Type: 'AWS::Logs::LogGroup',
-        Properties: { LogGroupName: '/aws/lambda/svc-prod-worker', RetentionInDays: 30 },
-      },
-      WorkerEventSourceMappingSQSJobsQueue: {
-        Type: 'AWS::Lambda::EventSourceMapping',
-        Properties: {
-          EventSourceArn: getAtt('JobsQueue'),
-          FunctionName: getAtt('WorkerLambdaFunction'),
-          MaximumBatchingWindowInSeconds: 5,
-          FunctionResponseTypes: ['ReportBatchItemFailures'],
-        },
-      },
-      WorkerRole: {
-        Type: 'AWS::IAM::Role',
-        Properties: {
-          AssumeRolePolicyDocument: {
-            Statement: [
-              {
-                Effect: 'Allow',
-                Principal: { Service: 'lambda.amazonaws.com' },
-                Action: 'sts:AssumeRole',
-              },
-            ],
-          },
-          Policies: [{ PolicyName: 'worker', PolicyDocument: { Statement: workerStatements() } }],
-        },
-      },
-    },
-  } satisfies CfnTemplate;
-}
-
-function workerStatements(): Array<Record<string, unknown>> {
-  return [
-    {
-      Effect: 'Allow',
-      Action: ['logs:CreateLogStream', 'logs:PutLogEvents'],
-      Resource: [sub(`${ownLogs}/aws/lambda/svc-prod-worker:*`)],
-    },
-    {
-      Effect: 'Allow',
-      Action: ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
-      Resource: getAtt('JobsQueue'),
-    },
-    { Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: [getAtt('StateTable')] },
-    {
-      Effect: 'Allow',
-      Action: 'secretsmanager:GetSecretValue',
-      Resource: 'arn:aws:secretsmanager:us-east-1:123456789012:secret:svc/prod/webhooks/*',
-    },
-    // A Deny may be as broad as it likes: it only takes rights away.
-    { Effect: 'Deny', Action: '*', Resource: '*' },
-  ];
-}
-
-type Template = ReturnType<typeof compliantTemplate>;
-type Resources = Template['Resources'] & Record<string, CfnResource>;
-
-/** A compliant template changed by `change`: each case below breaks exactly one thing. */
-function broken(change: (resources: Resources) => void): CfnTemplate {
-  const template = compliantTemplate();
-  change(template.Resources as Resources);
-  return template;
-}
+import {
+  broken,
+  compliantTemplate,
+  getAtt,
+  ownLogs,
+  type Resources,
+  sub,
+} from '../helpers/template-rules-fixtures';
 
 const statements = (r: Resources) => r.WorkerRole.Properties.Policies[0]?.PolicyDocument.Statement;
 const allow = (r: Resources, statement: Record<string, unknown>) =>
@@ -180,41 +74,6 @@ describe('deploy template rules', () => {
         r.JobsDlq.Properties.MessageRetentionPeriod = 345600;
       },
       'not longer than',
-    ],
-    [
-      'an SQS mapping without ReportBatchItemFailures',
-      everySqsEventReportsBatchItemFailures,
-      (r) => {
-        r.WorkerEventSourceMappingSQSJobsQueue.Properties.FunctionResponseTypes = [];
-      },
-      'WorkerEventSourceMappingSQSJobsQueue: FunctionResponseTypes',
-    ],
-    [
-      'a mapping on an external SQS ARN without it',
-      everySqsEventReportsBatchItemFailures,
-      (r) => {
-        r.External = {
-          Type: 'AWS::Lambda::EventSourceMapping',
-          Properties: { EventSourceArn: 'arn:aws:sqs:us-east-1:123456789012:other' },
-        };
-      },
-      'External: FunctionResponseTypes',
-    ],
-    [
-      'visibility below 6 x timeout + window',
-      visibilityCoversConsumers,
-      (r) => {
-        r.JobsQueue.Properties.VisibilityTimeout = 124;
-      },
-      'VisibilityTimeout 124 s < 6 x WorkerLambdaFunction Timeout 20 s + window 5 s = 125 s',
-    ],
-    [
-      'the default 30 s visibility',
-      visibilityCoversConsumers,
-      (r) => {
-        Reflect.deleteProperty(r.JobsQueue.Properties, 'VisibilityTimeout');
-      },
-      'VisibilityTimeout 30 s',
     ],
     [
       'the shared framework role',
