@@ -22,7 +22,8 @@ function gatewayError(httpApi, timedOut) {
 }
 
 /**
- * @typedef {{ failure?: unknown }} RequestScope what one HTTP request's function run ended with
+ * @typedef {{ failed: boolean, failure?: unknown }} RequestScope how one HTTP request's function
+ *   run ended (`failed`: a handler can throw `undefined`)
  * @typedef {{ error: (m: string) => void, warn: (m: string) => void, notice: (m: string) => void }} Log
  * @typedef {{ functionKey: string, method: string, path: string }} RecordedRoute
  */
@@ -93,7 +94,7 @@ class OfflineHttpErrorsPlugin {
       try {
         return await runHandler.apply(this, args);
       } catch (error) {
-        if (scope) scope.failure = error;
+        if (scope) Object.assign(scope, { failed: true, failure: error });
         throw error;
       }
     };
@@ -157,9 +158,9 @@ class OfflineHttpErrorsPlugin {
     if (typeof handler !== 'function') throw new Error('serverless-offline: route has no handler');
     return async (request, h) => {
       /** @type {RequestScope} */
-      const scope = {};
+      const scope = { failed: false };
       const response = await requestScope.run(scope, () => handler(request, h));
-      if (scope.failure === undefined) return response;
+      if (!scope.failed) return response;
       const timedOut = scope.failure instanceof LambdaTimeoutError;
       const { status, message } = gatewayError(httpApi, timedOut);
       // A timeout's stack is serverless-offline's own timer: only the handler's error is worth one.
