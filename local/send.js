@@ -1,10 +1,19 @@
 // `npm run send -- <source> <event.json> [--fresh] [--url http://127.0.0.1:3000]`
-// Signs a sample event with the source's local secret and posts it to the local stack.
+// Signs a sample event with the source's local secret and posts it to the local stack. The command
+// line and exit codes are in send-args.js.
 
 const { randomUUID } = require('node:crypto');
 const { readFileSync } = require('node:fs');
 const path = require('node:path');
 const { readSecretSeed, secretSeedFile } = require('./secret-store');
+const {
+  EXIT,
+  SEND_USAGE,
+  UsageError,
+  exitCodeFor,
+  parseSendArgs,
+  webhookUrl,
+} = require('./send-args');
 const { sign } = require('./signers');
 
 const root = path.resolve(__dirname, '..');
@@ -60,7 +69,10 @@ function signedRequest(source, envelope, secret, timestamp) {
   return { body, headers };
 }
 
-/** Reads the local stage's config for one source and its current secret. */
+/**
+ * Reads the local stage's config for one source and its current secret.
+ * @param {string} name
+ */
 function localSource(name) {
   const profiles = JSON.parse(readFileSync(path.join(root, 'config/sources.json'), 'utf8'));
   const source = profiles.local?.sources?.[name];
@@ -76,44 +88,90 @@ function localSource(name) {
   return { source, secret: current };
 }
 
-async function main(argv) {
-  const args = argv.filter((a) => !a.startsWith('--'));
-  const flag = (name) => argv.find((a) => a.startsWith(`--${name}`));
-  const [name, file] = args;
-  if (!name || !file) {
-    console.error(
-      'usage: npm run send -- <source> <event.json> [--fresh] [--url=http://127.0.0.1:3000]',
-    );
-    process.exit(2);
+/**
+ * @typedef {object} SendIo what `runSend` talks to; tests pass their own
+ * @property {typeof fetch} fetch
+ * @property {Record<string, string | undefined>} env
+ * @property {(line: string) => void} out
+ * @property {(line: string) => void} err
+ * @property {number} [timeoutMs]
+ */
+
+/**
+ * Why a request got no answer, in words, with a hint for the usual cause.
+ * @param {unknown} error
+ * @param {number} timeoutMs
+ * @returns {string}
+ */
+function describeNetworkError(error, timeoutMs) {
+  const failure = /** @type {{ name?: string, message?: string,
+    cause?: { code?: string, message?: string } }} */ (error);
+  if (failure.name === 'TimeoutError') return `no answer in ${timeoutMs} ms`;
+  const code = failure.cause?.code;
+  if (code === 'ECONNREFUSED') return 'connection refused: is `npm run dev` running on that port?';
+  return [failure.message, code ?? failure.cause?.message].filter(Boolean).join(': ');
+}
+
+/**
+ * `npm run send`: signs a sample event with the source's local secret, posts it, prints the URL and
+ * the answer, and resolves to the exit code (see local/send-args.js).
+ * @param {readonly string[]} argv the arguments after `npm run send --`
+ * @param {SendIo} io
+ * @returns {Promise<number>}
+ */
+async function runSend(argv, io) {
+  const timeoutMs = io.timeoutMs ?? 10_000;
+  /** @type {{ url: string, body: string, headers: Record<string, string> }} */
+  let request;
+  try {
+    const args = parseSendArgs(argv);
+    if (args.help) {
+      io.out(SEND_USAGE);
+      return EXIT.delivered;
+    }
+    const { source, secret } = localSource(args.source);
+    let envelope = JSON.parse(readFileSync(path.resolve(args.file), 'utf8'));
+    if (args.fresh) envelope = freshen(envelope);
+    request = { url: webhookUrl(args, io.env), ...signedRequest(source, envelope, secret) };
+  } catch (error) {
+    const { message } = /** @type {Error} */ (error);
+    io.err(error instanceof UsageError ? `${message}\n${SEND_USAGE}` : message);
+    return EXIT.usage;
   }
-  const { source, secret } = localSource(name);
-  let envelope = JSON.parse(readFileSync(path.resolve(file), 'utf8'));
-  if (flag('fresh')) envelope = freshen(envelope);
-  const base = flag('url')?.split('=')[1] ?? `http://127.0.0.1:${process.env.HTTP_PORT ?? 3000}`;
-  const { body, headers } = signedRequest(source, envelope, secret);
-  const response = await fetch(`${base}/webhooks/${name}`, {
-    method: 'POST',
-    headers,
-    body,
-    signal: AbortSignal.timeout(10_000),
-  });
-  console.log(`${response.status} ${response.statusText}`);
+  io.out(`POST ${request.url}`);
+  /** @type {Response} */
+  let response;
+  try {
+    response = await io.fetch(request.url, {
+      method: 'POST',
+      headers: request.headers,
+      body: request.body,
+      signal: AbortSignal.timeout(timeoutMs),
+    });
+  } catch (error) {
+    io.err(`POST ${request.url} failed: ${describeNetworkError(error, timeoutMs)}`);
+    return EXIT.failed;
+  }
+  io.out(`${response.status} ${response.statusText}`);
   for (const header of ['content-type', 'retry-after', 'x-correlation-id']) {
     const value = response.headers.get(header);
-    if (value) console.log(`${header}: ${value}`);
+    if (value) io.out(`${header}: ${value}`);
   }
-  console.log(await response.text());
-  process.exitCode = response.ok ? 0 : 1;
+  io.out(await response.text());
+  const code = exitCodeFor(response.status);
+  if (code !== EXIT.delivered) io.err(`POST ${request.url} was not accepted (${response.status})`);
+  return code;
 }
 
 if (require.main === module) {
-  main(process.argv.slice(2)).catch((error) => {
-    console.error(
-      error.cause?.code === 'ECONNREFUSED' ? 'Is `npm run dev` running?' : '',
-      error.message,
-    );
-    process.exit(1);
+  runSend(process.argv.slice(2), {
+    fetch,
+    env: process.env,
+    out: (line) => console.log(line),
+    err: (line) => console.error(line),
+  }).then((code) => {
+    process.exitCode = code;
   });
 }
 
-module.exports = { signedRequest, localSource, freshen };
+module.exports = { signedRequest, localSource, freshen, runSend };

@@ -4,6 +4,7 @@ const { LOCAL_REGION } = require('./cloudformation-local');
 const { applyLocalAwsEnvironment, rewriteFunctionEnvironments } = require('./local-environment');
 const { startLocalStack, topologyFor } = require('./local-stack');
 const { LocalStackError } = require('./local-stack-error');
+const { offlineSettings } = require('./offline-settings');
 const { secretSeedFile } = require('./secret-store');
 const { assertPortFree, readLocalPorts } = require('./ports');
 const { sqsSubscriptions, startSqsEventSources } = require('./sqs-event-wiring');
@@ -91,14 +92,7 @@ class LocalStackPlugin {
 
   /** The host and ports serverless-offline will use (CLI options over `custom.serverless-offline`). */
   offlineSettings() {
-    const custom = this.serverless.service.custom?.['serverless-offline'] ?? {};
-    const pick = (/** @type {string} */ key, /** @type {unknown} */ fallback) =>
-      this.options[key] ?? custom[key] ?? fallback;
-    return {
-      host: String(pick('host', 'localhost')),
-      httpPort: Number(pick('httpPort', 3000)),
-      lambdaPort: Number(pick('lambdaPort', 3002)),
-    };
+    return offlineSettings(this.serverless.service, this.options);
   }
 
   async start() {
@@ -145,6 +139,9 @@ class LocalStackPlugin {
       lambda,
       stack: this.stack,
       subscriptions,
+      functions: service
+        .getAllFunctions()
+        .map((/** @type {string} */ key) => ({ key, name: service.getFunction(key).name })),
     });
     this.log.info(formatStackReport(state));
     if (process.env.LOCAL_STACK_STATE_FILE) {

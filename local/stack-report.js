@@ -1,5 +1,6 @@
 const fs = require('node:fs');
 const path = require('node:path');
+const { invokeUrl } = require('./offline-settings');
 
 /**
  * @typedef {object} StackState what is listening where; tests and benchmarks read it from the state file
@@ -8,7 +9,9 @@ const path = require('node:path');
  * @property {string} stage
  * @property {string} region
  * @property {string} http serverless-offline's HTTP API
- * @property {string} lambda serverless-offline's Lambda invoke API
+ * @property {string} lambda serverless-offline's Lambda invoke API: the endpoint for the AWS SDK
+ * @property {Record<string, { name: string, invokeUrl: string }>} functions by key in serverless.yml:
+ *   the deployed name the Lambda API knows it by, and the URL that invokes it
  * @property {string} sqs
  * @property {string} dynamodb
  * @property {string} secretsManager
@@ -21,10 +24,11 @@ const path = require('node:path');
 /**
  * @param {{ pid: number, stage: string, region: string, http: string, lambda: string,
  *   stack: import('./local-stack').LocalStack,
- *   subscriptions: import('./sqs-event-wiring').SqsSubscription[] }} input
+ *   subscriptions: import('./sqs-event-wiring').SqsSubscription[],
+ *   functions: { key: string, name: string }[] }} input
  * @returns {StackState}
  */
-function stackState({ pid, stage, region, http, lambda, stack, subscriptions }) {
+function stackState({ pid, stage, region, http, lambda, stack, subscriptions, functions }) {
   const { topology, endpoints } = stack;
   return {
     pid,
@@ -33,6 +37,9 @@ function stackState({ pid, stage, region, http, lambda, stack, subscriptions }) 
     region,
     http,
     lambda,
+    functions: Object.fromEntries(
+      functions.map((fn) => [fn.key, { name: fn.name, invokeUrl: invokeUrl(lambda, fn.name) }]),
+    ),
     sqs: endpoints.sqs,
     dynamodb: endpoints.dynamodb,
     secretsManager: endpoints.secretsManager,
@@ -53,9 +60,10 @@ function stackState({ pid, stage, region, http, lambda, stack, subscriptions }) 
  * @returns {string}
  */
 function formatStackReport(state) {
+  /** @type {[string, string][]} */
   const rows = [
     ['HTTP API', state.http],
-    ['Lambda invoke', state.lambda],
+    ['Lambda API', `${state.lambda} (endpoint for @aws-sdk/client-lambda; invoke URLs below)`],
     ['SQS', state.sqs],
     [
       'DynamoDB',
@@ -64,6 +72,11 @@ function formatStackReport(state) {
     ['Secrets Manager', `${state.secretsManager} (${state.secrets.length} secrets seeded)`],
   ];
   const lines = rows.map(([label, value]) => `  ${label.padEnd(16)} ${value}`);
+  // By deployed name: the Lambda API answers 404 to a function's key from serverless.yml.
+  lines.push('  Functions (invoke: POST the event to the URL, or InvokeCommand with the name):');
+  for (const [key, fn] of Object.entries(state.functions)) {
+    lines.push(`    ${key}: ${fn.name}`, `      ${fn.invokeUrl}`);
+  }
   lines.push('  Queues:');
   for (const queue of Object.values(state.queues)) lines.push(`    ${queue.url}`);
   lines.push('  Tables:');

@@ -8,6 +8,8 @@ export interface LocalStackState {
   region: string;
   http: string;
   lambda: string;
+  /** By function key: the name the Lambda API knows it by and the URL that invokes it. */
+  functions: Record<string, { name: string; invokeUrl: string }>;
   sqs: string;
   dynamodb: string;
   secretsManager: string;
