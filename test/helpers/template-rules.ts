@@ -29,6 +29,8 @@ const LAMBDA_DEFAULT_TIMEOUT_SECONDS = 3;
 const MIN_MAX_RECEIVE_COUNT = 3;
 const VISIBILITY_FACTOR = 6;
 const FRAMEWORK_SHARED_ROLE = 'IamRoleLambdaExecution';
+/** Actions IAM grants on `*` only (no resource-level permissions), so `*` is their least privilege. */
+const WITHOUT_RESOURCES = new Set(['cloudwatch:GetMetricData']);
 
 const isRecord = (value: unknown): value is Record<string, unknown> =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
@@ -268,6 +270,11 @@ function statementProblems(template: CfnTemplate, statement: Record<string, unkn
   }
   const resources = asList(statement.Resource);
   if (resources.length === 0) problems.push('no Resource');
+  const actions = asList(statement.Action);
+  // IAM accepts only "*" as the resource of these actions: they have no resource-level permissions.
+  if (actions.length > 0 && actions.every((a) => WITHOUT_RESOURCES.has(String(a)))) {
+    return resources.every((r) => r === '*') ? problems : [...problems, 'resource must be *'];
+  }
   for (const resource of resources) {
     const problem = resourceProblem(template, resource);
     if (problem) problems.push(`resource ${problem}`);
