@@ -4,7 +4,11 @@ const { LOCAL_REGION } = require('./cloudformation-local');
 const { applyLocalAwsEnvironment, rewriteFunctionEnvironments } = require('./local-environment');
 const { startLocalStack, topologyFor } = require('./local-stack');
 const { LocalStackError } = require('./local-stack-error');
+<<<<<<< HEAD
 const { offlineSettings } = require('./offline-settings');
+=======
+const { localSchedulePeriod, scheduledFunctions, startLocalSchedule } = require('./local-schedule');
+>>>>>>> health
 const { secretSeedFile } = require('./secret-store');
 const { assertPortFree, readLocalPorts } = require('./ports');
 const { sqsSubscriptions, startSqsEventSources } = require('./sqs-event-wiring');
@@ -36,6 +40,8 @@ class LocalStackPlugin {
     this.stack = undefined;
     /** @type {{ stop: () => Promise<void> } | undefined} */
     this.eventSources = undefined;
+    /** @type {{ stop: () => void } | undefined} */
+    this.schedule = undefined;
     /** @type {string | undefined} */
     this.stateFile = undefined;
     this.onEarlySignal = () => {
@@ -131,6 +137,12 @@ class LocalStackPlugin {
       sqsEndpoint: this.stack.endpoints.sqs,
       log: this.log,
     });
+    this.schedule = startLocalSchedule({
+      functions: scheduledFunctions(service),
+      lambdaEndpoint: lambda,
+      periodSeconds: localSchedulePeriod(),
+      log: this.log,
+    });
     const state = stackState({
       pid: process.pid,
       stage: this.stage,
@@ -177,6 +189,8 @@ class LocalStackPlugin {
   /** Stops the event sources, then every server and child process; safe to call more than once. */
   async stop() {
     this.releaseSignals();
+    this.schedule?.stop();
+    this.schedule = undefined;
     const eventSources = this.eventSources;
     const stack = this.stack;
     this.eventSources = undefined;

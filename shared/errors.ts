@@ -110,3 +110,13 @@ export class DependencyError extends HttpError {
     super(503, 'Service unavailable', detail, { ...options, retryable: true });
   }
 }
+
+/** 401 asking for HTTP Basic credentials (the status page): a browser then shows its login prompt. */
+export class CredentialsRequiredError extends HttpError {
+  constructor(detail: string, realm: string, options?: HttpErrorOptions) {
+    super(401, 'Credentials required', detail, {
+      ...options,
+      headers: { 'WWW-Authenticate': `Basic realm="${realm}", charset="UTF-8"` },
+    });
+  }
+}

@@ -12,6 +12,8 @@ import {
 } from './template-rules-cfn';
 
 const FRAMEWORK_SHARED_ROLE = 'IamRoleLambdaExecution';
+/** Actions IAM grants on `*` only (no resource-level permissions), so `*` is their least privilege. */
+const WITHOUT_RESOURCES = new Set(['cloudwatch:GetMetricData']);
 
 /** Why one IAM Resource entry is not a specific ARN, or undefined when it is. */
 function resourceProblem(template: CfnTemplate, value: unknown): string | undefined {
@@ -103,6 +105,11 @@ function statementProblems(template: CfnTemplate, statement: Record<string, unkn
   }
   const resources = asList(statement.Resource);
   if (resources.length === 0) problems.push('no Resource');
+  const actions = asList(statement.Action);
+  // IAM accepts only "*" as the resource of these actions: they have no resource-level permissions.
+  if (actions.length > 0 && actions.every((a) => WITHOUT_RESOURCES.has(String(a)))) {
+    return resources.every((r) => r === '*') ? problems : [...problems, 'resource must be *'];
+  }
   for (const resource of resources) {
     const problem = resourceProblem(template, resource);
     if (problem) problems.push(`resource ${problem}`);

@@ -1,0 +1,24 @@
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { dynamoDbClient } from '../../shared/clients/dynamodb';
+import { clientOptions, timeouts } from '../../shared/clients/options';
+import { secretsManagerClient } from '../../shared/clients/secrets-manager';
+import { sqsClient } from '../../shared/clients/sqs';
+import { logger } from '../../shared/logger';
+import { loadHealthConfig } from './config';
+import { buildHealthProbe } from './wiring';
+
+const config = loadHealthConfig(process.env);
+
+/** `GET /health`, `GET /status` and the schedule. */
+export const handler = buildHealthProbe(
+  config,
+  {
+    sqs: sqsClient,
+    dynamoDb: dynamoDbClient,
+    secretsManager: secretsManagerClient,
+    ...(config.cloudWatchChecks ? { cloudWatch: new CloudWatchClient({ ...clientOptions }) } : {}),
+  },
+  { logger, metrics: new Metrics({ namespace: 'ConnectorSuite', serviceName: 'health-probe' }) },
+  timeouts,
+);
