@@ -4,11 +4,8 @@ const { LOCAL_REGION } = require('./cloudformation-local');
 const { applyLocalAwsEnvironment, rewriteFunctionEnvironments } = require('./local-environment');
 const { startLocalStack, topologyFor } = require('./local-stack');
 const { LocalStackError } = require('./local-stack-error');
-<<<<<<< HEAD
-const { offlineSettings } = require('./offline-settings');
-=======
 const { localSchedulePeriod, scheduledFunctions, startLocalSchedule } = require('./local-schedule');
->>>>>>> health
+const { offlineSettings } = require('./offline-settings');
 const { secretSeedFile } = require('./secret-store');
 const { assertPortFree, readLocalPorts } = require('./ports');
 const { sqsSubscriptions, startSqsEventSources } = require('./sqs-event-wiring');
