@@ -8,11 +8,11 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import profiles from '../../config/sources.json';
 import { FixedWindowCeiling } from '../../shared/rate-limit/fixed-window-ceiling';
 import { SecretCache } from '../../shared/secrets/secret-cache';
 import type { IngestConfig } from './config';
 import { type Dedupe, makeWebhookIngest } from './ingest';
+import { sourceProfiles } from './source-profiles';
 import { loadSourceCatalog } from './sources';
 
 /** The AWS clients ingest talks through. */
@@ -38,7 +38,7 @@ export function buildWebhookIngest(config: IngestConfig, clients: IngestClients,
     dataIndexArgument: 0,
   });
   return makeWebhookIngest({
-    catalog: loadSourceCatalog(profiles, config.sourcesProfile, config.secretsPrefix),
+    catalog: loadSourceCatalog(sourceProfiles(), config.sourcesProfile, config.secretsPrefix),
     secrets: new SecretCache({
       client: clients.secretsManager,
       maxAgeSeconds: config.secretsCacheSeconds,
