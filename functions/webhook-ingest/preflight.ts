@@ -23,13 +23,16 @@ type Raw = Record<string, unknown>;
 const isObject = (value: unknown): value is Raw =>
   typeof value === 'object' && value !== null && !Array.isArray(value);
 
+/** Takes a broken template's place while the sources that route to it are checked. */
+const STAND_IN_TEMPLATE = { from: 'x', to: 'x', subject: 'x', textBody: 'x' };
+
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
  * The sources of one profile that load, and the mistakes of those that do not. The whole profile is
  * loaded first; only when that fails is each template and then each source loaded on its own, so
- * that every mistake is listed rather than the first (a source is loaded beside the templates that
- * loaded, so a broken template is reported once).
+ * that every mistake is listed rather than the first. A source is loaded beside a stand-in for each
+ * broken template, so that template is reported once, not again for every route to it.
  */
 function checkCatalog(profiles: unknown, profile: string, secretsPrefix: string, file: string) {
   // The loader names the bundled file; a catalog read from SOURCES_FILE is named as given.
@@ -56,6 +59,7 @@ function checkCatalog(profiles: unknown, profile: string, secretsPrefix: string,
         templates[name] = raw;
       } catch (templateError) {
         problems.push(named(templateError));
+        templates[name] = STAND_IN_TEMPLATE;
       }
     }
     const sources: Source[] = [];
