@@ -50,7 +50,7 @@ describe('webhook ingest preflight', () => {
   });
 
   it('lists every mistake of settings, catalog and seed at once, each named', () => {
-    const sources = structuredClone(catalog) as typeof catalog & Record<string, any>;
+    const sources = structuredClone(catalog);
     sources.local.sources.github.routes.push({ match: 'x', to: 'email:nope' });
     (sources.local.sources as Record<string, unknown>).fax = { scheme: 'fax' };
     const file = path.join(dir, 'sources.json');
