@@ -1,7 +1,6 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { LocalStackError } = require('./local-stack-error');
-const { topologyFor } = require('./local-stack');
 const { readSecretSeed, secretSeedFile } = require('./secret-store');
 
 /**
@@ -166,6 +165,8 @@ async function runPreflight({ service, serviceDir, resolve, allowOverrides, env 
 async function checkLocalConfig({ serverless, stage, ports, log }) {
   /** @type {ServiceView} */
   const service = serverless.service;
+  // Required here, not at the top: `npm run source` loads this file and needs no AWS clients.
+  const { topologyFor } = require('./local-stack');
   const { resolve } = topologyFor(serverless.service.resources?.Resources, {
     sqsPort: ports.sqs,
     stackName: serverless.getProvider('aws').naming.getStackName(),
