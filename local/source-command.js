@@ -113,9 +113,11 @@ async function runSourceCommand(argv, io = {}) {
     }
     return await addSource({ name, values: { ...values, scheme: values.scheme }, env, out });
   } catch (error) {
-    const known =
-      error instanceof Refusal || /** @type {any} */ (error)?.code?.startsWith?.('ERR_PARSE_ARGS');
-    if (!known) throw error;
+    // parseArgs refuses unknown or malformed options with ERR_PARSE_ARGS_* codes.
+    // (Read without instanceof Error: under jest, Node's own errors come from another realm.)
+    const code = /** @type {{ code?: unknown } | undefined} */ (error)?.code;
+    const badArgs = typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS');
+    if (!(error instanceof Refusal) && !badArgs) throw error;
     err(/** @type {Error} */ (error).message);
     return 2;
   }
