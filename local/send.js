@@ -74,9 +74,11 @@ function signedRequest(source, envelope, secret, timestamp) {
  * @param {string} name
  */
 function localSource(name) {
-  const profiles = JSON.parse(readFileSync(path.join(root, 'config/sources.json'), 'utf8'));
+  // The catalog the local stack reads: SOURCES_FILE when set (as for the functions), else the bundled.
+  const file = process.env.SOURCES_FILE || path.join(root, 'config/sources.json');
+  const profiles = JSON.parse(readFileSync(path.resolve(file), 'utf8'));
   const source = profiles.local?.sources?.[name];
-  if (!source) throw new Error(`No source "${name}" in the local profile of config/sources.json`);
+  if (!source) throw new Error(`No source "${name}" in the local profile of ${file}`);
   const secretsFile = secretSeedFile();
   const seed = readSecretSeed(secretsFile);
   const prefix = process.env.SECRETS_PREFIX ?? 'connector-suite/local';

@@ -6,6 +6,7 @@ const { startLocalStack, topologyFor } = require('./local-stack');
 const { LocalStackError } = require('./local-stack-error');
 const { localSchedulePeriod, scheduledFunctions, startLocalSchedule } = require('./local-schedule');
 const { offlineSettings } = require('./offline-settings');
+const { checkLocalConfig } = require('./preflight');
 const { secretSeedFile } = require('./secret-store');
 const { assertPortFree, readLocalPorts } = require('./ports');
 const { sqsSubscriptions, startSqsEventSources } = require('./sqs-event-wiring');
@@ -101,6 +102,13 @@ class LocalStackPlugin {
   async start() {
     const ports = readLocalPorts();
     const offline = this.offlineSettings();
+    // Config mistakes fail here, before any server starts, instead of at the first request.
+    await checkLocalConfig({
+      serverless: this.serverless,
+      stage: this.stage,
+      ports,
+      log: this.log,
+    });
     await assertPortFree({ port: offline.httpPort, label: 'HTTP API', envVar: 'HTTP_PORT' });
     await assertPortFree({ port: offline.lambdaPort, label: 'Lambda API', envVar: 'LAMBDA_PORT' });
 

@@ -5,11 +5,11 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import profiles from '../../config/sources.json';
 import { bindToDeadline, runWithinDeadline } from '../../shared/clients/deadline';
 import type { TimeoutSettings } from '../../shared/clients/options';
 import { httpFunction } from '../../shared/http/http-function';
 import { SecretCache } from '../../shared/secrets/secret-cache';
+import { sourceProfiles } from '../webhook-ingest/source-profiles';
 import { loadSourceCatalog } from '../webhook-ingest/sources';
 import type { RateLimiterUseReader } from './checks/ceilings';
 import type { BreakerStateReader } from './checks/providers';
@@ -59,7 +59,7 @@ export function buildHealthProbe(
   const dynamoDb = bindToDeadline(clients.dynamoDb);
   const checks = suiteChecks(
     config,
-    loadSourceCatalog(profiles, config.sourcesProfile, config.secretsPrefix),
+    loadSourceCatalog(sourceProfiles(), config.sourcesProfile, config.secretsPrefix),
     {
       sqs: bindToDeadline(clients.sqs),
       dynamoDb,

@@ -48,3 +48,24 @@ export function loadIngestConfig(env: Env) {
 
 /** The validated settings. */
 export type IngestConfig = ReturnType<typeof loadIngestConfig>;
+
+/**
+ * Every variable `loadIngestConfig` reads: the settings a local run may override from the shell
+ * (`MAX_BODY_BYTES=100 npm run dev`). A unit test holds this list to what the loader really reads.
+ */
+export const ingestSettings: readonly string[] = Object.freeze([
+  'SOURCES_PROFILE',
+  'SECRETS_PREFIX',
+  'SECRETS_CACHE_SECONDS',
+  'SECRETS_REFRESH_INTERVAL_SECONDS',
+  'IDEMPOTENCY_TABLE',
+  'STATE_TABLE',
+  'EMAIL_JOBS_QUEUE_URL',
+  'EMAIL_JOBS_DLQ_URL',
+  'WORKFLOW_JOBS_QUEUE_URL',
+  'DEDUPE_TTL_SECONDS',
+  'MAX_BODY_BYTES',
+  'MAX_MESSAGE_BYTES',
+  'ABUSE_CEILING_SHARDS',
+  'IN_PROGRESS_RETRY_AFTER_SECONDS',
+]);

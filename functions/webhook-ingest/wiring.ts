@@ -3,7 +3,6 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import profiles from '../../config/sources.json';
 import { bindToDeadline, runWithinDeadline } from '../../shared/clients/deadline';
 import type { TimeoutSettings } from '../../shared/clients/options';
 import type { HttpContext } from '../../shared/http/correlation-id';
@@ -13,6 +12,7 @@ import { SecretCache } from '../../shared/secrets/secret-cache';
 import type { IngestConfig } from './config';
 import { powertoolsDedupe } from './dedupe-store';
 import { makeWebhookIngest } from './ingest';
+import { sourceProfiles } from './source-profiles';
 import { loadSourceCatalog } from './sources';
 
 /** The AWS clients ingest talks through. */
@@ -45,7 +45,7 @@ export function buildWebhookIngest(
     dynamoDb,
   );
   const ingest = makeWebhookIngest({
-    catalog: loadSourceCatalog(profiles, config.sourcesProfile, config.secretsPrefix),
+    catalog: loadSourceCatalog(sourceProfiles(), config.sourcesProfile, config.secretsPrefix),
     secrets: new SecretCache({
       client: secretsManager,
       maxAgeSeconds: config.secretsCacheSeconds,

@@ -117,7 +117,10 @@ export async function ingestHarness(
   };
 }
 
-/** The current signing secret of a demo source, as `npm run send` reads it from local/secrets.json. */
+/**
+ * The current signing secret of a demo source, as `npm run send` reads it: from the seed the stack was
+ * started with (`LOCAL_SECRETS_FILE`, test/fixtures/secrets.json in a test run).
+ */
 export function localSecret(source: string): string {
   return localSource(source).secret;
 }

@@ -6,7 +6,8 @@
  *
  * The `local` stage is reused rather than a `test` stage: it has the short visibility timeouts and the
  * seeded secret names the tests need, and other ports and another state file keep it apart from a
- * running `npm run dev`.
+ * running `npm run dev`. Its sources and secrets come from test/fixtures/ (SOURCES_FILE,
+ * LOCAL_SECRETS_FILE, also set for the tests), not from the local profile developers edit.
  */
 
 const { spawn } = require('node:child_process');
@@ -90,6 +91,11 @@ module.exports = async function globalSetup(globalConfig) {
     await pickFreePort(),
     await pickFreePort(),
   ];
+  // The tests' own catalog and seed, so adding a source to the local profile never changes them.
+  const fixtures = {
+    SOURCES_FILE: path.join(rootDir, 'test', 'fixtures', 'sources.json'),
+    LOCAL_SECRETS_FILE: path.join(rootDir, 'test', 'fixtures', 'secrets.json'),
+  };
   const output = fs.openSync(logFile, 'w');
   const child = spawn(
     process.execPath,
@@ -113,6 +119,7 @@ module.exports = async function globalSetup(globalConfig) {
         HTTP_PORT: String(http),
         LAMBDA_PORT: String(lambda),
         LOCAL_STACK_STATE_FILE: stateFile,
+        ...fixtures,
         // If jest dies without its teardown, the stack notices and stops itself.
         LOCAL_STACK_PARENT_PID: String(process.pid),
         SLS_TELEMETRY_DISABLED: '1',
@@ -143,5 +150,6 @@ module.exports = async function globalSetup(globalConfig) {
   globalThis.__LOCAL_STACK__ = { pid: child.pid, stateFile, logFile };
   // Test files inherit this environment; test/setup/local-env.js reads the state from it.
   process.env.LOCAL_STACK_STATE_FILE = stateFile;
+  Object.assign(process.env, fixtures);
   child.unref();
 };

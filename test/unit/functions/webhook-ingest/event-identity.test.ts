@@ -1,7 +1,7 @@
-import profiles from '../../../../config/sources.json';
 import { identify } from '../../../../functions/webhook-ingest/event-identity';
 import { loadSourceCatalog, type Source } from '../../../../functions/webhook-ingest/sources';
 import { MalformedBodyError } from '../../../../shared/errors';
+import profiles from '../../../fixtures/sources.json';
 
 const { sources } = loadSourceCatalog(profiles, 'local', 'connector-suite/local');
 const source = (name: string) => sources.get(name) as Source;

@@ -3,7 +3,6 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
-import profiles from '../../../../config/sources.json';
 import {
   type Accepted,
   type DedupeStore,
@@ -15,6 +14,7 @@ import { DeliveryInProgressError } from '../../../../shared/errors';
 import { httpFunction } from '../../../../shared/http/http-function';
 import type { CeilingDecision } from '../../../../shared/rate-limit/fixed-window-ceiling';
 import { SecretCache } from '../../../../shared/secrets/secret-cache';
+import profiles from '../../../fixtures/sources.json';
 import { httpEvent, lambdaContext, sample, signed } from '../../../helpers/webhook-requests';
 
 const NOW = 1_763_700_000;

@@ -2,11 +2,11 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
-import profiles from '../../../../config/sources.json';
 import { makeWebhookIngest } from '../../../../functions/webhook-ingest/ingest';
 import { loadSourceCatalog } from '../../../../functions/webhook-ingest/sources';
 import { httpFunction } from '../../../../shared/http/http-function';
 import { SecretCache } from '../../../../shared/secrets/secret-cache';
+import profiles from '../../../fixtures/sources.json';
 import { httpEvent, lambdaContext, sample, signed } from '../../../helpers/webhook-requests';
 
 const SECRET_TEXT = 'whsec_TOPSECRETsigningKEY0123456789';

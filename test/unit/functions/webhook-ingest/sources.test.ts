@@ -1,13 +1,13 @@
-import profiles from '../../../../config/sources.json';
 import { loadSourceCatalog } from '../../../../functions/webhook-ingest/sources';
 import { ConfigError } from '../../../../shared/errors';
+import profiles from '../../../fixtures/sources.json';
 
 const withSource = (source: unknown, emailTemplates: unknown = {}) => ({
   p: { sources: { demo: source }, emailTemplates },
 });
 
 describe('source catalog', () => {
-  it('loads one demo source per scheme in the local profile, with defaults filled in', () => {
+  it('loads one demo source per scheme in the test catalog, with defaults filled in', () => {
     const { sources } = loadSourceCatalog(profiles, 'local', 'connector-suite/local');
 
     expect([...sources.values()].map((s) => s.scheme).sort()).toEqual([

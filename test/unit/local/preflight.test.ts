@@ -1,0 +1,113 @@
+import path from 'node:path';
+import { checkLocalConfig, runPreflight } from '../../../local/preflight';
+
+const root = path.resolve(__dirname, '../../..');
+const fixtures = path.join(root, 'test', 'fixtures');
+
+/** The parts of serverless' resolved service the preflight reads, for the local stage. */
+function localService() {
+  return {
+    provider: {
+      environment: { SECRETS_PREFIX: 'connector-suite/local', SECRETS_CACHE_SECONDS: '300' },
+    },
+    functions: {
+      'webhook-ingest': {
+        handler: 'functions/webhook-ingest/handler.handler',
+        environment: {
+          SOURCES_PROFILE: 'local',
+          IDEMPOTENCY_TABLE: 'idempotency',
+          STATE_TABLE: 'state',
+          EMAIL_JOBS_QUEUE_URL: { Ref: 'EmailJobsQueue' },
+          EMAIL_JOBS_DLQ_URL: 'http://127.0.0.1:9324/q/dlq',
+          WORKFLOW_JOBS_QUEUE_URL: 'http://127.0.0.1:9324/q/workflow',
+        } as Record<string, unknown>,
+      },
+    },
+  };
+}
+const resolve = (value: unknown) =>
+  typeof value === 'object' ? 'http://127.0.0.1:9324/q/email' : value;
+const shell = {
+  SOURCES_FILE: path.join(fixtures, 'sources.json'),
+  LOCAL_SECRETS_FILE: path.join(fixtures, 'secrets.json'),
+};
+
+describe('local preflight', () => {
+  it("takes from the shell only the settings a function's loaders read", async () => {
+    const result = await runPreflight({
+      service: localService(),
+      serviceDir: root,
+      resolve,
+      allowOverrides: true,
+      env: { ...shell, MAX_BODY_BYTES: '100', HOME: '/home/dev', UNRELATED: 'x' },
+    });
+
+    expect(result.problems).toEqual([]);
+    expect(result.checked).toEqual(['webhook-ingest']);
+    expect(result.overrides).toEqual({
+      'webhook-ingest': { MAX_BODY_BYTES: '100', SOURCES_FILE: shell.SOURCES_FILE },
+    });
+  });
+
+  it('checks the overridden value, and says it came from the shell', async () => {
+    const result = await runPreflight({
+      service: localService(),
+      serviceDir: root,
+      resolve,
+      allowOverrides: true,
+      env: { ...shell, DEDUPE_TTL_SECONDS: '3600' },
+    });
+
+    expect(result.problems).toEqual([
+      expect.stringMatching(
+        /^webhook-ingest: Environment variable DEDUPE_TTL_SECONDS .*\(DEDUPE_TTL_SECONDS is set in your shell\)$/,
+      ),
+    ]);
+  });
+
+  it('ignores the shell when overrides are not allowed (a stage other than local)', async () => {
+    const service = localService();
+    service.functions['webhook-ingest'].environment.SOURCES_FILE = shell.SOURCES_FILE;
+
+    const result = await runPreflight({
+      service,
+      serviceDir: root,
+      resolve,
+      allowOverrides: false,
+      env: { LOCAL_SECRETS_FILE: shell.LOCAL_SECRETS_FILE, DEDUPE_TTL_SECONDS: '3600' },
+    });
+
+    expect(result.problems).toEqual([]);
+    expect(result.overrides).toEqual({});
+  });
+
+  it("writes the shell's settings into the function's environment once the check passes", async () => {
+    const service = localService();
+    const serverless = {
+      service: { ...service, resources: { Resources: {} } },
+      serviceDir: root,
+      getProvider: () => ({ naming: { getStackName: () => 'connector-suite-local' } }),
+    };
+    const lines: string[] = [];
+    const saved = { ...process.env };
+    Object.assign(process.env, shell, { MAX_BODY_BYTES: '100' });
+    try {
+      await checkLocalConfig({
+        serverless,
+        stage: 'local',
+        ports: { sqs: 9324 },
+        log: { info: (line: string) => lines.push(line) },
+      });
+    } finally {
+      process.env = saved;
+    }
+
+    expect(service.functions['webhook-ingest'].environment).toMatchObject({
+      MAX_BODY_BYTES: '100',
+      SOURCES_FILE: shell.SOURCES_FILE,
+    });
+    expect(lines.join('\n')).toMatch(/Preflight of webhook-ingest: passed in \d+ ms/);
+    // Names only: a value set in the shell is not repeated in the log.
+    expect(lines).toContain('webhook-ingest: MAX_BODY_BYTES, SOURCES_FILE taken from your shell.');
+  });
+});
