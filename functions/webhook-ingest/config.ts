@@ -66,6 +66,7 @@ export const ingestSettings: readonly string[] = Object.freeze([
   'DEDUPE_TTL_SECONDS',
   'MAX_BODY_BYTES',
   'MAX_MESSAGE_BYTES',
+  'MAX_JSON_DEPTH',
   'ABUSE_CEILING_SHARDS',
   'IN_PROGRESS_RETRY_AFTER_SECONDS',
 ]);

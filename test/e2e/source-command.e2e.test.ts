@@ -84,7 +84,7 @@ describe('a source added with npm run source -- add', () => {
 
     const printed = script('send.js', 'acme', sample, '--fresh', `--url=${state.http}`);
 
-    expect(printed).toMatch(/^202 /);
+    expect(printed).toMatch(/^202 /m);
     const { eventId } = JSON.parse(printed.slice(printed.indexOf('{'))) as { eventId: string };
     const queue = Object.values(state.queues).find((q) => q.name.endsWith('-workflow-jobs'));
     const message = await receiveMatching(sqs, queue?.url as string, (m) =>
