@@ -3,7 +3,11 @@ import {
   CreateQueueCommand,
   DeleteQueueCommand,
   GetQueueAttributesCommand,
+  type Message,
   type QueueAttributeName,
+  ReceiveMessageCommand,
+  type ReceiveMessageCommandInput,
+  SendMessageCommand,
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 
@@ -85,3 +89,25 @@ export class TestQueues {
 
 /** Waits `ms` milliseconds. */
 export const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** ReceiveMessage of up to 10 messages (more input merged in); resolves with the messages. */
+export async function receive(
+  sqs: SQSClient,
+  queueUrl: string,
+  input: Partial<ReceiveMessageCommandInput> = {},
+): Promise<Message[]> {
+  const { Messages = [] } = await sqs.send(
+    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, ...input }),
+  );
+  return Messages;
+}
+
+/** SendMessage of one body, optionally delayed. */
+export const send = (sqs: SQSClient, queueUrl: string, body: string, delaySeconds?: number) =>
+  sqs.send(
+    new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, DelaySeconds: delaySeconds }),
+  );
+
+/** The ApproximateReceiveCount of each message, as SQS reports it. */
+export const receiveCounts = (messages: Message[]) =>
+  messages.map((message) => message.Attributes?.ApproximateReceiveCount);

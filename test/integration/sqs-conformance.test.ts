@@ -1,44 +1,35 @@
 import {
   ChangeMessageVisibilityCommand,
-  DeleteMessageBatchCommand,
-  type Message,
-  PurgeQueueCommand,
   ReceiveMessageCommand,
   type ReceiveMessageCommandInput,
-  SendMessageBatchCommand,
-  SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import { localClientOptions } from '../helpers/local-stack';
-import { pause, TestQueues } from '../helpers/sqs-test-queues';
+import {
+  pause,
+  receiveCounts,
+  receive as receiveFrom,
+  send as sendTo,
+  TestQueues,
+} from '../helpers/sqs-test-queues';
 
-// The behaviours of SQS the suite relies on, checked against the local stack's emulator. Waits are a
-// little longer than the 1 s visibility timeouts and delays they outlast.
+// The behaviours of SQS the suite relies on, checked against the local stack's emulator: delivery
+// (this file) and the message and queue API (sqs-conformance-api.test.ts). Waits are a little longer
+// than the 1 s visibility timeouts and delays they outlast.
 jest.setTimeout(30_000);
 
 // Long polls below last up to 20 s: the request timeout must outlast them.
 const sqs = new SQSClient({ ...localClientOptions(25_000), maxAttempts: 1 });
 const queues = new TestQueues(sqs, 'test-conformance');
+const receive = (url: string, input?: Partial<ReceiveMessageCommandInput>) =>
+  receiveFrom(sqs, url, input);
+const send = (queueUrl: string, body: string, delaySeconds?: number) =>
+  sendTo(sqs, queueUrl, body, delaySeconds);
 
 afterAll(async () => {
   await queues.deleteAll();
   sqs.destroy();
 });
-
-async function receive(queueUrl: string, input: Partial<ReceiveMessageCommandInput> = {}) {
-  const { Messages = [] } = await sqs.send(
-    new ReceiveMessageCommand({ QueueUrl: queueUrl, MaxNumberOfMessages: 10, ...input }),
-  );
-  return Messages;
-}
-
-const send = (queueUrl: string, body: string, delaySeconds?: number) =>
-  sqs.send(
-    new SendMessageCommand({ QueueUrl: queueUrl, MessageBody: body, DelaySeconds: delaySeconds }),
-  );
-
-const receiveCounts = (messages: Message[]) =>
-  messages.map((message) => message.Attributes?.ApproximateReceiveCount);
 
 describe('SQS emulator: visibility', () => {
   it('hides a received message for the visibility timeout, then hands it out again', async () => {
@@ -200,132 +191,5 @@ describe('SQS emulator: long polling', () => {
     await pause(300);
 
     expect(await queues.counts(url)).toEqual({ visible: 1, notVisible: 0, delayed: 0 });
-  });
-});
-
-describe('SQS emulator: batches', () => {
-  it('sends a batch and reports each entry by its Id', async () => {
-    const { url } = await queues.create();
-    const { Successful = [], Failed = [] } = await sqs.send(
-      new SendMessageBatchCommand({
-        QueueUrl: url,
-        Entries: ['a', 'b', 'c'].map((body) => ({ Id: `id-${body}`, MessageBody: body })),
-      }),
-    );
-
-    expect(Failed).toEqual([]);
-    expect(Successful.map((entry) => entry.Id).sort()).toEqual(['id-a', 'id-b', 'id-c']);
-    expect(Successful.every((entry) => /^[0-9a-f]{32}$/.test(entry.MD5OfMessageBody ?? ''))).toBe(
-      true,
-    );
-    expect((await queues.counts(url)).visible).toBe(3);
-  });
-
-  it('deletes a batch entry by entry: an invalid receipt handle fails only its own entry', async () => {
-    const { url } = await queues.create({ VisibilityTimeout: '1' });
-    await send(url, 'to-delete');
-    const [message] = await receive(url);
-
-    const { Successful = [], Failed = [] } = await sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: url,
-        Entries: [
-          { Id: 'good', ReceiptHandle: message?.ReceiptHandle },
-          { Id: 'bad', ReceiptHandle: 'not-a-receipt-handle' },
-        ],
-      }),
-    );
-    await pause(1300);
-
-    expect(Successful.map((entry) => entry.Id)).toEqual(['good']);
-    expect(Failed).toEqual([expect.objectContaining({ Id: 'bad', SenderFault: true })]);
-    expect(await receive(url)).toEqual([]);
-  });
-});
-
-describe('SQS emulator: attributes', () => {
-  it('round-trips String, Number and Binary message attributes and the system attributes asked for', async () => {
-    const { url } = await queues.create();
-    const binary = Uint8Array.from([0, 1, 2, 250, 255]);
-    const sent = await sqs.send(
-      new SendMessageCommand({
-        QueueUrl: url,
-        MessageBody: 'with-attributes',
-        MessageAttributes: {
-          correlationId: { DataType: 'String', StringValue: 'corr-1' },
-          attempts: { DataType: 'Number', StringValue: '3' },
-          blob: { DataType: 'Binary', BinaryValue: binary },
-        },
-      }),
-    );
-
-    const [message] = await receive(url, {
-      MessageAttributeNames: ['All'],
-      MessageSystemAttributeNames: ['ApproximateReceiveCount', 'SentTimestamp'],
-    });
-
-    expect(message?.MessageAttributes?.correlationId).toMatchObject({
-      DataType: 'String',
-      StringValue: 'corr-1',
-    });
-    expect(message?.MessageAttributes?.attempts).toMatchObject({
-      DataType: 'Number',
-      StringValue: '3',
-    });
-    expect(Buffer.from(message?.MessageAttributes?.blob?.BinaryValue ?? [])).toEqual(
-      Buffer.from(binary),
-    );
-    expect(message?.MD5OfMessageAttributes).toBe(sent.MD5OfMessageAttributes);
-    expect(message?.Attributes?.ApproximateReceiveCount).toBe('1');
-    expect(message?.Attributes?.SentTimestamp).toMatch(/^\d+$/);
-  });
-
-  it('reports visible, in-flight and delayed messages in the approximate counts', async () => {
-    const { url } = await queues.create({ VisibilityTimeout: '30' });
-    await send(url, 'in-flight');
-    await receive(url);
-    await send(url, 'visible');
-    await send(url, 'delayed', 30);
-
-    expect(await queues.counts(url)).toEqual({ visible: 1, notVisible: 1, delayed: 1 });
-  });
-});
-
-describe('SQS emulator: queues', () => {
-  it('purges every message of a queue', async () => {
-    const { url } = await queues.create();
-    await send(url, 'one');
-    await send(url, 'two');
-
-    await sqs.send(new PurgeQueueCommand({ QueueUrl: url }));
-
-    expect(await receive(url)).toEqual([]);
-    expect((await queues.counts(url)).visible).toBe(0);
-  });
-
-  it('answers a call on a queue that does not exist with QueueDoesNotExist', async () => {
-    const { url } = await queues.create();
-    const missing = `${url}-missing`;
-
-    const error = await send(missing, 'nowhere').then(
-      () => undefined,
-      (caught: Error) => caught,
-    );
-
-    expect(error?.name).toMatch(/^(QueueDoesNotExist|AWS\.SimpleQueueService\.NonExistentQueue)$/);
-  });
-
-  it("refuses a message over the queue's MaximumMessageSize of 256 KiB and accepts one at it", async () => {
-    const { url } = await queues.create({ MaximumMessageSize: String(256 * 1024) });
-
-    const atLimit = await send(url, 'x'.repeat(256 * 1024));
-    const error = await send(url, 'x'.repeat(256 * 1024 + 1)).then(
-      () => undefined,
-      (caught: Error) => caught,
-    );
-
-    expect(atLimit.MessageId).toEqual(expect.any(String));
-    expect(error).toBeInstanceOf(Error);
-    expect((await queues.counts(url)).visible).toBe(1);
   });
 });
