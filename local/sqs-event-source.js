@@ -173,11 +173,20 @@ class SqsEventSource {
         deadline === undefined
           ? this.#waitTimeSeconds
           : Math.min(this.#waitTimeSeconds, Math.floor((deadline - Date.now()) / 1000));
-      const received = await receiveMessages(this.#target, {
-        max: Math.min(10, this.#batchSize - byId.size),
-        waitTimeSeconds: wait,
-        signal: this.#abort.signal,
-      });
+      /** @type {Message[]} */
+      let received;
+      try {
+        received = await receiveMessages(this.#target, {
+          max: Math.min(10, this.#batchSize - byId.size),
+          waitTimeSeconds: wait,
+          signal: this.#abort.signal,
+        });
+      } catch (error) {
+        // Messages already received are not dropped (stop() aborts polls inside a batching window):
+        // the caller invokes them, or hands them back when stopping.
+        if (byId.size === 0) throw error;
+        break;
+      }
       for (const message of received) {
         const id = /** @type {string} */ (message.MessageId);
         const record = toSqsRecord(message, source);

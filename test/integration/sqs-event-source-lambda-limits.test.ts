@@ -76,6 +76,25 @@ describe('SQS event source long polling', () => {
       delayed: 0,
     });
   });
+  it('hands back what it received inside a batching window when stopped, invoking nothing', async () => {
+    const { queueUrl } = await harness.createQueuePair({ VisibilityTimeout: '30' });
+    const { source, events } = await harness.startSource(queueUrl, async () => ({}), {
+      maximumBatchingWindow: 10,
+    });
+    await harness.send(queueUrl, ['in-the-window']);
+    await waitFor('the message to be received', async () => {
+      return (await harness.queues.counts(queueUrl)).notVisible === 1;
+    });
+
+    await source.stop();
+
+    expect(events).toHaveLength(0);
+    expect(await harness.queues.counts(queueUrl)).toEqual({
+      visible: 1,
+      notVisible: 0,
+      delayed: 0,
+    });
+  });
 });
 
 describe('SQS event source maximum concurrency', () => {
