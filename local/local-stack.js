@@ -61,6 +61,7 @@ async function startLocalStack({ resources, stackName, ports, secretsFile, log }
     const dynamodb = await startDynamoDbLocal({
       port: ports.dynamodb,
       log: (line) => log.debug(`[dynamodb-local] ${line}`),
+      warn: log.warn,
     });
     stops.push(dynamodb.stop);
 

@@ -1,18 +1,24 @@
+const { GetQueueAttributesCommand } = require('@aws-sdk/client-sqs');
+const { deleteMessages, receiveMessages, releaseMessages, sleep } = require('./sqs-queue-calls');
 const {
-  DeleteMessageBatchCommand,
-  GetQueueAttributesCommand,
-  ReceiveMessageCommand,
-} = require('@aws-sdk/client-sqs');
-const { failedMessageIds, toSqsRecord } = require('./sqs-lambda-event');
+  eventPayloadBytes,
+  failedMessageIds,
+  MAX_INVOCATION_PAYLOAD_BYTES,
+  toSqsRecord,
+} = require('./sqs-lambda-event');
 
 /**
  * @typedef {object} EventSourceLog
  * @property {(message: string) => void} debug
  * @property {(message: string) => void} warn
  *
+ * @typedef {import('@aws-sdk/client-sqs').Message} Message
+ * @typedef {import('aws-lambda').SQSRecord} SQSRecord
+ * @typedef {{ messages: Message[], records: SQSRecord[], overflow: Message[] }} Batch
+ *
  * @typedef {object} SqsEventSourceOptions
  * @property {import('@aws-sdk/client-sqs').SQSClient} sqs its request timeout must exceed
- *   `waitTimeSeconds` when that is set
+ *   `waitTimeSeconds`
  * @property {string} queueUrl
  * @property {string} [queueArn] looked up with GetQueueAttributes when not given
  * @property {string} [region]
@@ -21,45 +27,26 @@ const { failedMessageIds, toSqsRecord } = require('./sqs-lambda-event');
  * @property {string} [functionResponseType] `ReportBatchItemFailures` to honour partial failures
  * @property {(event: import('aws-lambda').SQSEvent) => Promise<unknown>} invoke resolves with the
  *   function's result, rejects when the function failed
- * @property {number} [maxConcurrency] batches in flight at most when the queue is deep, default 2
- * @property {number} [waitTimeSeconds] long-poll wait, default 0 (see the class comment)
- * @property {number} [idleDelayMs] pause after an empty receive, default 200
+ * @property {number} [maxConcurrency] invocations in flight at most (the event's
+ *   `maximumConcurrency`), default 2
+ * @property {number} [waitTimeSeconds] long-poll wait, default 20 as Lambda's pollers use
+ * @property {number} [maxPayloadBytes] cap on an invocation's event, default Lambda's 6 MB
+ * @property {number} [idleDelayMs] pause between short polls (waitTimeSeconds 0), default 200
  * @property {Partial<EventSourceLog>} [log]
  */
 
 /**
- * Waits `ms`, or less when `signal` aborts.
- * @param {number} ms
- * @param {AbortSignal} signal
- * @returns {Promise<void>}
- */
-function sleep(ms, signal) {
-  return new Promise((resolve) => {
-    if (signal.aborted) return resolve();
-    const onAbort = () => {
-      clearTimeout(timer);
-      resolve();
-    };
-    const timer = setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
-/**
  * Polls one queue and invokes a function with batches of records, the way Lambda's SQS event source
- * mapping does: long polling, batch size and batching window, deletion of the successful records only
- * (with `ReportBatchItemFailures`), whole-batch retry when the function fails. Visibility, delays and
- * redrive to the dead-letter queue are left to the queue itself. When a batch comes back full, another
- * poller joins (up to `maxConcurrency`) and leaves again once the queue is drained.
+ * mapping does: long polls of up to 20 s, batch size and batching window, the 6 MB payload cap (a
+ * batch is cut before the record that would pass it; the records cut are handed back to the queue
+ * with ChangeMessageVisibility 0, which costs them one receive), deletion of the successful records
+ * only (with `ReportBatchItemFailures`), whole-batch retry when the function fails. Visibility,
+ * delays and redrive to the dead-letter queue are left to the queue itself.
  *
- * It short-polls with a pause when the queue is empty, rather than long-polling: local-aws-sqs holds a
- * long poll open until the batch is full, so one message would wait the whole poll, and a message whose
- * visibility ends meanwhile is received again in the same answer, spending its redrive budget. An
- * aborted long poll also keeps taking messages after stop(). On real SQS a `waitTimeSeconds` below
- * the queue's visibility timeout is safe.
+ * One poller runs all the time; when a batch comes back full another joins, up to `maxConcurrency`
+ * pollers, and leaves again on an empty poll. Each poller invokes one batch at a time, so no more
+ * than `maxConcurrency` invocations are ever in flight, as with Lambda's `maximumConcurrency`.
+ * stop() aborts the long polls; the emulator then hands an aborted poll nothing.
  */
 class SqsEventSource {
   #sqs;
@@ -72,6 +59,7 @@ class SqsEventSource {
   #invoke;
   #maxConcurrency;
   #waitTimeSeconds;
+  #maxPayloadBytes;
   #idleDelayMs;
   /** @type {EventSourceLog} */
   #log;
@@ -79,6 +67,8 @@ class SqsEventSource {
   #abort = new AbortController();
   /** @type {Set<Promise<void>>} */
   #pollers = new Set();
+  /** @type {import('./sqs-queue-calls').QueueTarget} */
+  #target;
 
   /** @param {SqsEventSourceOptions} options */
   constructor(options) {
@@ -90,10 +80,12 @@ class SqsEventSource {
     this.#windowMs = Math.max(0, (options.maximumBatchingWindow ?? 0) * 1000);
     this.#reportFailures = options.functionResponseType === 'ReportBatchItemFailures';
     this.#invoke = options.invoke;
-    this.#maxConcurrency = Math.max(1, options.maxConcurrency ?? 2);
-    this.#waitTimeSeconds = Math.min(20, Math.max(0, Math.trunc(options.waitTimeSeconds ?? 0)));
+    this.#maxConcurrency = Math.max(1, Math.trunc(options.maxConcurrency ?? 2));
+    this.#waitTimeSeconds = Math.min(20, Math.max(0, Math.trunc(options.waitTimeSeconds ?? 20)));
+    this.#maxPayloadBytes = options.maxPayloadBytes ?? MAX_INVOCATION_PAYLOAD_BYTES;
     this.#idleDelayMs = Math.max(10, options.idleDelayMs ?? 200);
     this.#log = { debug: () => {}, warn: (m) => console.warn(m), ...options.log };
+    this.#target = { sqs: this.#sqs, queueUrl: this.#queueUrl, warn: (m) => this.#log.warn(m) };
   }
 
   /** Starts polling; resolves once the queue ARN is known and the first poller runs. */
@@ -129,84 +121,112 @@ class SqsEventSource {
   /** @param {boolean} primary */
   async #poll(primary) {
     while (this.#running) {
-      let messages;
+      /** @type {Batch} */
+      let batch;
       try {
-        messages = await this.#collectBatch();
+        batch = await this.#collectBatch();
       } catch (error) {
         if (!this.#running) return;
         this.#log.warn(`Receiving from ${this.#queueUrl} failed, retrying: ${error}`);
         await sleep(1000, this.#abort.signal);
         continue;
       }
+      const { messages, records, overflow } = batch;
+      if (!this.#running) {
+        // Received while stopping: back to the queue rather than invoked after stop().
+        await releaseMessages(this.#target, [...messages, ...overflow]);
+        return;
+      }
+      if (overflow.length > 0) {
+        this.#log.debug(
+          `Batch from ${this.#queueUrl} cut at ${this.#maxPayloadBytes} bytes: ` +
+            `${messages.length} records invoked, ${overflow.length} handed back`,
+        );
+        await releaseMessages(this.#target, overflow);
+      }
       if (messages.length === 0) {
         if (!primary) return;
-        await sleep(this.#idleDelayMs, this.#abort.signal);
+        if (this.#waitTimeSeconds === 0) await sleep(this.#idleDelayMs, this.#abort.signal);
         continue;
       }
-      if (messages.length >= this.#batchSize && this.#pollers.size < this.#maxConcurrency) {
-        this.#spawnPoller(false);
-      }
-      await this.#process(messages);
+      const full = messages.length >= this.#batchSize || overflow.length > 0;
+      if (full && this.#pollers.size < this.#maxConcurrency) this.#spawnPoller(false);
+      await this.#process(messages, records);
     }
   }
 
   /**
-   * Receives until the batch is full or the batching window (counted from the first message) ends.
-   * @returns {Promise<import('@aws-sdk/client-sqs').Message[]>}
+   * Receives until the batch is full, the next record would pass the payload cap, or the batching
+   * window (counted from the first message) ends.
+   * @returns {Promise<Batch>}
    */
   async #collectBatch() {
-    /** @type {Map<string, import('@aws-sdk/client-sqs').Message>} */
+    const source = { queueArn: /** @type {string} */ (this.#queueArn), region: this.#region };
+    /** @type {Map<string, { message: Message, record: SQSRecord, bytes: number }>} */
     const byId = new Map();
+    /** @type {Message[]} */
+    const overflow = [];
     /** @type {number | undefined} */
     let deadline;
-    while (this.#running && byId.size < this.#batchSize) {
-      const remaining = deadline === undefined ? undefined : deadline - Date.now();
+    while (this.#running && byId.size < this.#batchSize && overflow.length === 0) {
       const wait =
-        remaining === undefined
+        deadline === undefined
           ? this.#waitTimeSeconds
-          : Math.min(this.#waitTimeSeconds, Math.floor(remaining / 1000));
-      const received = await this.#receive(Math.min(10, this.#batchSize - byId.size), wait);
-      // A message seen twice (its visibility ran out meanwhile) keeps its latest receipt handle.
-      for (const message of received) if (message.MessageId) byId.set(message.MessageId, message);
-      if (byId.size === 0) return [];
+          : Math.min(this.#waitTimeSeconds, Math.floor((deadline - Date.now()) / 1000));
+      /** @type {Message[]} */
+      let received;
+      try {
+        received = await receiveMessages(this.#target, {
+          max: Math.min(10, this.#batchSize - byId.size),
+          waitTimeSeconds: wait,
+          signal: this.#abort.signal,
+        });
+      } catch (error) {
+        // Messages already received are not dropped (stop() aborts polls inside a batching window):
+        // the caller invokes them, or hands them back when stopping.
+        if (byId.size === 0) throw error;
+        break;
+      }
+      for (const message of received) {
+        const id = /** @type {string} */ (message.MessageId);
+        const record = toSqsRecord(message, source);
+        const bytes = Buffer.byteLength(JSON.stringify(record));
+        const others = [...byId.entries()].filter(([other]) => other !== id);
+        const total = eventPayloadBytes([...others.map(([, entry]) => entry.bytes), bytes]);
+        // A record alone over the cap is still invoked: nothing smaller can be made of it.
+        if (overflow.length > 0 || (total > this.#maxPayloadBytes && others.length > 0)) {
+          overflow.push(message);
+          continue;
+        }
+        // A message seen twice (its visibility ran out meanwhile) keeps its latest receipt handle.
+        byId.set(id, { message, record, bytes });
+      }
+      if (byId.size === 0) break;
       deadline ??= Date.now() + this.#windowMs;
       const left = deadline - Date.now();
       if (left <= 0) break;
-      if (received.length === 0) await sleep(Math.min(this.#idleDelayMs, left), this.#abort.signal);
+      if (received.length === 0 && wait === 0) {
+        await sleep(Math.min(this.#idleDelayMs, left), this.#abort.signal);
+      }
     }
-    return [...byId.values()];
-  }
-
-  /**
-   * @param {number} max
-   * @param {number} waitTimeSeconds
-   * @returns {Promise<import('@aws-sdk/client-sqs').Message[]>}
-   */
-  async #receive(max, waitTimeSeconds) {
-    const { Messages = [] } = await this.#sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: this.#queueUrl,
-        MaxNumberOfMessages: max,
-        WaitTimeSeconds: waitTimeSeconds,
-        AttributeNames: ['All'],
-        MessageSystemAttributeNames: ['All'],
-        MessageAttributeNames: ['All'],
-      }),
-      { abortSignal: this.#abort.signal },
-    );
-    return Messages;
+    const entries = [...byId.values()];
+    return {
+      messages: entries.map((entry) => entry.message),
+      records: entries.map((entry) => entry.record),
+      overflow,
+    };
   }
 
   /**
    * Invokes the function with one batch and deletes what succeeded.
-   * @param {import('@aws-sdk/client-sqs').Message[]} messages
+   * @param {Message[]} messages
+   * @param {SQSRecord[]} records the event records of `messages`, in the same order
    */
-  async #process(messages) {
-    const source = { queueArn: /** @type {string} */ (this.#queueArn), region: this.#region };
+  async #process(messages, records) {
     const ids = messages.map((message) => /** @type {string} */ (message.MessageId));
     let response;
     try {
-      response = await this.#invoke({ Records: messages.map((m) => toSqsRecord(m, source)) });
+      response = await this.#invoke({ Records: records });
     } catch (error) {
       this.#log.warn(`Batch of ${ids.length} from ${this.#queueUrl} failed, all retried: ${error}`);
       return;
@@ -225,30 +245,7 @@ class SqsEventSource {
     this.#log.debug(
       `Batch of ${ids.length} from ${this.#queueUrl}: ${done.length} done, ${failed.size} retried`,
     );
-    await this.#delete(done);
-  }
-
-  /** @param {import('@aws-sdk/client-sqs').Message[]} messages */
-  async #delete(messages) {
-    for (let start = 0; start < messages.length; start += 10) {
-      const chunk = messages.slice(start, start + 10);
-      try {
-        const { Failed = [] } = await this.#sqs.send(
-          new DeleteMessageBatchCommand({
-            QueueUrl: this.#queueUrl,
-            Entries: chunk.map((message, index) => ({
-              Id: String(index),
-              ReceiptHandle: message.ReceiptHandle,
-            })),
-          }),
-        );
-        for (const failure of Failed) {
-          this.#log.warn(`Deleting a message from ${this.#queueUrl} failed: ${failure.Message}`);
-        }
-      } catch (error) {
-        this.#log.warn(`Deleting ${chunk.length} messages from ${this.#queueUrl} failed: ${error}`);
-      }
-    }
+    await deleteMessages(this.#target, done);
   }
 }
 

@@ -14,6 +14,8 @@ const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
  * @property {number} [batchSize]
  * @property {number} [maximumBatchingWindow]
  * @property {string} [functionResponseType]
+ * @property {number} [maximumConcurrency] the event's cap on concurrent invocations (Lambda's
+ *   ScalingConfig.MaximumConcurrency)
  */
 
 /**
@@ -50,6 +52,8 @@ function sqsSubscriptions(service, topology, warn) {
             ? undefined
             : Number(config.maximumBatchingWindow),
         functionResponseType: config.functionResponseType,
+        maximumConcurrency:
+          config.maximumConcurrency === undefined ? undefined : Number(config.maximumConcurrency),
       });
     }
   }
@@ -115,6 +119,7 @@ async function startSqsEventSources({ subscriptions, lambdaEndpoint, sqsEndpoint
       batchSize: subscription.batchSize,
       maximumBatchingWindow: subscription.maximumBatchingWindow,
       functionResponseType: subscription.functionResponseType,
+      maxConcurrency: subscription.maximumConcurrency,
       invoke: lambdaInvoker(lambda, subscription.functionName),
       log,
     });

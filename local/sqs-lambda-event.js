@@ -80,4 +80,25 @@ function failedMessageIds(response, messageIds) {
   return failed;
 }
 
-module.exports = { toSqsRecord, failedMessageIds };
+/** Lambda's cap on a synchronous invocation's payload: 6 MB (6 MiB, as Lambda counts it). */
+const MAX_INVOCATION_PAYLOAD_BYTES = 6 * 1024 * 1024;
+
+/** Bytes of `{"Records":[` and `]}` around the records of an SQS event. */
+const EVENT_ENVELOPE_BYTES = Buffer.byteLength(JSON.stringify({ Records: [] }));
+
+/**
+ * Bytes of the SQS event's JSON for records of the given JSON sizes (commas between them included).
+ * @param {number[]} recordBytes each record's `Buffer.byteLength(JSON.stringify(record))`
+ * @returns {number}
+ */
+function eventPayloadBytes(recordBytes) {
+  const commas = Math.max(0, recordBytes.length - 1);
+  return recordBytes.reduce((sum, bytes) => sum + bytes, EVENT_ENVELOPE_BYTES + commas);
+}
+
+module.exports = {
+  toSqsRecord,
+  failedMessageIds,
+  eventPayloadBytes,
+  MAX_INVOCATION_PAYLOAD_BYTES,
+};

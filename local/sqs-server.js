@@ -1,8 +1,14 @@
-const http = require('node:http');
-const { createRequestHandler } = require('local-aws-sqs');
-const { LOCAL_ACCOUNT_ID, LOCAL_REGION, redrivePolicyOf } = require('./cloudformation-local');
+const fs = require('node:fs');
+const path = require('node:path');
+const { pathToFileURL } = require('node:url');
+const { CreateQueueCommand, SQSClient } = require('@aws-sdk/client-sqs');
+const { LOCAL_REGION, redrivePolicyOf } = require('./cloudformation-local');
 const { LocalStackError } = require('./local-stack-error');
-const { closeServer, listen, LOOPBACK } = require('./ports');
+const { listen, LOOPBACK } = require('./ports');
+const {
+  receiveOnlyForConnectedClients,
+  rejectMalformedReceiptHandles,
+} = require('./sqs-emulator-hooks');
 
 /** Queue properties the emulator understands, copied from CloudFormation as strings. */
 const QUEUE_ATTRIBUTES = [
@@ -41,35 +47,124 @@ function createQueueInput(queue) {
 }
 
 /**
- * Starts the SQS emulator (local-aws-sqs) on loopback with the given queues already created, dead-letter
- * queues first. Its own `createSqsServer` cannot report a port in use, so the HTTP server is ours.
+ * The fauxqs package folder. Its package exports only `import` its entry point, so neither
+ * `require.resolve` nor a subpath import can name its files: the folder is found along Node's own
+ * lookup paths instead.
+ * @returns {string}
+ */
+function fauxqsDirectory() {
+  for (const directory of require.resolve.paths('fauxqs') ?? []) {
+    const candidate = path.join(directory, 'fauxqs');
+    if (fs.existsSync(path.join(candidate, 'dist', 'sqs', 'sqsStore.js'))) return candidate;
+  }
+  throw new LocalStackError('The SQS emulator (npm package fauxqs) is not installed: run npm ci.');
+}
+
+/**
+ * Imports an ES module, dropping Node's one-time ExperimentalWarning about node:sqlite that fauxqs
+ * triggers by loading it for a persistence option the local stack does not use.
+ * @param {string} file
+ * @returns {Promise<any>}
+ */
+async function importWithoutSqliteWarning(file) {
+  const emitWarning = process.emitWarning;
+  /** @type {any} */
+  const filtered = (/** @type {any} */ warning, /** @type {any[]} */ ...rest) => {
+    const text = typeof warning === 'string' ? warning : warning?.message;
+    if (typeof text === 'string' && text.startsWith('SQLite is an experimental feature')) return;
+    emitWarning.call(process, warning, ...rest);
+  };
+  process.emitWarning = filtered;
+  try {
+    return await import(pathToFileURL(file).href);
+  } finally {
+    process.emitWarning = emitWarning;
+  }
+}
+
+/**
+ * Builds the fauxqs app (SQS only is used) with queue URLs on the address clients call, and the
+ * corrections of sqs-emulator-hooks.js.
+ * fauxqs names queues `sqs.<region>.localhost`, which does not resolve everywhere and would send
+ * the SDK (it calls the host of a QueueUrl) elsewhere; a store without a host takes the request's.
+ * @returns {Promise<import('fastify').FastifyInstance>}
+ */
+async function buildEmulator() {
+  const directory = fauxqsDirectory();
+  const { buildApp } = await importWithoutSqliteWarning(path.join(directory, 'dist', 'app.js'));
+  const { SqsStore } = await importWithoutSqliteWarning(
+    path.join(directory, 'dist', 'sqs', 'sqsStore.js'),
+  );
+  const sqsStore = new SqsStore();
+  sqsStore.host = '';
+  const app = buildApp({ logger: false, defaultRegion: LOCAL_REGION, stores: { sqsStore } });
+  receiveOnlyForConnectedClients(app, sqsStore);
+  rejectMalformedReceiptHandles(app);
+  return app;
+}
+
+/**
+ * Creates the queues through the emulator's own API, dead-letter queues first, so it validates
+ * their attributes as SQS would.
+ * @param {string} endpoint
+ * @param {import('./cloudformation-local').LocalQueue[]} queues
+ */
+async function createQueues(endpoint, queues) {
+  const client = new SQSClient({
+    endpoint,
+    region: LOCAL_REGION,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    maxAttempts: 1,
+    requestHandler: { connectionTimeout: 1000, requestTimeout: 5000 },
+  });
+  try {
+    for (const queue of queues) {
+      try {
+        await client.send(new CreateQueueCommand(createQueueInput(queue)));
+      } catch (error) {
+        const detail = /** @type {Error} */ (error).message ?? String(error);
+        throw new LocalStackError(`The SQS emulator rejected queue ${queue.name}: ${detail}`, {
+          cause: error,
+        });
+      }
+    }
+  } finally {
+    client.destroy();
+  }
+}
+
+/**
+ * Starts the SQS emulator (fauxqs, in memory) on loopback with the given queues already created.
+ * fauxqs's own `startFauxqs` listens on every interface, so its app is started here on 127.0.0.1.
  * @param {{ port: number, queues: import('./cloudformation-local').LocalQueue[] }} options
  * @returns {Promise<{ endpoint: string, close: () => Promise<void> }>}
  */
 async function startSqsServer({ port, queues }) {
-  let handler;
-  try {
-    ({ requestHandler: handler } = createRequestHandler({
-      port,
-      hostname: LOOPBACK,
-      region: LOCAL_REGION,
-      accountId: LOCAL_ACCOUNT_ID,
-      // Tests delete and recreate their queues; AWS's 60 s wait would only slow them down.
-      emulateQueueCreationLifecycle: false,
-      queues: queues.map(createQueueInput),
-    }));
-  } catch (error) {
-    const detail = /** @type {Error} */ (error).message ?? String(error);
-    throw new LocalStackError(`The SQS emulator rejected a queue from resources/: ${detail}`, {
-      cause: error,
-    });
-  }
-  const server = http.createServer(handler);
-  await listen(server, { port, host: LOOPBACK, label: 'SQS emulator', envVar: 'LOCAL_SQS_PORT' });
-  return {
-    endpoint: `http://${LOOPBACK}:${port}`,
-    close: () => closeServer(server),
+  const app = await buildEmulator();
+  // Closing the app ends long polls at once (fauxqs cancels its waiters and drops connections).
+  const close = async () => {
+    await app.close();
   };
+  await app.ready();
+  try {
+    await listen(app.server, {
+      port,
+      host: LOOPBACK,
+      label: 'SQS emulator',
+      envVar: 'LOCAL_SQS_PORT',
+    });
+  } catch (error) {
+    await close().catch(() => undefined);
+    throw error;
+  }
+  const endpoint = `http://${LOOPBACK}:${port}`;
+  try {
+    await createQueues(endpoint, queues);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+  return { endpoint, close };
 }
 
 module.exports = { startSqsServer, createQueueInput };

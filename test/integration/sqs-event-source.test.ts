@@ -1,111 +1,23 @@
-import { randomUUID } from 'node:crypto';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
 import {
-  CreateQueueCommand,
-  DeleteQueueCommand,
-  GetQueueAttributesCommand,
-  type QueueAttributeName,
-  ReceiveMessageCommand,
-  SendMessageBatchCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
-import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { SqsEventSource } from '../../local/sqs-event-source';
-import { localClientOptions } from '../helpers/local-stack';
+  EventSourceHarness,
+  recordsOf,
+  sightings,
+  waitFor,
+} from '../helpers/sqs-event-source-harness';
 
 // Redrive takes a few visibility timeouts; every wait below is bounded by waitFor as well.
 jest.setTimeout(30_000);
 
-const sqs = new SQSClient(localClientOptions());
-const createdQueues: string[] = [];
-const runningSources: SqsEventSource[] = [];
-
-/** A fresh queue and DLQ in the emulator: visibility 1 s, redrive after 3 receives. */
-async function createQueuePair() {
-  const name = `test-event-source-${randomUUID().slice(0, 8)}`;
-  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
-  const dlqArn = await queueAttribute(dlq.QueueUrl as string, 'QueueArn');
-  const queue = await sqs.send(
-    new CreateQueueCommand({
-      QueueName: name,
-      Attributes: {
-        VisibilityTimeout: '1',
-        RedrivePolicy: JSON.stringify({ deadLetterTargetArn: dlqArn, maxReceiveCount: 3 }),
-      },
-    }),
-  );
-  createdQueues.push(queue.QueueUrl as string, dlq.QueueUrl as string);
-  return { queueUrl: queue.QueueUrl as string, dlqUrl: dlq.QueueUrl as string };
-}
-
-async function queueAttribute(queueUrl: string, name: QueueAttributeName): Promise<string> {
-  const { Attributes } = await sqs.send(
-    new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] }),
-  );
-  return Attributes?.[name] ?? '';
-}
-
-/** Messages still in the queue, visible or in flight. */
-async function messagesLeft(queueUrl: string): Promise<number> {
-  const visible = Number(await queueAttribute(queueUrl, 'ApproximateNumberOfMessages'));
-  const inFlight = Number(await queueAttribute(queueUrl, 'ApproximateNumberOfMessagesNotVisible'));
-  return visible + inFlight;
-}
-
-async function send(queueUrl: string, bodies: string[]) {
-  await sqs.send(
-    new SendMessageBatchCommand({
-      QueueUrl: queueUrl,
-      Entries: bodies.map((body, index) => ({
-        Id: String(index),
-        MessageBody: body,
-        MessageAttributes: { correlationId: { DataType: 'String', StringValue: `corr-${body}` } },
-      })),
-    }),
-  );
-}
-
-/** Polls `check` until it holds, failing with `what` after `timeoutMs`. */
-async function waitFor(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
-/** Starts an event source on `queueUrl` whose function is `handle`; every event is recorded. */
-async function startSource(
-  queueUrl: string,
-  handle: (event: SQSEvent, call: number) => Promise<unknown>,
-  options: {
-    batchSize?: number;
-    maximumBatchingWindow?: number;
-    maxConcurrency?: number;
-  } = {},
-) {
-  const events: SQSEvent[] = [];
-  const source = new SqsEventSource({
-    sqs,
-    queueUrl,
-    batchSize: options.batchSize ?? 10,
-    maximumBatchingWindow: options.maximumBatchingWindow ?? 0,
-    maxConcurrency: options.maxConcurrency,
-    functionResponseType: 'ReportBatchItemFailures',
-    invoke: async (event) => {
-      events.push(event);
-      return handle(event, events.length);
-    },
-    log: { debug: () => {}, warn: () => {} },
-  });
-  runningSources.push(source);
-  await source.start();
-  return { source, events };
-}
-
-/** Every record the function saw, in order. */
-const recordsOf = (events: SQSEvent[]): SQSRecord[] => events.flatMap((event) => event.Records);
-const sightings = (events: SQSEvent[], body: string) =>
-  recordsOf(events).filter((record) => record.body === body);
+const harness = new EventSourceHarness();
+const { sqs } = harness;
+const createQueuePair = () => harness.createQueuePair();
+const messagesLeft = (queueUrl: string) => harness.messagesLeft(queueUrl);
+const send = (queueUrl: string, bodies: string[]) => harness.send(queueUrl, bodies);
+const startSource: EventSourceHarness['startSource'] = (...args) => harness.startSource(...args);
+const queueAttribute: EventSourceHarness['queues']['attribute'] = (...args) =>
+  harness.queues.attribute(...args);
 
 /** Each body was received exactly twice (a failed batch, then its retry) and none was dead-lettered. */
 async function expectWholeBatchRetriedOnce(events: SQSEvent[], bodies: string[], dlqUrl: string) {
@@ -118,16 +30,8 @@ async function expectWholeBatchRetriedOnce(events: SQSEvent[], bodies: string[],
   expect(await messagesLeft(dlqUrl)).toBe(0);
 }
 
-afterEach(async () => {
-  await Promise.all(runningSources.splice(0).map((source) => source.stop()));
-});
-
-afterAll(async () => {
-  for (const queueUrl of createdQueues) {
-    await sqs.send(new DeleteQueueCommand({ QueueUrl: queueUrl })).catch(() => undefined);
-  }
-  sqs.destroy();
-});
+afterEach(() => harness.stopSources());
+afterAll(() => harness.close());
 
 describe('SQS event source', () => {
   it('deletes the successful records and redelivers only the reported failure until it is dead-lettered', async () => {
