@@ -38,6 +38,8 @@ async function rejectionOf(promise: Promise<unknown>): Promise<DependencyError> 
   return error as DependencyError;
 }
 
+afterAll(() => sqsMock.restore());
+
 beforeEach(() => {
   sqsMock.reset();
   sqsMock.on(SendMessageBatchCommand).resolves({ Successful: [], Failed: [] });
