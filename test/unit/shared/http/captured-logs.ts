@@ -22,7 +22,8 @@ export function capturedLogger(): { logger: Logger; lines: () => LogLine[]; raw:
   const lines = () =>
     raw()
       .split('\n')
-      .filter((line) => line.trim() !== '')
+      // Only Powertools' JSON lines: anything else written meanwhile (a runtime warning) is not ours.
+      .filter((line) => line.startsWith('{'))
       .map((line) => JSON.parse(line) as LogLine);
   return { logger, lines, raw };
 }

@@ -1,4 +1,5 @@
-import type { HttpContext } from '../../../../shared/http/correlation-id';
+import middy from '@middy/core';
+import { correlationId, type HttpContext } from '../../../../shared/http/correlation-id';
 import { type HttpHandler, httpFunction } from '../../../../shared/http/http-function';
 import { jsonResponse } from '../../../../shared/http/problem';
 import { capturedLogger, httpEventWith, lambdaContext } from './captured-logs';
@@ -112,6 +113,25 @@ describe('the correlation id of an HTTP function', () => {
       expect(line).not.toHaveProperty('tenant');
       expect(line.correlationId).not.toBe('first');
     }
+  });
+
+  it('starts the keys afresh by itself, without the Lambda context middleware', async () => {
+    const { logger, lines } = capturedLogger();
+    let invocation = 0;
+    const call = middy(async (_event: unknown, context: HttpContext) => {
+      invocation += 1;
+      if (invocation === 1) logger.appendKeys({ tenant: 'first-tenant' });
+      logger.info('handled', { id: context.correlationId });
+      return { statusCode: 204 };
+    }).use(correlationId({ logger }));
+
+    await call(httpEventWith({ 'x-correlation-id': 'one' }), lambdaContext() as HttpContext);
+    await call(httpEventWith({ 'x-correlation-id': 'two' }), lambdaContext() as HttpContext);
+
+    const [first, second] = lines();
+    expect(first).toMatchObject({ correlationId: 'one', tenant: 'first-tenant' });
+    expect(second).toMatchObject({ correlationId: 'two' });
+    expect(second).not.toHaveProperty('tenant');
   });
 
   it('answers with the id on a problem+json error too', async () => {
