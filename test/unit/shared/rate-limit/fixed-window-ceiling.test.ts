@@ -1,0 +1,165 @@
+import {
+  ConditionalCheckFailedException,
+  DynamoDBClient,
+  ProvisionedThroughputExceededException,
+  UpdateItemCommand,
+  type UpdateItemCommandInput,
+} from '@aws-sdk/client-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { DependencyError } from '../../../../shared/errors';
+import { FixedWindowCeiling } from '../../../../shared/rate-limit/fixed-window-ceiling';
+
+const dynamoMock = mockClient(DynamoDBClient);
+/** 2023-11-14T22:13:43.456Z: second 1700000023. */
+const NOW_MS = 1_700_000_023_456;
+
+function ceiling(options: { shards?: number; random?: () => number; now?: () => number } = {}) {
+  return new FixedWindowCeiling({
+    client: new DynamoDBClient({ region: 'us-east-1' }),
+    tableName: 'connector-suite-test-ceilings',
+    shards: options.shards ?? 1,
+    now: options.now ?? (() => NOW_MS),
+    random: options.random ?? (() => 0),
+  });
+}
+
+/** The UpdateItem inputs sent so far. */
+function updates(): UpdateItemCommandInput[] {
+  return dynamoMock.commandCalls(UpdateItemCommand).map((call) => call.args[0].input);
+}
+
+afterAll(() => dynamoMock.restore());
+
+beforeEach(() => {
+  dynamoMock.reset();
+  dynamoMock.on(UpdateItemCommand).resolves({});
+});
+
+describe('FixedWindowCeiling', () => {
+  it('counts a request with one conditional ADD on the counter of its key and second', async () => {
+    await ceiling().take('stripe', 50);
+
+    expect(updates()).toEqual([
+      {
+        TableName: 'connector-suite-test-ceilings',
+        Key: { pk: { S: 'ceiling#stripe#1700000023#0' }, sk: { S: 'window' } },
+        UpdateExpression: 'ADD #count :one SET #expiresAt = if_not_exists(#expiresAt, :expiresAt)',
+        ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
+        ExpressionAttributeNames: { '#count': 'count', '#expiresAt': 'expiresAt' },
+        ExpressionAttributeValues: {
+          ':one': { N: '1' },
+          ':limit': { N: '50' },
+          ':expiresAt': { N: String(1_700_000_023 + 120) },
+        },
+      },
+    ]);
+  });
+
+  it('lets the counter expire two minutes after its window, in epoch seconds for DynamoDB TTL', async () => {
+    await ceiling().take('github', 10);
+
+    const expiresAt = Number(updates()[0]?.ExpressionAttributeValues?.[':expiresAt']?.N);
+    expect(Number.isInteger(expiresAt)).toBe(true);
+    expect(expiresAt - Math.floor(NOW_MS / 1000)).toBe(120);
+  });
+
+  it('moves to a new counter when the second changes', async () => {
+    let now = NOW_MS;
+    const limiter = ceiling({ now: () => now });
+
+    await limiter.take('slack', 10);
+    now = 1_700_000_024_000; // the first millisecond of the next second
+    await limiter.take('slack', 10);
+
+    expect(updates().map((input) => input.Key?.pk?.S)).toEqual([
+      'ceiling#slack#1700000023#0',
+      'ceiling#slack#1700000024#0',
+    ]);
+  });
+
+  it('allows the request when the write succeeds', async () => {
+    await expect(ceiling().take('stripe', 50)).resolves.toEqual({
+      allowed: true,
+      retryAfterSeconds: 1,
+    });
+  });
+
+  it('refuses the request, with Retry-After of one second, when the counter is full', async () => {
+    dynamoMock.on(UpdateItemCommand).rejects(
+      new ConditionalCheckFailedException({
+        message: 'The conditional request failed',
+        $metadata: {},
+      }),
+    );
+
+    await expect(ceiling().take('stripe', 50)).resolves.toEqual({
+      allowed: false,
+      retryAfterSeconds: 1,
+    });
+  });
+
+  it.each([
+    [
+      'a throttled table',
+      new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} }),
+    ],
+    ['a network error', new Error('connect ECONNREFUSED 127.0.0.1:8000')],
+  ])('turns %s into a retryable 503 that keeps the cause', async (_case, cause) => {
+    dynamoMock.on(UpdateItemCommand).rejects(cause);
+
+    const error = await ceiling()
+      .take('stripe', 50)
+      .catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(DependencyError);
+    expect(error).toMatchObject({ status: 503, retryable: true });
+    expect((error as DependencyError).message).toBe('The rate limit store is unavailable');
+    expect((error as DependencyError).cause).toBe(cause);
+  });
+
+  it('spreads the limit over the shards, rounding each share up', async () => {
+    await ceiling({ shards: 4 }).take('stripe', 10);
+
+    expect(updates()[0]?.ExpressionAttributeValues?.[':limit']).toEqual({ N: '3' });
+  });
+
+  it.each([
+    [0, 0],
+    [0.24, 0],
+    [0.25, 1],
+    [0.5, 2],
+    [0.999, 3],
+  ])('picks the shard from the random draw (%f of 4 shards is shard %i)', async (draw, shard) => {
+    await ceiling({ shards: 4, random: () => draw }).take('stripe', 100);
+
+    expect(updates()[0]?.Key?.pk?.S).toBe(`ceiling#stripe#1700000023#${shard}`);
+  });
+
+  it('always uses shard 0 with one shard', async () => {
+    const limiter = ceiling({ shards: 1, random: Math.random });
+
+    for (let i = 0; i < 20; i += 1) await limiter.take('stripe', 100);
+
+    expect(new Set(updates().map((input) => input.Key?.pk?.S))).toEqual(
+      new Set(['ceiling#stripe#1700000023#0']),
+    );
+  });
+
+  it('stays within the shards when the draw is out of range', async () => {
+    await ceiling({ shards: 4, random: () => 1 }).take('stripe', 100);
+
+    expect(updates()[0]?.Key?.pk?.S).toBe('ceiling#stripe#1700000023#0');
+  });
+
+  it('keeps the counters of different keys apart', async () => {
+    const limiter = ceiling();
+
+    await limiter.take('stripe', 10);
+    await limiter.take('github', 10);
+
+    expect(updates().map((input) => input.Key?.pk?.S)).toEqual([
+      'ceiling#stripe#1700000023#0',
+      'ceiling#github#1700000023#0',
+    ]);
+  });
+});
