@@ -2,14 +2,18 @@
 // --stage local` spawned as test/setup/global-setup.js spawns it (free loopback ports, a state file),
 // timed until the state file appears, then stopped by process group. And, opt-in because it takes
 // about half a minute, the duration of a whole `npm test`.
+//
+// `node bench/startup.js [checkout] [runs]` measures both for another checkout of the repo (with its
+// own node_modules), e.g. a `git worktree` of an older commit, for a before/after comparison.
 
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
+const os = require('node:os');
 const path = require('node:path');
 const { pickFreePort } = require('../local/ports');
 const { summarize } = require('./lib/stats');
 
-const root = path.resolve(__dirname, '..');
+const repoRoot = path.resolve(__dirname, '..');
 const READY_TIMEOUT_MS = 120_000;
 const STOP_GRACE_MS = 8000;
 
@@ -56,11 +60,12 @@ async function stopGroup(child) {
 
 /**
  * One `serverless offline start --stage local` from spawn until its state file appears.
+ * @param {string} root the checkout
  * @param {string} stateDir
  * @param {number} run
  * @returns {Promise<number>} milliseconds to ready
  */
-async function timeOneStart(stateDir, run) {
+async function timeOneStart(root, stateDir, run) {
   const stateFile = path.join(stateDir, `bench-dev-${process.pid}-${run}.json`);
   const logFile = path.join(stateDir, `bench-dev-${process.pid}-${run}.log`);
   fs.rmSync(stateFile, { force: true });
@@ -118,16 +123,16 @@ async function timeOneStart(stateDir, run) {
 
 /**
  * `npm run dev` time to ready, `runs` times one after the other (nothing else of the bench running).
- * @param {{ runs?: number, log?: (message: string) => void }} [options]
+ * @param {{ runs?: number, root?: string, log?: (message: string) => void }} [options]
  */
-async function runDevReady({ runs = 3, log = () => {} } = {}) {
+async function runDevReady({ runs = 3, root = repoRoot, log = () => {} } = {}) {
   const stateDir = path.join(root, '.local-state');
   fs.mkdirSync(stateDir, { recursive: true });
   /** @type {number[]} */
   const ms = [];
   for (let run = 0; run < runs; run += 1) {
     log(`  dev ready: start ${run + 1}/${runs}`);
-    ms.push(await timeOneStart(stateDir, run));
+    ms.push(await timeOneStart(root, stateDir, run));
   }
   return { runs, readyMs: summarize(ms), samplesMs: ms };
 }
@@ -135,9 +140,9 @@ async function runDevReady({ runs = 3, log = () => {} } = {}) {
 /**
  * Duration of one whole `npm test` (typecheck, lint, jest with its own local stack). It stays in the
  * bench's process group, so a Ctrl-C stops it too; its stack stops itself when jest goes.
- * @param {{ log?: (message: string) => void }} [options]
+ * @param {{ root?: string, log?: (message: string) => void }} [options]
  */
-async function runNpmTest({ log = () => {} } = {}) {
+async function runNpmTest({ root = repoRoot, log = () => {} } = {}) {
   log('  npm test: running (output discarded)');
   const started = performance.now();
   const child = spawn('npm', ['test'], {
@@ -154,3 +159,17 @@ async function runNpmTest({ log = () => {} } = {}) {
 }
 
 module.exports = { runDevReady, runNpmTest };
+
+if (require.main === module) {
+  const root = path.resolve(process.argv[2] ?? repoRoot);
+  const runs = Number(process.argv[3] ?? 3);
+  const log = (/** @type {string} */ message) => process.stderr.write(`${message}\n`);
+  (async () => {
+    const devReady = await runDevReady({ root, runs, log });
+    const npmTest = await runNpmTest({ root, log });
+    console.log(JSON.stringify({ root, loadAverage: os.loadavg(), devReady, npmTest }, null, 2));
+  })().catch((error) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}

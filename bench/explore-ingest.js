@@ -1,0 +1,344 @@
+// `node bench/explore-ingest.js [requests]`: not part of `npm run bench`. Where the real ingest's
+// time goes beyond the crash-safe floor: variants of the ingest that each leave out or replace one
+// layer (the HTTP layer, the per-request deadline, the abuse ceiling, Powertools idempotency), run
+// interleaved against one local stack, and a CPU profile of the full ingest by package.
+
+const { Session } = require('node:inspector/promises');
+const { randomUUID } = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const { Logger } = require('@aws-lambda-powertools/logger');
+const {
+  PutItemCommand,
+  UpdateItemCommand,
+  DeleteItemCommand,
+} = require('@aws-sdk/client-dynamodb');
+const { CreateQueueCommand, DeleteQueueCommand } = require('@aws-sdk/client-sqs');
+const { countingClients } = require('./lib/aws-clients');
+const { makeCrashSafeFloor } = require('./lib/floors');
+const {
+  removeBenchService,
+  startLocalStack,
+  stopLocalStack,
+  writeBenchService,
+} = require('./lib/local-stack');
+const { selfTimeByOwner } = require('./lib/profile');
+const { httpEvent, lambdaContext, signedRequests } = require('./lib/requests');
+const { fixed, ratio, summarize, table } = require('./lib/stats');
+
+const root = path.resolve(__dirname, '..');
+
+/** One set of counting clients per variant, so none shares a connection pool with another. */
+const CLIENT_SETS = /** @type {const} */ ([
+  'admin',
+  'full',
+  'noHttp',
+  'noDeadline',
+  'noCeiling',
+  'plain',
+  'bare',
+  'floor',
+]);
+/** @typedef {Record<(typeof CLIENT_SETS)[number], ReturnType<typeof countingClients>>} ClientSets */
+
+/** Bundles the ingest's parts so variants can be wired from them, with a source map. */
+async function buildParts(/** @type {string} */ outDir) {
+  const outfile = path.join(outDir, 'ingest-parts.js');
+  await require('esbuild').build({
+    stdin: {
+      contents: [
+        "export { default as profiles } from './config/sources.json';",
+        "export { loadIngestConfig } from './functions/webhook-ingest/config';",
+        "export { buildWebhookIngest } from './functions/webhook-ingest/wiring';",
+        "export { makeWebhookIngest } from './functions/webhook-ingest/ingest';",
+        "export { powertoolsDedupe } from './functions/webhook-ingest/dedupe-store';",
+        "export { loadSourceCatalog } from './functions/webhook-ingest/sources';",
+        "export { bindToDeadline, runWithinDeadline } from './shared/clients/deadline';",
+        "export { loadTimeoutSettings, sdkClientOptions } from './shared/clients/options';",
+        "export { httpFunction } from './shared/http/http-function';",
+        "export { FixedWindowCeiling } from './shared/rate-limit/fixed-window-ceiling';",
+        "export { SecretCache } from './shared/secrets/secret-cache';",
+      ].join('\n'),
+      resolveDir: root,
+      loader: 'ts',
+      sourcefile: 'explore-ingest-entry.ts',
+    },
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node22',
+    packages: 'external',
+    sourcemap: true,
+    outfile,
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
+/**
+ * A dedupe store with the crash-safe floor's three DynamoDB requests and nothing else: what
+ * Powertools idempotency costs beyond them.
+ * @param {import('@aws-sdk/client-dynamodb').DynamoDBClient} client
+ * @param {string} table
+ */
+function plainDedupe(client, table) {
+  return {
+    async once(/** @type {string} */ key, /** @type {() => Promise<any>} */ work) {
+      const Key = { id: { S: `explore#${key}` } };
+      const now = Date.now();
+      const expiration = { N: String(Math.floor(now / 1000) + 4 * 24 * 3600) };
+      await client.send(
+        new PutItemCommand({
+          TableName: table,
+          Item: { ...Key, expiration, status: { S: 'INPROGRESS' } },
+          ConditionExpression: 'attribute_not_exists(id)',
+        }),
+      );
+      let result;
+      try {
+        result = await work();
+      } catch (error) {
+        await client.send(new DeleteItemCommand({ TableName: table, Key }));
+        throw error;
+      }
+      await client.send(
+        new UpdateItemCommand({
+          TableName: table,
+          Key,
+          UpdateExpression: 'SET #s = :c, #d = :d',
+          ExpressionAttributeNames: { '#s': 'status', '#d': 'data' },
+          ExpressionAttributeValues: {
+            ':c': { S: 'COMPLETED' },
+            ':d': { S: JSON.stringify(result) },
+          },
+        }),
+      );
+      return { result, performed: true };
+    },
+  };
+}
+
+/**
+ * The variants, each wired from the same parts with one difference from `full`.
+ * @param {any} parts
+ * @param {any} config
+ * @param {ClientSets} clients
+ * @param {any} timeouts
+ * @param {{ table: string, queueUrl: string, secret: string }} floor
+ */
+function wireVariants(parts, config, clients, timeouts, floor) {
+  const logger = new Logger({ logLevel: 'SILENT' });
+  /**
+   * @param {ReturnType<typeof countingClients>} c
+   * @param {{ http?: boolean, deadline?: boolean, ceiling?: boolean, powertools?: boolean }} use
+   */
+  const wire = (c, use) => {
+    const bind = use.deadline === false ? (/** @type {any} */ x) => x : parts.bindToDeadline;
+    const dynamoDb = bind(c.dynamoDb);
+    const dedupe =
+      use.powertools === false
+        ? { store: plainDedupe(dynamoDb, config.idempotencyTable), register: () => undefined }
+        : parts.powertoolsDedupe(
+            {
+              tableName: config.idempotencyTable,
+              expiresAfterSeconds: config.dedupeSeconds,
+              inProgressRetryAfterSeconds: config.inProgressRetryAfterSeconds,
+            },
+            dynamoDb,
+          );
+    const ingest = parts.makeWebhookIngest({
+      catalog: parts.loadSourceCatalog(parts.profiles, config.sourcesProfile, config.secretsPrefix),
+      secrets: new parts.SecretCache({
+        client: bind(c.secretsManager),
+        maxAgeSeconds: config.secretsCacheSeconds,
+        minRefreshIntervalSeconds: config.secretsRefreshSeconds,
+        now: Date.now,
+      }),
+      ceiling:
+        use.ceiling === false
+          ? { take: async () => ({ allowed: true }) }
+          : new parts.FixedWindowCeiling({
+              client: dynamoDb,
+              tableName: config.stateTable,
+              shards: config.abuseCeilingShards,
+              now: Date.now,
+            }),
+      sqs: bind(c.sqs),
+      dedupe: dedupe.store,
+      queues: {
+        emailJobs: config.emailJobsQueueUrl,
+        emailJobsDlq: config.emailJobsDlqUrl,
+        workflowJobs: config.workflowJobsQueueUrl,
+      },
+      limits: {
+        maxBodyBytes: config.maxBodyBytes,
+        maxMessageBytes: config.maxMessageBytes,
+        maxJsonDepth: config.maxJsonDepth,
+      },
+      nowSeconds: () => Math.floor(Date.now() / 1000),
+      logger,
+    });
+    const run = (/** @type {any} */ event, /** @type {any} */ context) => {
+      const once = () => {
+        dedupe.register(context);
+        return ingest(event, context);
+      };
+      return use.deadline === false ? once() : parts.runWithinDeadline(timeouts, once);
+    };
+    const handler =
+      use.http === false
+        ? (/** @type {any} */ event, /** @type {any} */ context) =>
+            run(event, { ...context, correlationId: randomUUID() })
+        : parts.httpFunction(run, { logger });
+    return (/** @type {any} */ event) => handler(event, lambdaContext('webhook-ingest'));
+  };
+  return {
+    full: wire(clients.full, {}),
+    'no HTTP layer (middy)': wire(clients.noHttp, { http: false }),
+    'no deadline (ALS, AbortSignal)': wire(clients.noDeadline, { deadline: false }),
+    'no abuse ceiling write': wire(clients.noCeiling, { ceiling: false }),
+    'plain dedupe, not Powertools': wire(clients.plain, { powertools: false }),
+    'none of the four': wire(clients.bare, {
+      http: false,
+      deadline: false,
+      ceiling: false,
+      powertools: false,
+    }),
+    'crash-safe floor': makeCrashSafeFloor({
+      ...floor,
+      toleranceSeconds: 300,
+      dynamoDb: clients.floor.dynamoDb,
+      sqs: clients.floor.sqs,
+    }),
+  };
+}
+
+async function main() {
+  const requests = Number(process.argv[2] ?? 300);
+  const serviceDir = writeBenchService();
+  const workDir = path.join(serviceDir, 'bench-build');
+  fs.mkdirSync(workDir);
+  /** @type {string[]} */
+  const created = [];
+  /** @type {ReturnType<typeof countingClients>[]} */
+  const all = [];
+  try {
+    const state = await startLocalStack(serviceDir);
+    const parts = require(await buildParts(workDir));
+    const timeouts = parts.loadTimeoutSettings({});
+    const options = parts.sdkClientOptions(timeouts);
+    const clients = /** @type {ClientSets} */ (
+      Object.fromEntries(CLIENT_SETS.map((name) => [name, countingClients(state, options)]))
+    );
+    all.push(...Object.values(clients));
+    const admin = clients.admin;
+    const prefix = `explore-${randomUUID().slice(0, 8)}`;
+    const queue = async (/** @type {string} */ name) => {
+      const { QueueUrl } = await admin.sqs.send(
+        new CreateQueueCommand({ QueueName: `${prefix}-${name}` }),
+      );
+      created.push(/** @type {string} */ (QueueUrl));
+      return /** @type {string} */ (QueueUrl);
+    };
+    const config = parts.loadIngestConfig({
+      SOURCES_PROFILE: 'local',
+      SECRETS_PREFIX: 'connector-suite/local',
+      IDEMPOTENCY_TABLE: state.tables.IdempotencyTable.name,
+      STATE_TABLE: state.tables.StateTable.name,
+      EMAIL_JOBS_QUEUE_URL: await queue('email-jobs'),
+      EMAIL_JOBS_DLQ_URL: await queue('email-jobs-dlq'),
+      WORKFLOW_JOBS_QUEUE_URL: await queue('workflow-jobs'),
+    });
+    const stripe = signedRequests('stripe');
+    const floor = {
+      table: config.idempotencyTable,
+      queueUrl: await queue('floor'),
+      secret: stripe.secret,
+    };
+    const variants = wireVariants(parts, config, clients, timeouts, floor);
+    const labels = Object.keys(variants);
+    /** @type {Record<string, { ms: number[], cpuMs: number[], statuses: Set<string> }>} */
+    const samples = Object.fromEntries(
+      labels.map((label) => [label, { ms: [], cpuMs: [], statuses: new Set() }]),
+    );
+    for (let index = 0; index < requests + 30; index += 1) {
+      const shift = index % labels.length;
+      for (const label of [...labels.slice(shift), ...labels.slice(0, shift)]) {
+        const event = httpEvent('stripe', stripe.next());
+        const cpu = process.cpuUsage();
+        const started = performance.now();
+        const answer = await /** @type {any} */ (variants)[label](event);
+        const elapsed = performance.now() - started;
+        const used = process.cpuUsage(cpu);
+        if (index < 30) continue;
+        const sample = /** @type {(typeof samples)[string]} */ (samples[label]);
+        sample.ms.push(elapsed);
+        sample.cpuMs.push((used.user + used.system) / 1000);
+        sample.statuses.add(String(answer.statusCode));
+      }
+    }
+    const floorMedian = summarize(samples['crash-safe floor']?.ms ?? []).median;
+    const fullMedian = summarize(samples.full?.ms ?? []).median;
+    console.log(
+      table(
+        `Ingest variants, ${requests} interleaved requests each (medians; CPU = this process while the request ran)`,
+        ['variant', 'latency ms', 'vs floor', 'saved vs full ms', 'CPU ms', 'answers'],
+        labels.map((label) => {
+          const sample = /** @type {(typeof samples)[string]} */ (samples[label]);
+          const median = summarize(sample.ms).median;
+          return [
+            label,
+            fixed(median),
+            `${fixed(ratio(median, floorMedian))}x`,
+            fixed(fullMedian - median),
+            fixed(summarize(sample.cpuMs).median),
+            [...sample.statuses].join(' '),
+          ];
+        }),
+      ),
+    );
+
+    // A CPU profile of the full ingest alone, sequential, by package.
+    const session = new Session();
+    session.connect();
+    await session.post('Profiler.enable');
+    await session.post('Profiler.setSamplingInterval', { interval: 100 });
+    await session.post('Profiler.start');
+    const cpu = process.cpuUsage();
+    for (let index = 0; index < requests; index += 1) {
+      await variants.full(httpEvent('stripe', stripe.next()));
+    }
+    const used = process.cpuUsage(cpu);
+    const { profile } = await session.post('Profiler.stop');
+    session.disconnect();
+    const totals = selfTimeByOwner(
+      /** @type {any} */ (profile),
+      path.join(workDir, 'ingest-parts.js'),
+    );
+    delete totals['(idle)'];
+    const sum = Object.values(totals).reduce((a, b) => a + b, 0);
+    console.log(
+      `\n${table(
+        `CPU self time of the full ingest per request, by package (${requests} requests profiled; ${fixed((used.user + used.system) / 1000 / requests)} ms CPU per request; profiling inflates times)`,
+        ['owner', 'ms / request', 'share'],
+        Object.entries(totals)
+          .sort((a, b) => b[1] - a[1])
+          .slice(0, 20)
+          .map(([owner, ms]) => [owner, fixed(ms / requests, 3), `${fixed((100 * ms) / sum, 1)}%`]),
+      )}`,
+    );
+  } finally {
+    const admin = all[0];
+    for (const url of created) {
+      await admin?.sqs.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => undefined);
+    }
+    for (const clients of all) clients.destroy();
+    await stopLocalStack();
+    removeBenchService(serviceDir);
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exitCode = 1;
+});
