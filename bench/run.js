@@ -90,6 +90,8 @@ async function main() {
       node: process.version,
       cpus: os.cpus().length,
       platform: `${os.platform()} ${os.arch()}`,
+      // Other work on the machine moves every absolute figure: read ratios first.
+      loadAverageAtStart: os.loadavg(),
     },
   };
   let failed = false;
@@ -116,10 +118,16 @@ async function main() {
     console.error(`bench failed: ${/** @type {Error} */ (error).stack ?? error}`);
   }
   results.durationSeconds = (performance.now() - started) / 1000;
+  results.loadAverageAtEnd = os.loadavg();
   fs.mkdirSync(path.dirname(resultsFile), { recursive: true });
   fs.writeFileSync(resultsFile, `${JSON.stringify(results, null, 2)}\n`);
   console.log(
-    `Bench took ${fixed(/** @type {number} */ (results.durationSeconds), 1)} s; figures in ${path.relative(process.cwd(), resultsFile)}`,
+    `Bench took ${fixed(/** @type {number} */ (results.durationSeconds), 1)} s (load average ${os
+      .loadavg()
+      .map((value) => fixed(value, 1))
+      .join(
+        ' ',
+      )} on ${os.cpus().length} CPUs); figures in ${path.relative(process.cwd(), resultsFile)}`,
   );
   if (failed) process.exitCode = 1;
 }
