@@ -67,8 +67,8 @@ async function main() {
         absolute,
         bytes: fs.statSync(absolute).size,
         env,
-        importMs: [],
-        readyMs: [],
+        importMs: /** @type {number[]} */ ([]),
+        readyMs: /** @type {number[]} */ ([]),
       });
     }
     const env = {
