@@ -217,7 +217,9 @@ async function runColdStart({ state, serviceDir, workDir, runs = 15, log = () =>
       /** @type {Record<string, { file: string, bytes: number }>} */
       const bundles = {};
       for (const [name, options] of Object.entries(variants)) {
-        await esbuild.build({ ...options, logLevel: 'error' });
+        await esbuild.build(
+          /** @type {import('esbuild').BuildOptions} */ ({ ...options, logLevel: 'error' }),
+        );
         const file = path.join(options.outdir, `${path.basename(entry, path.extname(entry))}.js`);
         bundles[name] = { file, bytes: fs.statSync(file).size };
       }

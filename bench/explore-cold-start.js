@@ -4,53 +4,13 @@
 // mapped back through the source map). Needs no local servers: it measures import only.
 
 const fs = require('node:fs');
-const { SourceMap } = require('node:module');
 const os = require('node:os');
 const path = require('node:path');
 const { coldRun, deployBuildOptions, printService } = require('./cold-start');
+const { selfTimeByOwner } = require('./lib/profile');
 const { fixed, summarize, table } = require('./lib/stats');
 
 const root = path.resolve(__dirname, '..');
-
-/** The package (or project folder) a source path belongs to. */
-function ownerOf(/** @type {string} */ source) {
-  const match = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(source);
-  if (match) return /** @type {string} */ (match[1]);
-  const local = /(functions\/[^/]+|shared\/[^/]+|config)\//.exec(source);
-  return local ? `(project) ${local[1]}` : source;
-}
-
-/**
- * Self time per owning package in a CPU profile of the bundle, mapped through its source map.
- * @param {string} profileFile
- * @param {string} bundle
- */
-function selfTimeByPackage(profileFile, bundle) {
-  const profile = JSON.parse(fs.readFileSync(profileFile, 'utf8'));
-  const map = new SourceMap(JSON.parse(fs.readFileSync(`${bundle}.map`, 'utf8')));
-  const bundleUrl = `file://${bundle}`;
-  /** @type {Map<number, string>} */
-  const ownerOfNode = new Map();
-  for (const node of profile.nodes) {
-    const frame = node.callFrame;
-    let owner = frame.url
-      ? frame.url.replace(/^node:internal\//, 'node:')
-      : `(${frame.functionName || 'vm'})`;
-    if (frame.url === bundleUrl || frame.url === bundle) {
-      const entry = map.findEntry(frame.lineNumber, frame.columnNumber);
-      owner = entry?.originalSource ? ownerOf(entry.originalSource) : '(bundle, unmapped)';
-    }
-    ownerOfNode.set(node.id, owner);
-  }
-  /** @type {Record<string, number>} */
-  const totals = {};
-  const deltas = profile.timeDeltas;
-  profile.samples.forEach((/** @type {number} */ id, /** @type {number} */ index) => {
-    const owner = ownerOfNode.get(id) ?? '?';
-    totals[owner] = (totals[owner] ?? 0) + (deltas[index + 1] ?? 0) / 1000;
-  });
-  return totals;
-}
 
 async function main() {
   const [name = 'webhook-ingest', runsArg = '15'] = process.argv.slice(2);
@@ -107,8 +67,8 @@ async function main() {
         absolute,
         bytes: fs.statSync(absolute).size,
         env,
-        importMs: [],
-        readyMs: [],
+        importMs: /** @type {number[]} */ ([]),
+        readyMs: /** @type {number[]} */ ([]),
       });
     }
     const env = {
@@ -193,7 +153,10 @@ async function main() {
       });
       for (const file of fs.readdirSync(dir)) {
         for (const [owner, ms] of Object.entries(
-          selfTimeByPackage(path.join(dir, file), profiled.absolute),
+          selfTimeByOwner(
+            JSON.parse(fs.readFileSync(path.join(dir, file), 'utf8')),
+            profiled.absolute,
+          ),
         )) {
           totals[owner] = (totals[owner] ?? 0) + ms / profileRuns;
         }

@@ -1,20 +1,21 @@
 // Benchmark 1: the real ingest built in this process (as test/helpers/ingest-harness.ts builds it)
-// against a floor that does only the unavoidable work, both on the same local servers, sequentially
-// and interleaved request by request.
+// against two floors that do only the unavoidable work (lib/floors.js): one conditional write, and a
+// crash-safe claim / send / complete. All sides use the same local servers and the suite's client
+// options, sequentially, interleaved request by request.
 
-const { createHmac, randomUUID, timingSafeEqual } = require('node:crypto');
+const { randomUUID } = require('node:crypto');
 const path = require('node:path');
-const { PutItemCommand } = require('@aws-sdk/client-dynamodb');
-const {
-  CreateQueueCommand,
-  DeleteQueueCommand,
-  SendMessageCommand,
-} = require('@aws-sdk/client-sqs');
-const { countingClients } = require('./lib/aws-clients');
+const { CreateQueueCommand, DeleteQueueCommand } = require('@aws-sdk/client-sqs');
+const { countingClients, dynamoDbWritesAndReads } = require('./lib/aws-clients');
+const { makeCrashSafeFloor, makeOneWriteFloor } = require('./lib/floors');
 const { httpEvent, lambdaContext, signedRequests } = require('./lib/requests');
 const { summarize } = require('./lib/stats');
 
 const root = path.resolve(__dirname, '..');
+
+/** The sides of the benchmark, in the order of the first request of a round. */
+const SIDES = /** @type {const} */ (['ours', 'floor', 'crashSafe']);
+/** @typedef {(typeof SIDES)[number]} Side */
 
 /**
  * Bundles the ingest wiring (TypeScript) to CommonJS, with packages left to node_modules so the
@@ -29,6 +30,7 @@ async function buildIngestModule(outDir) {
       contents: [
         "export { loadIngestConfig } from './functions/webhook-ingest/config';",
         "export { buildWebhookIngest } from './functions/webhook-ingest/wiring';",
+        "export { loadTimeoutSettings, sdkClientOptions } from './shared/clients/options';",
       ].join('\n'),
       resolveDir: root,
       loader: 'ts',
@@ -46,82 +48,25 @@ async function buildIngestModule(outDir) {
 }
 
 /**
- * The floor: verify the Stripe HMAC, parse the JSON, one conditional PutItem on the idempotency
- * table, one SendMessage. No secret fetch (ingest's is cached too), no logging.
- * @param {{ secret: string, toleranceSeconds: number, table: string, queueUrl: string,
- *   dynamoDb: import('@aws-sdk/client-dynamodb').DynamoDBClient,
- *   sqs: import('@aws-sdk/client-sqs').SQSClient }} deps
- */
-function makeFloor(deps) {
-  const secret = Buffer.from(deps.secret, 'utf8');
-  return async function floor(/** @type {ReturnType<typeof httpEvent>} */ event) {
-    const headers = event.headers;
-    const header = headers['Stripe-Signature'] ?? headers['stripe-signature'] ?? '';
-    let timestamp = '';
-    let given = '';
-    for (const part of header.split(',')) {
-      if (part.startsWith('t=')) timestamp = part.slice(2);
-      else if (part.startsWith('v1=') && !given) given = part.slice(3);
-    }
-    const expected = createHmac('sha256', secret)
-      .update(`${timestamp}.`)
-      .update(event.body)
-      .digest();
-    const actual = Buffer.from(given, 'hex');
-    const age = Math.abs(Date.now() / 1000 - Number(timestamp));
-    if (actual.length !== expected.length || !timingSafeEqual(actual, expected)) {
-      return { statusCode: 401, body: '' };
-    }
-    if (!(age <= deps.toleranceSeconds)) return { statusCode: 401, body: '' };
-    const payload = JSON.parse(event.body);
-    const expiresAt = Math.floor(Date.now() / 1000) + 4 * 24 * 3600;
-    try {
-      await deps.dynamoDb.send(
-        new PutItemCommand({
-          TableName: deps.table,
-          Item: {
-            id: { S: `bench-floor#stripe:${payload.id}` },
-            expiration: { N: String(expiresAt) },
-            status: { S: 'COMPLETED' },
-          },
-          ConditionExpression: 'attribute_not_exists(id)',
-        }),
-      );
-    } catch (error) {
-      if (/** @type {Error} */ (error).name === 'ConditionalCheckFailedException') {
-        return { statusCode: 202, body: '' };
-      }
-      throw error;
-    }
-    await deps.sqs.send(
-      new SendMessageCommand({
-        QueueUrl: deps.queueUrl,
-        MessageBody: JSON.stringify({
-          id: `stripe:${payload.id}`,
-          type: payload.type,
-          data: payload,
-        }),
-      }),
-    );
-    return {
-      statusCode: 202,
-      body: JSON.stringify({ eventId: payload.id, status: 'accepted', routes: 1 }),
-    };
-  };
-}
-
-/**
  * @param {{ state: any, workDir: string, requests?: number, warmup?: number,
  *   log?: (message: string) => void }} options
  */
 async function runIngestVsFloor({ state, workDir, requests = 500, warmup = 50, log = () => {} }) {
   const { Logger } = require('@aws-lambda-powertools/logger');
   const modulePath = await buildIngestModule(workDir);
-  const { buildWebhookIngest, loadIngestConfig } = require(modulePath);
+  const { buildWebhookIngest, loadIngestConfig, loadTimeoutSettings, sdkClientOptions } =
+    require(modulePath);
+  // The defaults a deployed function gets: its timeouts, and clients whose timeouts throw.
+  const timeouts = loadTimeoutSettings({});
+  const options = sdkClientOptions(timeouts);
 
   const admin = countingClients(state);
-  const ours = countingClients(state);
-  const floorClients = countingClients(state);
+  /** @type {Record<Side, ReturnType<typeof countingClients>>} */
+  const clients = {
+    ours: countingClients(state, options),
+    floor: countingClients(state, options),
+    crashSafe: countingClients(state, options),
+  };
   const prefix = `bench-${randomUUID().slice(0, 8)}`;
   /** @type {string[]} */
   const created = [];
@@ -138,6 +83,7 @@ async function runIngestVsFloor({ state, workDir, requests = 500, warmup = 50, l
       emailJobsDlq: await queue('email-jobs-dlq'),
       workflowJobs: await queue('workflow-jobs'),
       floor: await queue('floor'),
+      crashSafe: await queue('crash-safe-floor'),
     };
     const idempotencyTable = state.tables.IdempotencyTable.name;
     const config = loadIngestConfig({
@@ -151,33 +97,44 @@ async function runIngestVsFloor({ state, workDir, requests = 500, warmup = 50, l
     });
     const ingest = buildWebhookIngest(
       config,
-      { sqs: ours.sqs, dynamoDb: ours.dynamoDb, secretsManager: ours.secretsManager },
+      {
+        sqs: clients.ours.sqs,
+        dynamoDb: clients.ours.dynamoDb,
+        secretsManager: clients.ours.secretsManager,
+      },
       new Logger({ logLevel: 'SILENT' }),
+      timeouts,
     );
     const stripe = signedRequests('stripe');
-    const floor = makeFloor({
+    const floorDeps = (/** @type {'floor' | 'crashSafe'} */ side) => ({
       secret: stripe.secret,
       toleranceSeconds: 300,
       table: idempotencyTable,
-      queueUrl: queues.floor,
-      dynamoDb: floorClients.dynamoDb,
-      sqs: floorClients.sqs,
+      queueUrl: queues[side],
+      dynamoDb: clients[side].dynamoDb,
+      sqs: clients[side].sqs,
     });
+    const floor = makeOneWriteFloor(floorDeps('floor'));
+    const crashSafe = makeCrashSafeFloor(floorDeps('crashSafe'));
 
+    /** @type {Record<Side, (event: any) => Promise<{ statusCode?: number }>>} */
     const sides = {
-      ours: (/** @type {any} */ event) => ingest(event, lambdaContext('webhook-ingest')),
-      floor: (/** @type {any} */ event) => floor(event),
+      ours: (event) => ingest(event, lambdaContext('webhook-ingest')),
+      floor: (event) => floor(event),
+      crashSafe: (event) => crashSafe(event),
     };
-    /** @type {Record<'ours' | 'floor', { ms: number[], cpuMs: number[], statuses: Record<string, number> }>} */
+    /** @type {Record<Side, { ms: number[], cpuMs: number[], statuses: Record<string, number> }>} */
     const results = {
       ours: { ms: [], cpuMs: [], statuses: {} },
       floor: { ms: [], cpuMs: [], statuses: {} },
+      crashSafe: { ms: [], cpuMs: [], statuses: {} },
     };
     const round = async (/** @type {number} */ count, /** @type {boolean} */ record) => {
       for (let index = 0; index < count; index += 1) {
-        // Alternate which side goes first, so neither always follows the other's writes.
-        const order = index % 2 === 0 ? ['ours', 'floor'] : ['floor', 'ours'];
-        for (const side of /** @type {('ours' | 'floor')[]} */ (order)) {
+        // Rotate which side goes first, so none always follows another's writes.
+        const shift = index % SIDES.length;
+        const order = [...SIDES.slice(shift), ...SIDES.slice(0, shift)];
+        for (const side of order) {
           const event = httpEvent('stripe', stripe.next());
           const cpu = process.cpuUsage();
           const started = performance.now();
@@ -194,14 +151,16 @@ async function runIngestVsFloor({ state, workDir, requests = 500, warmup = 50, l
     };
     log(`  ingest in process: ${warmup} warm-up requests per side`);
     await round(warmup, false);
-    ours.takeCounts();
-    floorClients.takeCounts();
+    for (const side of SIDES) clients[side].takeCounts();
     log(`  ingest in process: ${requests} measured requests per side, interleaved`);
     await round(requests, true);
     const perRequest = (/** @type {Record<string, number>} */ counts) =>
       Object.fromEntries(Object.entries(counts).map(([key, value]) => [key, value / requests]));
-    const side = (/** @type {'ours' | 'floor'} */ name, /** @type {any} */ clients) => {
-      const counts = clients.takeCounts();
+    const summary = (/** @type {Side} */ name) => {
+      const counts = clients[name].takeCounts();
+      const dynamoDb = dynamoDbWritesAndReads(counts.byOperation);
+      // Every request carries a fresh event, so each 202 is one accepted webhook.
+      const accepted = results[name].statuses['202'] ?? 0;
       return {
         latencyMs: summarize(results[name].ms),
         statuses: results[name].statuses,
@@ -210,14 +169,24 @@ async function runIngestVsFloor({ state, workDir, requests = 500, warmup = 50, l
         roundTripsPerRequest: perRequest(counts.byService),
         msInRoundTripsPerRequest: perRequest(counts.msByService),
         operationsPerRequest: perRequest(counts.byOperation),
+        dynamoDbPerAccepted: {
+          writes: accepted ? dynamoDb.writes / accepted : Number.NaN,
+          reads: accepted ? dynamoDb.reads / accepted : Number.NaN,
+        },
       };
     };
-    return { requests, warmup, ours: side('ours', ours), floor: side('floor', floorClients) };
+    return {
+      requests,
+      warmup,
+      ours: summary('ours'),
+      floor: summary('floor'),
+      crashSafe: summary('crashSafe'),
+    };
   } finally {
     for (const url of created) {
       await admin.sqs.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => undefined);
     }
-    for (const clients of [admin, ours, floorClients]) clients.destroy();
+    for (const side of [admin, ...Object.values(clients)]) side.destroy();
   }
 }
 

@@ -43,12 +43,42 @@ function countRequests(client, service, counts) {
   );
 }
 
+/** DynamoDB operations that write (each costs write capacity), as opposed to reads. */
+const DYNAMODB_WRITES = new Set([
+  'PutItem',
+  'UpdateItem',
+  'DeleteItem',
+  'BatchWriteItem',
+  'TransactWriteItems',
+]);
+/** DynamoDB operations that read. */
+const DYNAMODB_READS = new Set(['GetItem', 'BatchGetItem', 'Query', 'Scan', 'TransactGetItems']);
+
+/**
+ * DynamoDB writes and reads among counted operations (`DynamoDB.PutItem` and so on).
+ * @param {Record<string, number>} byOperation
+ * @returns {{ writes: number, reads: number }}
+ */
+function dynamoDbWritesAndReads(byOperation) {
+  let writes = 0;
+  let reads = 0;
+  for (const [operation, count] of Object.entries(byOperation)) {
+    const [service, name = ''] = operation.split('.');
+    if (service !== 'DynamoDB') continue;
+    if (DYNAMODB_WRITES.has(name)) writes += count;
+    else if (DYNAMODB_READS.has(name)) reads += count;
+  }
+  return { writes, reads };
+}
+
 /**
  * One SQS, DynamoDB and Secrets Manager client against the local stack, sharing one counter.
- * Settings as in test/helpers/ingest-harness.ts: one attempt, bounded timeouts.
+ * By default one attempt with bounded timeouts; `options` (say, the suite's own client options)
+ * replaces those settings.
  * @param {{ sqs: string, dynamodb: string, secretsManager: string, region: string }} state
+ * @param {{ maxAttempts?: number, requestHandler?: Record<string, unknown> }} [options]
  */
-function countingClients(state) {
+function countingClients(state, options = {}) {
   const counts = emptyCounts();
   const config = (/** @type {string} */ endpoint) => ({
     endpoint,
@@ -56,6 +86,7 @@ function countingClients(state) {
     credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
     maxAttempts: 1,
     requestHandler: { connectionTimeout: 1000, requestTimeout: 3000 },
+    ...options,
   });
   const sqs = new SQSClient(config(state.sqs));
   const dynamoDb = new DynamoDBClient(config(state.dynamodb));
@@ -88,4 +119,4 @@ function countingClients(state) {
   };
 }
 
-module.exports = { countingClients, countRequests };
+module.exports = { countingClients, countRequests, dynamoDbWritesAndReads };

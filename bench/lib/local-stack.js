@@ -82,7 +82,8 @@ async function startLocalStack(serviceDir) {
   if (typeof globalSetup !== 'function') {
     throw new Error('bench: test/setup/global-setup.js no longer exports a function');
   }
-  await globalSetup({ rootDir: serviceDir });
+  // global-setup reads only rootDir of jest's GlobalConfig.
+  await globalSetup(/** @type {any} */ ({ rootDir: serviceDir }));
   /** @type {{ pid: number, stateFile: string, logFile: string } | undefined} */
   const started = /** @type {any} */ (globalThis).__LOCAL_STACK__;
   if (!started?.pid) {

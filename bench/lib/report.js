@@ -1,0 +1,239 @@
+// How `npm run bench` prints each benchmark: figures against their baselines, side by side.
+
+const { fixed, ratio, table } = require('./stats');
+
+const ms = (/** @type {number} */ value) => fixed(value, 2);
+const times = (/** @type {number} */ value) => `${fixed(value, 2)}x`;
+const kb = (/** @type {number} */ bytes) => `${fixed(bytes / 1024, 1)} KB`;
+const counts = (/** @type {Record<string, number>} */ values) =>
+  Object.entries(values)
+    .map(([key, value]) => `${key} ${Number.isInteger(value) ? value : fixed(value, 2)}`)
+    .join(', ') || 'none';
+const nonAccepted = (/** @type {Record<string, number>} */ statuses) =>
+  counts(Object.fromEntries(Object.entries(statuses).filter(([status]) => status !== '202')));
+
+/** Target of benchmark 1: ours against the crash-safe floor, and DynamoDB writes per webhook. */
+const INGEST_TARGET = { maxRatio: 1.5, maxWrites: 3 };
+
+/** @param {Awaited<ReturnType<typeof import('../ingest-vs-floor').runIngestVsFloor>>} result */
+function printIngest(result) {
+  const { ours, floor, crashSafe } = result;
+  /**
+   * @param {string} label
+   * @param {(side: typeof ours) => number} pick
+   * @param {boolean} [withRatio]
+   */
+  const row = (label, pick, withRatio = true) => [
+    label,
+    ms(pick(ours)),
+    ms(pick(floor)),
+    ms(pick(crashSafe)),
+    withRatio ? times(ratio(pick(ours), pick(floor))) : '',
+    withRatio ? times(ratio(pick(ours), pick(crashSafe))) : '',
+  ];
+  /**
+   * @param {string} label
+   * @param {(side: typeof ours) => number} pick
+   */
+  const count = (label, pick) => [
+    label,
+    fixed(pick(ours)),
+    fixed(pick(floor)),
+    fixed(pick(crashSafe)),
+    '',
+    '',
+  ];
+  const rows = [
+    row('median per request (ms)', (side) => side.latencyMs.median),
+    row('p99 per request (ms)', (side) => side.latencyMs.p99),
+    row('mean per request (ms)', (side) => side.latencyMs.mean),
+    row('this process CPU per request, median (ms)', (side) => side.cpuMsPerRequest.median),
+    row(
+      'waiting on DynamoDB per request, mean (ms)',
+      (side) => side.msInRoundTripsPerRequest.DynamoDB ?? 0,
+      false,
+    ),
+    row(
+      'waiting on SQS per request, mean (ms)',
+      (side) => side.msInRoundTripsPerRequest.SQS ?? 0,
+      false,
+    ),
+    count('DynamoDB writes / accepted webhook', (side) => side.dynamoDbPerAccepted.writes),
+    count('DynamoDB reads / accepted webhook', (side) => side.dynamoDbPerAccepted.reads),
+    count('SQS round trips / request', (side) => side.roundTripsPerRequest.SQS ?? 0),
+    count(
+      'Secrets Manager round trips / request',
+      (side) => side.roundTripsPerRequest.SecretsManager ?? 0,
+    ),
+    [
+      'non-202 answers',
+      nonAccepted(ours.statuses),
+      nonAccepted(floor.statuses),
+      nonAccepted(crashSafe.statuses),
+      '',
+      '',
+    ],
+  ];
+  console.log(
+    table(
+      `1. Ingest in process vs floors (local servers, sequential, ${result.requests} requests per side after ${result.warmup} warm-up, interleaved; target ours/crash-safe <= ${INGEST_TARGET.maxRatio} with <= ${INGEST_TARGET.maxWrites} DynamoDB writes per webhook)`,
+      ['', 'ours', 'floor (1 write)', 'crash-safe floor', 'ours/floor', 'ours/crash-safe'],
+      rows,
+    ),
+  );
+  console.log(
+    `   ours:             ${counts(ours.operationsPerRequest)} (HTTP requests per webhook, counted in the SDK clients)`,
+  );
+  console.log(`   floor (1 write):  ${counts(floor.operationsPerRequest)}`);
+  console.log(`   crash-safe floor: ${counts(crashSafe.operationsPerRequest)}`);
+  const medianRatio = ratio(ours.latencyMs.median, crashSafe.latencyMs.median);
+  const writes = ours.dynamoDbPerAccepted.writes;
+  const met = medianRatio <= INGEST_TARGET.maxRatio && writes <= INGEST_TARGET.maxWrites;
+  console.log(
+    `   target median ours/crash-safe <= ${INGEST_TARGET.maxRatio} (${times(medianRatio)}) with <= ${INGEST_TARGET.maxWrites} writes per accepted webhook (${fixed(writes)}): ${met ? 'met' : 'MISSED'}\n`,
+  );
+}
+
+/** @param {Awaited<ReturnType<typeof import('../http-throughput').runHttpThroughput>>} result */
+function printHttp(result) {
+  const { ours, bare } = result;
+  const rows = [
+    ['requests', ours.requests, bare.requests, ''],
+    [
+      'throughput (req/s)',
+      fixed(ours.requestsPerSecond, 1),
+      fixed(bare.requestsPerSecond, 1),
+      times(ratio(bare.requestsPerSecond, ours.requestsPerSecond)),
+    ],
+    [
+      'p50 latency (ms)',
+      ms(ours.latencyMs.median),
+      ms(bare.latencyMs.median),
+      times(ratio(ours.latencyMs.median, bare.latencyMs.median)),
+    ],
+    [
+      'p99 latency (ms)',
+      ms(ours.latencyMs.p99),
+      ms(bare.latencyMs.p99),
+      times(ratio(ours.latencyMs.p99, bare.latencyMs.p99)),
+    ],
+    ['non-202 answers', nonAccepted(ours.statuses), nonAccepted(bare.statuses), ''],
+    ...[
+      ['serverlessOffline', 'CPU / request: serverless offline (+ SQS, Secrets) (ms)'],
+      ['dynamoDbLocal', 'CPU / request: DynamoDB Local (ms)'],
+      ['loadGenerator', 'CPU / request: load generator (ms)'],
+    ].map(([key, label]) => [
+      /** @type {string} */ (label),
+      ms(ours.cpuMsPerRequest[/** @type {string} */ (key)] ?? Number.NaN),
+      ms(bare.cpuMsPerRequest[/** @type {string} */ (key)] ?? Number.NaN),
+      '',
+    ]),
+  ];
+  console.log(
+    table(
+      `2. Through serverless offline (concurrency ${result.concurrency}, keep-alive, fresh signed stripe events; ratio = ours/bare, throughput bare/ours)`,
+      ['', `ours ${ours.path}`, `bare ${bare.path}`, 'ratio'],
+      rows,
+    ),
+  );
+  console.log(`   setup: ${result.setup}\n`);
+}
+
+/** @param {Awaited<ReturnType<typeof import('../cold-start').runColdStart>>} results */
+function printColdStart(results) {
+  for (const result of results) {
+    if (result.skipped) {
+      console.log(`3. Cold start: ${result.function}: skipped (${result.skipped})\n`);
+      continue;
+    }
+    const { real, naive } = result;
+    const row = (/** @type {string} */ label, /** @type {string} */ field) => [
+      label,
+      ms(real[field].median),
+      ms(naive[field].median),
+      times(ratio(real[field].median, naive[field].median)),
+    ];
+    const rows = [
+      [
+        'bundle size (as built)',
+        kb(real.bundleBytes),
+        kb(naive.bundleBytes),
+        times(ratio(real.bundleBytes, naive.bundleBytes)),
+      ],
+      [
+        'naive bundle if minified',
+        '',
+        kb(result.naiveMinifiedBytes),
+        times(ratio(real.bundleBytes, result.naiveMinifiedBytes)),
+      ],
+      row('spawn -> first response, median (ms)', 'spawnToAnswerMs'),
+      row('  node boot (ms)', 'bootMs'),
+      row('  import (require) alone (ms)', 'importMs'),
+      row('  first invocation (ms)', 'firstInvokeMs'),
+      row('    of which CPU in the process (ms)', 'firstInvokeCpuMs'),
+      [
+        'spawn -> first response, p99 (ms)',
+        ms(real.spawnToAnswerMs.p99),
+        ms(naive.spawnToAnswerMs.p99),
+        '',
+      ],
+      ['first answers', counts(real.statuses), counts(naive.statuses), ''],
+    ];
+    console.log(
+      table(
+        `3. Cold start: ${result.function} (${result.runs} fresh node processes per bundle, alternating; first request: ${result.firstRequest}; target real/naive <= 0.75)`,
+        ['', 'real (deploy options)', 'naive (esbuild defaults)', 'real/naive'],
+        rows,
+      ),
+    );
+    const headline = ratio(real.spawnToAnswerMs.median, naive.spawnToAnswerMs.median);
+    const beyondBoot = ratio(
+      real.importMs.median + real.firstInvokeMs.median,
+      naive.importMs.median + naive.firstInvokeMs.median,
+    );
+    console.log(
+      `   real options: ${JSON.stringify(result.buildOptions)}; NODE_OPTIONS=${result.nodeOptions || '(none)'}`,
+    );
+    console.log(
+      `   import + first invocation (without node's own boot): real/naive ${times(beyondBoot)}`,
+    );
+    console.log(
+      headline <= 0.75
+        ? `   target real/naive <= 0.75 on spawn -> first response: met (${times(headline)})\n`
+        : `   target real/naive <= 0.75 on spawn -> first response: MISSED (${times(headline)}): the deploy bundle is not enough faster than the naive one\n`,
+    );
+  }
+}
+
+/** @param {Awaited<ReturnType<typeof import('../startup').runDevReady>>} result */
+function printDevReady(result) {
+  const { readyMs } = result;
+  console.log(
+    table(
+      `4. npm run dev: spawn -> ready (state file written), ${result.runs} starts one after another, each stopped by process group`,
+      ['', 'ms'],
+      [
+        ['median', ms(readyMs.median)],
+        ['min', ms(readyMs.min)],
+        ['max', ms(readyMs.max)],
+        ['every start', result.samplesMs.map((value) => fixed(value, 0)).join(', ')],
+      ],
+    ),
+  );
+  console.log('');
+}
+
+/** @param {Awaited<ReturnType<typeof import('../startup').runNpmTest>> | undefined} result */
+function printNpmTest(result) {
+  if (!result) {
+    console.log(
+      '5. npm test duration: skipped (opt in with BENCH_NPM_TEST=1; about half a minute)\n',
+    );
+    return;
+  }
+  console.log(
+    `5. npm test duration (typecheck + lint + jest, one run): ${fixed(result.durationMs / 1000, 1)} s, ${result.passed ? 'passed' : `FAILED (${result.exit})`}\n`,
+  );
+}
+
+module.exports = { printIngest, printHttp, printColdStart, printDevReady, printNpmTest };
