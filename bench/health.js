@@ -159,7 +159,7 @@ async function runHealth({
   const bare = new URL('/bench/bare', state.http);
   /** @type {{ health: number[], bare: number[], hanging: number[] }} */
   const ms = { health: [], bare: [], hanging: [] };
-  /** @type {Record<string, Record<string, number>>} */
+  /** @type {Record<'health' | 'bare' | 'hanging', Record<string, number>>} */
   const statuses = { health: {}, bare: {}, hanging: {} };
   const add = (/** @type {'health' | 'bare' | 'hanging'} */ name, /** @type {any} */ r) => {
     ms[name].push(...r.ms);

@@ -101,13 +101,18 @@ function localTopology(resources, { sqsEndpoint, stackName, warn = () => {} }) {
     if (resource.Type === 'AWS::SQS::Queue') {
       queues.push({
         logicalId,
-        name: known.QueueName,
-        url: known.QueueUrl,
-        arn: known.Arn,
+        name: /** @type {string} */ (known.QueueName),
+        url: /** @type {string} */ (known.QueueUrl),
+        arn: /** @type {string} */ (known.Arn),
         properties,
       });
     } else if (resource.Type === 'AWS::DynamoDB::Table') {
-      tables.push({ logicalId, name: known.Ref, arn: known.Arn, properties });
+      tables.push({
+        logicalId,
+        name: /** @type {string} */ (known.Ref),
+        arn: /** @type {string} */ (known.Arn),
+        properties,
+      });
     }
   }
   return { queues: deadLetterQueuesFirst(queues), tables, resolve };

@@ -147,7 +147,9 @@ module.exports = async function globalSetup(globalConfig) {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 
-  globalThis.__LOCAL_STACK__ = { pid: child.pid, stateFile, logFile };
+  /** @type {{ __LOCAL_STACK__?: { pid?: number, stateFile: string, logFile: string } }} */ (
+    globalThis
+  ).__LOCAL_STACK__ = { pid: child.pid, stateFile, logFile };
   // Test files inherit this environment; test/setup/local-env.js reads the state from it.
   process.env.LOCAL_STACK_STATE_FILE = stateFile;
   Object.assign(process.env, fixtures);

@@ -47,18 +47,22 @@ async function waitWhile(check, ms) {
 
 /** @returns {Promise<void>} */
 module.exports = async function globalTeardown() {
-  /** @type {{ pid?: number, stateFile: string, logFile: string } | undefined} */
-  const stack = globalThis.__LOCAL_STACK__;
-  if (!stack?.pid) return;
-  globalThis.__LOCAL_STACK__ = undefined;
+  const handle =
+    /** @type {{ __LOCAL_STACK__?: { pid?: number, stateFile: string, logFile: string } }} */ (
+      globalThis
+    );
+  const stack = handle.__LOCAL_STACK__;
+  const pid = stack?.pid;
+  if (!stack || pid === undefined) return;
+  handle.__LOCAL_STACK__ = undefined;
 
-  signalGroup(stack.pid, 'SIGTERM');
+  signalGroup(pid, 'SIGTERM');
   // serverless is our child, so it is reaped as soon as it exits and then no longer exists.
-  await waitWhile(() => exists(stack.pid), GRACE_MS);
+  await waitWhile(() => exists(pid), GRACE_MS);
   // Anything left in the group (a Java that did not stop, esbuild's service) is killed outright. The
   // wait is bounded: a zombie nobody reaps would look alive for ever.
-  signalGroup(stack.pid, 'SIGKILL');
-  await waitWhile(() => exists(-stack.pid), 2000);
+  signalGroup(pid, 'SIGKILL');
+  await waitWhile(() => exists(-pid), 2000);
   fs.rmSync(stack.stateFile, { force: true });
   if (process.env.LOCAL_STACK_KEEP_LOG !== '1') fs.rmSync(stack.logFile, { force: true });
 };
