@@ -164,7 +164,7 @@ class SqsEventSource {
       const wait =
         remaining === undefined
           ? this.#waitTimeSeconds
-          : Math.min(this.#waitTimeSeconds, Math.floor(remaining / 1000));
+          : Math.max(0, Math.min(this.#waitTimeSeconds, Math.floor(remaining / 1000)));
       const received = await this.#receive(Math.min(10, this.#batchSize - byId.size), wait);
       // A message seen twice (its visibility ran out meanwhile) keeps its latest receipt handle.
       for (const message of received) if (message.MessageId) byId.set(message.MessageId, message);
