@@ -5,7 +5,7 @@ import { TokenBucket } from '../../../shared/rate-limit/token-bucket';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 
-function bucket(now: () => number, sleeps: number[] = []) {
+function bucket(now: () => number, onSleep: (ms: number) => void = () => {}) {
   return new TokenBucket({
     client: new DynamoDBClient({ region: 'us-east-1' }),
     tableName: 'state',
@@ -13,9 +13,7 @@ function bucket(now: () => number, sleeps: number[] = []) {
     ratePerSecond: 100,
     burst: 500,
     now,
-    sleep: async (ms) => {
-      sleeps.push(ms);
-    },
+    sleep: async (ms) => onSleep(ms),
   });
 }
 
@@ -61,12 +59,13 @@ describe('token bucket', () => {
       Item: { tokens: 0, updatedAt: clock, version: 7 },
     });
     dynamo.on(UpdateCommand).resolves({});
-    const limiter = bucket(() => clock, sleeps);
-    const originalSleep = sleeps.push.bind(sleeps);
-    sleeps.push = (...ms: number[]) => {
-      clock += ms[0] ?? 0;
-      return originalSleep(...ms);
-    };
+    const limiter = bucket(
+      () => clock,
+      (ms) => {
+        sleeps.push(ms);
+        clock += ms;
+      },
+    );
 
     const granted = await limiter.take(500, 250);
     expect(granted).toBe(20);
