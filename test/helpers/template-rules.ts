@@ -178,6 +178,20 @@ export const visibilityCoversConsumers: TemplateRule = (template) => {
   return violations;
 };
 
+/**
+ * Every SQS mapping with a batch size over 10 has a batching window of at least 1 s: Lambda refuses
+ * the mapping otherwise.
+ */
+export const largeSqsBatchesHaveBatchingWindow: TemplateRule = (template) =>
+  resourcesOfType(template, 'AWS::Lambda::EventSourceMapping')
+    .filter(([, mapping]) => isSqsMapping(template, mapping))
+    .filter(([, mapping]) => numberOr(props(mapping).BatchSize, 10) > 10)
+    .filter(([, mapping]) => !(numberOr(props(mapping).MaximumBatchingWindowInSeconds, 0) >= 1))
+    .map(
+      ([id, mapping]) =>
+        `${id}: BatchSize ${String(props(mapping).BatchSize)} needs MaximumBatchingWindowInSeconds of at least 1`,
+    );
+
 /** Why one IAM Resource entry is not a specific ARN, or undefined when it is. */
 function resourceProblem(template: CfnTemplate, value: unknown): string | undefined {
   if (typeof value === 'string') return arnProblem(value);
@@ -388,6 +402,7 @@ export const deployTemplateRules: Readonly<Record<string, TemplateRule>> = Objec
   'every SQS event reports batch item failures': everySqsEventReportsBatchItemFailures,
   "each queue's visibility timeout covers 6 x its consumer's timeout plus batching window":
     visibilityCoversConsumers,
+  'an SQS batch over 10 has a batching window of at least 1 s': largeSqsBatchesHaveBatchingWindow,
   'each function has its own least-privilege role': everyFunctionHasItsOwnLeastPrivilegeRole,
   'tables are on-demand with TTL': everyTableIsOnDemandWithTtl,
   'log groups have a retention': everyLogGroupHasRetention,

@@ -8,6 +8,7 @@ import {
   everyQueueHasDeadLetterQueue,
   everySqsEventReportsBatchItemFailures,
   everyTableIsOnDemandWithTtl,
+  largeSqsBatchesHaveBatchingWindow,
   type TemplateRule,
   visibilityCoversConsumers,
 } from '../helpers/template-rules';
@@ -188,6 +189,17 @@ describe('deploy template rules', () => {
         r.WorkerEventSourceMappingSQSJobsQueue.Properties.FunctionResponseTypes = [];
       },
       'WorkerEventSourceMappingSQSJobsQueue: FunctionResponseTypes',
+    ],
+    [
+      'a batch of 500 without a batching window',
+      largeSqsBatchesHaveBatchingWindow,
+      (r) => {
+        Object.assign(r.WorkerEventSourceMappingSQSJobsQueue.Properties, {
+          BatchSize: 500,
+          MaximumBatchingWindowInSeconds: 0,
+        });
+      },
+      'BatchSize 500 needs MaximumBatchingWindowInSeconds of at least 1',
     ],
     [
       'a mapping on an external SQS ARN without it',
