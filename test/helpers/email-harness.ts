@@ -18,51 +18,15 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { loadEmailBatcherConfig } from '../../functions/email-batcher/config';
-import type {
-  BatcherTelemetry,
-  JobOutcomeLine,
-  TelemetryCounts,
-} from '../../functions/email-batcher/telemetry';
 import { buildEmailBatcher } from '../../functions/email-batcher/wiring';
 import { startEmailSandbox } from '../../local/email-sandbox';
 import { SqsEventSource } from '../../local/sqs-event-source';
 import type { EmailJob } from '../../shared/messages/jobs';
+import { recordingTelemetry } from './email-telemetry';
 import { localClientOptions, tableName } from './local-stack';
 
 /** The sandbox as tests see it. */
 export type EmailSandbox = Awaited<ReturnType<typeof startEmailSandbox>>;
-
-/** Telemetry that counts and keeps every job line, shared by all batchers of a harness. */
-export function recordingTelemetry(): BatcherTelemetry & { lines: JobOutcomeLine[] } {
-  const counts: TelemetryCounts = {
-    sent: 0,
-    duplicate: 0,
-    'dead-lettered': 0,
-    deferred: 0,
-    retried: 0,
-    ambiguous: 0,
-    calls: 0,
-    paused: 0,
-  };
-  const lines: JobOutcomeLine[] = [];
-  return {
-    counts,
-    lines,
-    job: (line) => {
-      counts[line.outcome] += 1;
-      lines.push(line);
-    },
-    ambiguous: () => {
-      counts.ambiguous += 1;
-    },
-    providerCall: () => {
-      counts.calls += 1;
-    },
-    paused: () => {
-      counts.paused += 1;
-    },
-  };
-}
 
 /** An email job of about `bytes` bytes once serialized (1 KB by default). */
 export function emailJob(id: string, overrides: Partial<EmailJob> = {}, bytes = 1024): EmailJob {
