@@ -111,7 +111,14 @@ async function runEmailBatching({ state, workDir, jobs = 10_000, log = () => {} 
   const naive = await runNaive({ state, jobs, concurrency: 4 });
   log('bench email: rate limiter, 4 concurrent batchers');
   // A rate the batchers can outrun even on a loaded machine, so the limiter is what holds them back.
-  const limiter = await runRateLimiter({ state, workDir, batchers: 4, seconds: 15, rate: 200, log });
+  const limiter = await runRateLimiter({
+    state,
+    workDir,
+    batchers: 4,
+    seconds: 15,
+    rate: 200,
+    log,
+  });
   return { stack, naive, limiter };
 }
 
