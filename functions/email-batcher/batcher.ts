@@ -2,7 +2,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { ClaimResult, JobLedger } from '../../shared/ledger/job-ledger';
 import type { TokenBucket } from '../../shared/rate-limit/token-bucket';
 import { clampDelay } from './deferral';
-import { type ClaimedJob, type DeliveryContext, deliverCall } from './delivery';
+import { type ClaimedJob, type DeliveryContext, deliverCall, holdJob } from './delivery';
 import { makeDeliveryContext } from './delivery-context';
 import { type BatchJob, prepareBatch } from './jobs';
 import { mapLimit } from './map-limit';
@@ -26,7 +26,7 @@ export interface BatcherSettings {
 /** Everything the batcher talks to, passed in as one object. */
 export interface EmailBatcherDeps extends SettlementDeps {
   ledger: Pick<JobLedger, 'claim' | 'markSent' | 'release'>;
-  bucket: Pick<TokenBucket, 'take' | 'giveBack'>;
+  bucket: Pick<TokenBucket, 'take'>;
   pause: Pick<ProviderPause, 'remainingMs' | 'pause'>;
   send: (token: string, messages: readonly PostmarkMessage[]) => Promise<CallOutcome>;
   /** The provider token: cached, and fetched anew at most once per invocation on a refusal. */
@@ -163,37 +163,36 @@ export function makeEmailBatcher(deps: EmailBatcherDeps) {
       for (const entry of jobs) deferFor(settlement, entry, pausedMs / 1000, 'provider paused');
       return;
     }
-    let granted: number;
-    try {
-      granted = await deps.bucket.take(jobs.length, settings.rateMaxWaitMs);
-    } catch (error) {
-      deps.log.warn('rate limit store unavailable: the batch is left to SQS', {
-        error: String(error),
-      });
-      for (const entry of jobs) settlement.fail(entry.record);
-      return;
-    }
-    // Over the rate: back on the queue shortly, spread over a couple of seconds so batchers do not
-    // all come back at once. Waiting costs no attempt.
-    for (const entry of jobs.slice(granted)) {
-      deferFor(settlement, entry, 1 + deps.random() * 2, 'rate limit');
-    }
     const claimed = (
-      await mapLimit(jobs.slice(0, granted), CLAIM_CONCURRENCY, (entry) =>
-        claimOne(entry, settlement),
-      )
+      await mapLimit(jobs, CLAIM_CONCURRENCY, (entry) => claimOne(entry, settlement))
     ).filter((entry): entry is ClaimedJob => entry !== undefined);
-    await deps.bucket.giveBack(granted - claimed.length);
-
-    const ready: ClaimedJob[] = [];
+    const candidates: ClaimedJob[] = [];
     for (const entry of claimed) {
       if (entry.attempts <= settings.maxAttempts) {
-        ready.push(entry);
+        candidates.push(entry);
         continue;
       }
       // Attempts made by a consumer that crashed before it could settle them.
       await context.exhausted(entry, 'attempts made without an outcome');
     }
+    if (candidates.length === 0) return;
+    // Tokens are taken after the claims, right before the call, so what the provider sees follows
+    // the bucket; jobs already sent or claimed elsewhere cost none.
+    let granted: number;
+    try {
+      granted = await deps.bucket.take(candidates.length, settings.rateMaxWaitMs);
+    } catch (error) {
+      deps.log.warn('rate limit store unavailable: the jobs are left to SQS', {
+        error: String(error),
+      });
+      granted = 0;
+    }
+    // Over the rate: back on the queue shortly, spread over a couple of seconds so batchers do not
+    // all come back at once. Waiting costs no attempt.
+    await mapLimit(candidates.slice(granted), CLAIM_CONCURRENCY, (entry) =>
+      holdJob(context, entry, 'rate limit', 1 + deps.random() * 2),
+    );
+    const ready = candidates.slice(0, granted);
     const withMessages = ready.map((entry) => ({ entry, message: toPostmarkMessage(entry.job) }));
     const calls = splitIntoCalls(withMessages, settings.messagesPerCall, (item) =>
       Buffer.byteLength(JSON.stringify(item.message)),

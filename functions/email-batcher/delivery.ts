@@ -41,7 +41,7 @@ export async function deliverCall(context: DeliveryContext, call: readonly Item[
     token = await deps.token.current();
   } catch (error) {
     deps.log.error('the provider token cannot be read: jobs wait', { error: String(error) });
-    await each(call, (item) => hold(context, item.entry, 'provider token unavailable', 30));
+    await each(call, (item) => holdJob(context, item.entry, 'provider token unavailable', 30));
     return;
   }
   let outcome = await timedSend(context, token, call);
@@ -59,7 +59,7 @@ async function settle(context: DeliveryContext, call: readonly Item[], outcome: 
     case 'unauthorized': {
       const reason = `the provider answered ${outcome.status} to our token`;
       await context.pauseOnce(reason);
-      await each(call, (item) => hold(context, item.entry, reason, settings.pauseSeconds));
+      await each(call, (item) => holdJob(context, item.entry, reason, settings.pauseSeconds));
       return;
     }
     case 'rejected': {
@@ -67,7 +67,7 @@ async function settle(context: DeliveryContext, call: readonly Item[], outcome: 
       const detail = `whole call refused: ErrorCode ${outcome.errorCode}: ${outcome.message}`;
       if (verdict === 'pause') {
         await context.pauseOnce(detail);
-        await each(call, (item) => hold(context, item.entry, detail, settings.pauseSeconds));
+        await each(call, (item) => holdJob(context, item.entry, detail, settings.pauseSeconds));
       } else if (verdict === 'dead' && call.length === 1 && call[0]) {
         await deadLetter(context, call[0].entry, outcome.errorCode, outcome.message);
       } else {
@@ -98,7 +98,7 @@ async function settle(context: DeliveryContext, call: readonly Item[], outcome: 
         if (verdict === 'dead') return deadLetter(context, item.entry, code, message);
         if (verdict === 'pause') {
           await context.pauseOnce(`ErrorCode ${code}: ${message}`);
-          return hold(context, item.entry, `ErrorCode ${code}`, settings.pauseSeconds);
+          return holdJob(context, item.entry, `ErrorCode ${code}`, settings.pauseSeconds);
         }
         return retry(context, item.entry, `ErrorCode ${code}: ${message}`, code);
       });
@@ -171,8 +171,13 @@ async function deadLetter(
   });
 }
 
-/** The job waits for the provider without spending an attempt. */
-async function hold(context: DeliveryContext, entry: ClaimedJob, reason: string, seconds: number) {
+/** The job waits (for the provider or the rate limit) without spending an attempt. */
+export async function holdJob(
+  context: DeliveryContext,
+  entry: ClaimedJob,
+  reason: string,
+  seconds: number,
+) {
   const { deps, settlement } = context;
   await deps.ledger.release(entry.job.id, 'retry', reason, true).catch(() => undefined);
   settlement.defer({ record: entry.record, delaySeconds: seconds, attempts: entry.attempts - 1 });

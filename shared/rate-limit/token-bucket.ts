@@ -27,7 +27,7 @@ interface BucketState {
 /**
  * A token bucket in the state table, shared by every concurrent consumer. Each grant is one
  * conditional write on a version number (optimistic, no lock); tokens are taken in chunks, so a
- * 500-message call usually costs one write. The last state seen is kept in memory and a lost race hands
+ * 500-message call usually costs one write. Take tokens right before the call they pay for. The last state seen is kept in memory and a lost race hands
  * back the current item, so there is no read before a write. A clock that moved backwards is clamped.
  */
 export class TokenBucket {
@@ -73,25 +73,6 @@ export class TokenBucket {
       this.#state = undefined;
     }
     return granted;
-  }
-
-  /** Returns tokens taken but not spent (jobs that turned out already sent). Best effort. */
-  async giveBack(tokens: number): Promise<void> {
-    if (tokens <= 0) return;
-    this.writes += 1;
-    this.#state = undefined;
-    await this.#documents
-      .send(
-        new UpdateCommand({
-          TableName: this.#options.tableName,
-          Key: this.#key(),
-          UpdateExpression: 'SET #tokens = #tokens + :tokens, #version = #version + :one',
-          ConditionExpression: 'attribute_exists(#version)',
-          ExpressionAttributeNames: { '#tokens': 'tokens', '#version': 'version' },
-          ExpressionAttributeValues: { ':tokens': tokens, ':one': 1 },
-        }),
-      )
-      .catch(() => undefined);
   }
 
   #available(state: BucketState, at: number): number {

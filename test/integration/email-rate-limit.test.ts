@@ -50,9 +50,9 @@ describe('email batcher: shared rate limit', () => {
 
     const times = harness.sandbox.state.messages.map((message) => message.at);
     expect(new Set(harness.sandbox.state.messages.map((m) => m.subject)).size).toBe(jobs.length);
-    // A few messages of slack: the sandbox stamps arrival, the bucket stamps the grant, and the
-    // calls of one grant travel separately.
-    expect(worstExcess(times, rate)).toBeLessThanOrEqual(burst + rate * 0.05);
+    // Slack of a tenth of a second at the rate: the bucket stamps the grant, the sandbox stamps the
+    // arrival, and on a loaded machine calls spend different times in transit (tens of ms).
+    expect(worstExcess(times, rate)).toBeLessThanOrEqual(burst + rate * 0.1);
     expect(await harness.deadLetters()).toHaveLength(0);
   }, 120_000);
 });
