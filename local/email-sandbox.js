@@ -25,7 +25,7 @@ const { closeServer, listen, LOOPBACK } = require('./ports');
  * @typedef {object} SandboxMessage
  * @property {string} messageId
  * @property {string} callId
- * @property {number} at epoch ms when it was recorded
+ * @property {number} at epoch ms when its call arrived (the request started)
  * @property {string} from
  * @property {string} to
  * @property {string} subject
@@ -223,7 +223,7 @@ async function startEmailSandbox({ port = 0, token, log = () => {} }) {
       state.messages.push({
         messageId,
         callId,
-        at: Date.now(),
+        at,
         from: message.From,
         to: message.To,
         subject: message.Subject,

@@ -69,7 +69,10 @@ export class EmailHarness {
   sandbox!: EmailSandbox;
   #sources: SqsEventSource[] = [];
 
-  async open(token = `token-${this.id}`): Promise<this> {
+  /** The token the harness's secret and sandbox start with. */
+  readonly sandboxToken = `token-${this.id}`;
+
+  async open(token = this.sandboxToken): Promise<this> {
     this.sandbox = await startEmailSandbox({ port: 0, token });
     await this.secretsManager.send(
       new CreateSecretCommand({ Name: this.secretName, SecretString: JSON.stringify({ token }) }),
