@@ -53,4 +53,25 @@ function rewriteFunctionEnvironments(service, resolve) {
   for (const definition of Object.values(service.functions ?? {})) rewrite(definition?.environment);
 }
 
-module.exports = { localAwsEnvironment, applyLocalAwsEnvironment, rewriteFunctionEnvironments };
+/**
+ * Points every function whose `EMAIL_API_URL` is empty at the sandbox provider: the local stage leaves
+ * it empty unless `EMAIL_API_URL` is set in the environment of `npm run dev`.
+ * @param {{ functions?: Record<string, { environment?: Record<string, unknown> }> }} service
+ * @param {string} sandboxUrl
+ * @returns {void}
+ */
+function useEmailSandbox(service, sandboxUrl) {
+  for (const definition of Object.values(service.functions ?? {})) {
+    const environment = definition?.environment;
+    if (environment && 'EMAIL_API_URL' in environment && !environment.EMAIL_API_URL) {
+      environment.EMAIL_API_URL = sandboxUrl;
+    }
+  }
+}
+
+module.exports = {
+  localAwsEnvironment,
+  applyLocalAwsEnvironment,
+  rewriteFunctionEnvironments,
+  useEmailSandbox,
+};

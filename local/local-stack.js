@@ -2,6 +2,7 @@ const { DynamoDBClient } = require('@aws-sdk/client-dynamodb');
 const { LOCAL_REGION, localTopology } = require('./cloudformation-local');
 const { createTables } = require('./dynamodb-tables');
 const { assertJava, startDynamoDbLocal } = require('./dynamodb-local');
+const { startEmailSandbox } = require('./email-sandbox');
 const { LOOPBACK } = require('./ports');
 const { readSecretSeed, seededSecretStore } = require('./secret-store');
 const { startSecretsManagerServer } = require('./secrets-manager-server');
@@ -10,7 +11,7 @@ const { startSqsServer } = require('./sqs-server');
 /**
  * @typedef {object} LocalStack
  * @property {import('./cloudformation-local').LocalTopology} topology
- * @property {{ sqs: string, dynamodb: string, secretsManager: string }} endpoints
+ * @property {{ sqs: string, dynamodb: string, secretsManager: string, emailSandbox: string }} endpoints
  * @property {number} dynamoDbPid
  * @property {string[]} secretNames
  * @property {() => Promise<void>} stop stops every server and child process it started
@@ -33,7 +34,8 @@ function topologyFor(resources, { sqsPort, stackName, warn }) {
  * Starts the SQS emulator, DynamoDB Local and the Secrets Manager endpoint, creates every queue and
  * table of `resources`, and seeds the secrets. On any failure, what was started is stopped again.
  * @param {{ resources: Record<string, any> | undefined, stackName: string,
- *   ports: { sqs: number, dynamodb: number, secretsManager: number }, secretsFile: string,
+ *   ports: { sqs: number, dynamodb: number, secretsManager: number, emailSandbox: number },
+ *   secretsFile: string,
  *   log: { info: (m: string) => void, warn: (m: string) => void, debug: (m: string) => void } }} options
  * @returns {Promise<LocalStack>}
  */
@@ -58,6 +60,12 @@ async function startLocalStack({ resources, stackName, ports, secretsFile, log }
       store: seededSecretStore(seed),
     });
     stops.push(secrets.close);
+    const emailSandbox = await startEmailSandbox({
+      port: ports.emailSandbox,
+      token: emailProviderToken(seed, log.warn),
+      log: log.debug,
+    });
+    stops.push(emailSandbox.close);
     const dynamodb = await startDynamoDbLocal({
       port: ports.dynamodb,
       log: (line) => log.debug(`[dynamodb-local] ${line}`),
@@ -83,6 +91,7 @@ async function startLocalStack({ resources, stackName, ports, secretsFile, log }
         sqs: sqs.endpoint,
         dynamodb: dynamodb.endpoint,
         secretsManager: secrets.endpoint,
+        emailSandbox: emailSandbox.url,
       },
       dynamoDbPid: dynamodb.pid,
       secretNames: Object.keys(seed),
@@ -92,6 +101,27 @@ async function startLocalStack({ resources, stackName, ports, secretsFile, log }
     await stop();
     throw error;
   }
+}
+
+/**
+ * The token the sandbox provider accepts: the seeded `<prefix>/providers/email` secret's `token`, so
+ * the batcher's token from Secrets Manager works out of the box.
+ * @param {Record<string, string>} seed
+ * @param {(message: string) => void} warn
+ * @returns {string}
+ */
+function emailProviderToken(seed, warn) {
+  const name = Object.keys(seed).find((key) => key.endsWith('/providers/email'));
+  try {
+    const token = name ? JSON.parse(seed[name] ?? 'null')?.token : undefined;
+    if (typeof token === 'string' && token !== '') return token;
+  } catch {
+    // Reported below.
+  }
+  warn(
+    'No "<prefix>/providers/email" secret with a "token" in the seed: the email sandbox refuses every call.',
+  );
+  return `unset-${Date.now()}`;
 }
 
 module.exports = { startLocalStack, topologyFor };

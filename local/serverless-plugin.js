@@ -1,14 +1,18 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { LOCAL_REGION } = require('./cloudformation-local');
-const { applyLocalAwsEnvironment, rewriteFunctionEnvironments } = require('./local-environment');
+const {
+  applyLocalAwsEnvironment,
+  rewriteFunctionEnvironments,
+  useEmailSandbox,
+} = require('./local-environment');
 const { startLocalStack, topologyFor } = require('./local-stack');
 const { LocalStackError } = require('./local-stack-error');
 const { localSchedulePeriod, scheduledFunctions, startLocalSchedule } = require('./local-schedule');
 const { offlineSettings } = require('./offline-settings');
 const { checkLocalConfig } = require('./preflight');
 const { secretSeedFile } = require('./secret-store');
-const { assertPortFree, readLocalPorts } = require('./ports');
+const { assertPortFree, LOOPBACK, readLocalPorts } = require('./ports');
 const { sqsSubscriptions, startSqsEventSources } = require('./sqs-event-wiring');
 const { formatStackReport, stackState, writeStateFile } = require('./stack-report');
 
@@ -90,6 +94,7 @@ class LocalStackPlugin {
       warn: this.log.warn,
     });
     rewriteFunctionEnvironments(this.serverless.service, topology.resolve);
+    useEmailSandbox(this.serverless.service, `http://${LOOPBACK}:${ports.emailSandbox}`);
     applyLocalAwsEnvironment(process.env, ports);
     this.log.debug('invoke local uses the local servers of a running "npm run dev"');
   }
@@ -126,6 +131,7 @@ class LocalStackPlugin {
       log: this.log,
     });
     rewriteFunctionEnvironments(this.serverless.service, this.stack.topology.resolve);
+    useEmailSandbox(this.serverless.service, this.stack.endpoints.emailSandbox);
     applyLocalAwsEnvironment(process.env, ports);
   }
 

@@ -172,7 +172,10 @@ class SqsEventSource {
       const wait =
         deadline === undefined
           ? this.#waitTimeSeconds
-          : Math.min(this.#waitTimeSeconds, Math.floor((deadline - Date.now()) / 1000));
+          : Math.max(
+              0,
+              Math.min(this.#waitTimeSeconds, Math.floor((deadline - Date.now()) / 1000)),
+            );
       /** @type {Message[]} */
       let received;
       try {

@@ -15,6 +15,7 @@ const { invokeUrl } = require('./offline-settings');
  * @property {string} sqs
  * @property {string} dynamodb
  * @property {string} secretsManager
+ * @property {string} emailSandbox the sandbox email provider's base URL
  * @property {Record<string, { name: string, url: string, arn: string }>} queues by logical id
  * @property {Record<string, { name: string, arn: string }>} tables by logical id
  * @property {string[]} secrets seeded secret names
@@ -43,6 +44,7 @@ function stackState({ pid, stage, region, http, lambda, stack, subscriptions, fu
     sqs: endpoints.sqs,
     dynamodb: endpoints.dynamodb,
     secretsManager: endpoints.secretsManager,
+    emailSandbox: endpoints.emailSandbox,
     queues: Object.fromEntries(
       topology.queues.map((q) => [q.logicalId, { name: q.name, url: q.url, arn: q.arn }]),
     ),
@@ -70,6 +72,10 @@ function formatStackReport(state) {
       `${state.dynamodb} (listens on all interfaces: DynamoDB Local cannot bind loopback)`,
     ],
     ['Secrets Manager', `${state.secretsManager} (${state.secrets.length} secrets seeded)`],
+    [
+      'Email sandbox',
+      `${state.emailSandbox} (what it received: ${state.emailSandbox}/sandbox/messages)`,
+    ],
   ];
   const lines = rows.map(([label, value]) => `  ${label.padEnd(16)} ${value}`);
   // By deployed name: the Lambda API answers 404 to a function's key from serverless.yml.

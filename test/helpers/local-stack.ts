@@ -13,6 +13,8 @@ export interface LocalStackState {
   sqs: string;
   dynamodb: string;
   secretsManager: string;
+  /** The sandbox email provider's base URL. */
+  emailSandbox: string;
   queues: Record<string, { name: string; url: string; arn: string }>;
   tables: Record<string, { name: string; arn: string }>;
   secrets: string[];

@@ -84,7 +84,8 @@ module.exports = async function globalSetup(globalConfig) {
   fs.mkdirSync(stateDir, { recursive: true });
   fs.rmSync(stateFile, { force: true });
 
-  const [sqs, dynamodb, secrets, http, lambda] = [
+  const [sqs, dynamodb, secrets, http, lambda, email] = [
+    await pickFreePort(),
     await pickFreePort(),
     await pickFreePort(),
     await pickFreePort(),
@@ -116,6 +117,7 @@ module.exports = async function globalSetup(globalConfig) {
         LOCAL_SQS_PORT: String(sqs),
         LOCAL_DYNAMODB_PORT: String(dynamodb),
         LOCAL_SECRETS_PORT: String(secrets),
+        LOCAL_EMAIL_PORT: String(email),
         HTTP_PORT: String(http),
         LAMBDA_PORT: String(lambda),
         LOCAL_STACK_STATE_FILE: stateFile,

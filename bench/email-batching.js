@@ -1,0 +1,183 @@
+// `npm exec -- node bench/email-batching.js` (also part of `npm run bench`): the email figures.
+// 1. End to end through the local stack: 10,000 queued ~1 KB jobs through the email-batcher in
+//    serverless offline to the sandbox provider: provider calls and jobs/s, against a naive sender
+//    (one call per job) to the same sandbox in the same run.
+// 2. The rate limiter at 4 concurrent batchers built in this process, fed backlog batches of 500
+//    (no queue in the way): overshoot above rate + burst, utilisation, DynamoDB writes per message.
+
+const { randomUUID } = require('node:crypto');
+const fs = require('node:fs');
+const path = require('node:path');
+const { readSecretSeed, secretSeedFile } = require('../local/secret-store');
+const { countingClients } = require('./lib/aws-clients');
+const { emailJob, enqueueJobs, sandbox } = require('./lib/email');
+const { runRateLimiter } = require('./email-rate-limiter');
+
+const root = path.resolve(__dirname, '..');
+
+/** @param {number} ms */
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Queues `jobs` jobs on the stack's email-jobs queue and waits until the sandbox holds them all.
+ * @param {{ state: any, jobs: number, log: (m: string) => void }} options
+ */
+async function runThroughStack({ state, jobs, log }) {
+  const clients = countingClients(state);
+  const base = state.emailSandbox;
+  const prefix = `bench-${randomUUID().slice(0, 8)}`;
+  try {
+    await sandbox(base, '/sandbox/reset', {});
+    const started = Date.now();
+    await enqueueJobs(
+      clients.sqs,
+      state.queues.EmailJobsQueue.url,
+      Array.from({ length: jobs }, (_, index) => emailJob(`${prefix}-${index}`)),
+    );
+    const queuedMs = Date.now() - started;
+    log(`  queued ${jobs} jobs in ${(queuedMs / 1000).toFixed(1)} s; waiting for the sandbox`);
+    const deadline = Date.now() + 300_000;
+    let received = 0;
+    while (Date.now() < deadline) {
+      received = (await sandbox(base, '/sandbox')).messages;
+      if (received >= jobs) break;
+      await sleep(500);
+    }
+    const { messages } = await sandbox(base, '/sandbox/messages');
+    const { calls } = await sandbox(base, '/sandbox/calls');
+    const last = Math.max(...messages.map((/** @type {any} */ m) => m.at));
+    const unique = new Set(messages.map((/** @type {any} */ m) => m.subject)).size;
+    return {
+      jobs,
+      received: messages.length,
+      unique,
+      providerCalls: calls.length,
+      seconds: (last - started) / 1000,
+      jobsPerSecond: messages.length / ((last - started) / 1000),
+      callSizes: calls.map((/** @type {any} */ call) => call.messages),
+    };
+  } finally {
+    clients.destroy();
+  }
+}
+
+/**
+ * The naive sender: one provider call per job, `concurrency` at a time, no ledger, no rate limit.
+ * @param {{ state: any, jobs: number, concurrency: number }} options
+ */
+async function runNaive({ state, jobs, concurrency }) {
+  const base = state.emailSandbox;
+  const seed = readSecretSeed(secretSeedFile(root));
+  const token = JSON.parse(seed['connector-suite/local/providers/email'] ?? '{}').token;
+  await sandbox(base, '/sandbox/reset', {});
+  const prefix = `naive-${randomUUID().slice(0, 8)}`;
+  const started = Date.now();
+  let next = 0;
+  const worker = async () => {
+    while (next < jobs) {
+      const job = emailJob(`${prefix}-${next}`);
+      next += 1;
+      const response = await fetch(`${base}/email/batch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'X-Postmark-Server-Token': token },
+        body: JSON.stringify([
+          {
+            From: job.from,
+            To: job.to,
+            Subject: job.subject,
+            TextBody: job.textBody,
+            Tag: job.tag,
+          },
+        ]),
+        signal: AbortSignal.timeout(10_000),
+      });
+      await response.text();
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const seconds = (Date.now() - started) / 1000;
+  const { calls } = await sandbox(base, '/sandbox/calls');
+  return { jobs, providerCalls: calls.length, seconds, jobsPerSecond: jobs / seconds };
+}
+
+/**
+ * All email figures on a running local stack.
+ * @param {{ state: any, workDir: string, jobs?: number, log?: (m: string) => void }} options
+ */
+async function runEmailBatching({ state, workDir, jobs = 10_000, log = () => {} }) {
+  log(`bench email: ${jobs} jobs through the local stack`);
+  const stack = await runThroughStack({ state, jobs, log });
+  log('bench email: naive sender, one call per job');
+  const naive = await runNaive({ state, jobs, concurrency: 4 });
+  log('bench email: rate limiter, 4 concurrent batchers');
+  // A rate the batchers can outrun even on a loaded machine, so the limiter is what holds them back.
+  const limiter = await runRateLimiter({
+    state,
+    workDir,
+    batchers: 4,
+    seconds: 15,
+    rate: 200,
+    log,
+  });
+  return { stack, naive, limiter };
+}
+
+/** @param {Awaited<ReturnType<typeof runEmailBatching>>} result */
+function printEmailBatching({ stack, naive, limiter }) {
+  const f = (/** @type {number} */ n, digits = 1) =>
+    Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
+  console.log('\nEmail batching: 10,000 queued ~1 KB jobs to the sandbox provider');
+  console.log(
+    `  batcher through the local stack: ${stack.providerCalls} provider calls (minimum ${Math.ceil(stack.jobs / 500)}), ${stack.received} received, ${stack.unique} distinct, ${f(stack.jobsPerSecond)} jobs/s (${f(stack.seconds)} s)`,
+  );
+  console.log(
+    `  naive sender (one call per job, 4 at a time): ${naive.providerCalls} provider calls, ${f(naive.jobsPerSecond)} jobs/s (${f(naive.seconds)} s)`,
+  );
+  console.log(
+    `  ratio: ${f(naive.providerCalls / Math.max(1, stack.providerCalls))}x fewer calls, ${f(stack.jobsPerSecond / naive.jobsPerSecond, 2)}x the naive jobs/s (the batcher is capped at the local rate of 500/s)`,
+  );
+  console.log(
+    `Rate limiter, ${limiter.batchers} concurrent batchers, ${limiter.rate}/s, burst ${limiter.burst}, ${f(limiter.seconds)} s`,
+  );
+  console.log(
+    `  sent ${limiter.sent}; worst excess above the rate ${f(limiter.worstExcess)} messages (overshoot beyond the burst: ${f(limiter.overshoot)})`,
+  );
+  console.log(
+    `  utilisation of the allowed rate: ${f(limiter.utilisation * 100)} % (sent / (burst + rate x span))`,
+  );
+  console.log(
+    `  DynamoDB writes per sent message: ${f(limiter.writesPerMessage, 2)} (ledger ${f(limiter.ledgerWritesPerMessage, 2)}, token bucket ${f(limiter.bucketWritesPerMessage, 3)})`,
+  );
+}
+
+module.exports = { runEmailBatching, printEmailBatching };
+
+if (require.main === module) {
+  const {
+    removeBenchService,
+    startLocalStack,
+    stopLocalStack,
+    writeBenchService,
+  } = require('./lib/local-stack');
+  (async () => {
+    const serviceDir = writeBenchService();
+    const workDir = path.join(serviceDir, 'bench-build');
+    fs.mkdirSync(workDir);
+    try {
+      process.stderr.write('bench email: starting the local stack\n');
+      const state = await startLocalStack(serviceDir);
+      const result = await runEmailBatching({
+        state,
+        workDir,
+        log: (m) => process.stderr.write(`${m}\n`),
+      });
+      printEmailBatching(result);
+    } catch (error) {
+      console.error(`bench email failed: ${/** @type {Error} */ (error).stack ?? error}`);
+      process.exitCode = 1;
+    } finally {
+      await stopLocalStack().catch((error) => console.error(`bench: stopping failed: ${error}`));
+      removeBenchService(serviceDir);
+    }
+  })();
+}

@@ -1,0 +1,170 @@
+// The rate limiter at N concurrent batchers, built in this process on the local stack's state table
+// and sandbox: each batcher is fed backlog batches of 500 fresh jobs for a fixed time, as Lambda would
+// feed it from a deep queue. Deferrals go to a bench queue of their own (counted, not consumed).
+
+const { randomUUID } = require('node:crypto');
+const path = require('node:path');
+const { CreateQueueCommand, DeleteQueueCommand } = require('@aws-sdk/client-sqs');
+const { countingClients } = require('./lib/aws-clients');
+const { emailJob, excessOverRate, sandbox } = require('./lib/email');
+
+const root = path.resolve(__dirname, '..');
+
+/**
+ * Bundles the batcher's config and wiring (TypeScript) to CommonJS, packages left to node_modules.
+ * @param {string} outDir
+ */
+async function buildBatcherModule(outDir) {
+  const esbuild = require('esbuild');
+  const outfile = path.join(outDir, 'email-batcher-in-process.js');
+  await esbuild.build({
+    stdin: {
+      contents: [
+        "export { loadEmailBatcherConfig } from './functions/email-batcher/config';",
+        "export { buildEmailBatcher } from './functions/email-batcher/wiring';",
+      ].join('\n'),
+      resolveDir: root,
+      loader: 'ts',
+      sourcefile: 'bench-email-entry.ts',
+    },
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node22',
+    packages: 'external',
+    outfile,
+    logLevel: 'warning',
+  });
+  return outfile;
+}
+
+/** Telemetry that only counts (the figures come from the sandbox and the SDK counters). */
+function countingTelemetry() {
+  const counts = {
+    sent: 0,
+    duplicate: 0,
+    'dead-lettered': 0,
+    deferred: 0,
+    retried: 0,
+    ambiguous: 0,
+    calls: 0,
+    paused: 0,
+  };
+  return {
+    counts,
+    job: (/** @type {{ outcome: keyof typeof counts }} */ line) => {
+      counts[line.outcome] += 1;
+    },
+    ambiguous: () => {
+      counts.ambiguous += 1;
+    },
+    providerCall: () => {
+      counts.calls += 1;
+    },
+    paused: () => {
+      counts.paused += 1;
+    },
+  };
+}
+
+/**
+ * An SQS event of `size` fresh jobs.
+ * @param {string} prefix
+ * @param {number} size
+ */
+function backlogEvent(prefix, size) {
+  return {
+    Records: Array.from({ length: size }, () => {
+      const id = `${prefix}-${randomUUID()}`;
+      return {
+        messageId: randomUUID(),
+        receiptHandle: 'bench',
+        body: JSON.stringify(emailJob(id)),
+        attributes: {},
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:bench',
+        awsRegion: 'us-east-1',
+      };
+    }),
+  };
+}
+
+/**
+ * @param {{ state: any, workDir: string, batchers: number, seconds: number, rate?: number,
+ *   burst?: number, log: (m: string) => void }} options
+ */
+async function runRateLimiter({ state, workDir, batchers, seconds, rate = 500, burst = 500, log }) {
+  const { loadEmailBatcherConfig, buildEmailBatcher } = require(await buildBatcherModule(workDir));
+  const { Logger } = require('@aws-lambda-powertools/logger');
+  const { Metrics } = require('@aws-lambda-powertools/metrics');
+  const clients = countingClients(state);
+  const id = randomUUID().slice(0, 8);
+  const { QueueUrl: queueUrl } = await clients.sqs.send(
+    new CreateQueueCommand({ QueueName: `bench-email-${id}` }),
+  );
+  const { QueueUrl: dlqUrl } = await clients.sqs.send(
+    new CreateQueueCommand({ QueueName: `bench-email-${id}-dlq` }),
+  );
+  try {
+    await sandbox(state.emailSandbox, '/sandbox/reset', {});
+    const config = loadEmailBatcherConfig({
+      SECRETS_PREFIX: 'connector-suite/local',
+      STATE_TABLE: state.tables.StateTable.name,
+      EMAIL_JOBS_QUEUE_URL: queueUrl,
+      EMAIL_JOBS_DLQ_URL: dlqUrl,
+      EMAIL_API_URL: state.emailSandbox,
+      EMAIL_PROVIDER_ACCOUNT: `bench-${id}`,
+      EMAIL_RATE_PER_SECOND: String(rate),
+      EMAIL_RATE_BURST: String(burst),
+    });
+    const telemetry = countingTelemetry();
+    const logger = new Logger({ serviceName: 'bench', logLevel: 'SILENT' });
+    const built = Array.from({ length: batchers }, () =>
+      buildEmailBatcher(config, clients, logger, new Metrics({ namespace: 'Bench' }), {
+        telemetry,
+      }),
+    );
+    clients.takeCounts();
+    const deadline = Date.now() + seconds * 1000;
+    await Promise.all(
+      built.map(async ({ handle }) => {
+        while (Date.now() < deadline) await handle(backlogEvent(`rate-${id}`, 500));
+      }),
+    );
+    const counts = clients.takeCounts();
+    const { messages } = await sandbox(state.emailSandbox, '/sandbox/messages');
+    const times = messages.map((/** @type {any} */ m) => m.at);
+    const span = (Math.max(...times) - Math.min(...times)) / 1000;
+    const worstExcess = excessOverRate(times, rate);
+    const writes =
+      (counts.byOperation['DynamoDB.UpdateItem'] ?? 0) +
+      (counts.byOperation['DynamoDB.PutItem'] ?? 0);
+    const bucketWrites = built.reduce((sum, b) => sum + b.bucket.writes, 0);
+    log(
+      `  ${telemetry.counts.sent} sent, ${telemetry.counts.deferred} deferred, ${telemetry.counts.calls} calls`,
+    );
+    return {
+      batchers,
+      rate,
+      burst,
+      seconds: span,
+      sent: messages.length,
+      deferred: telemetry.counts.deferred,
+      worstExcess,
+      overshoot: worstExcess - burst,
+      utilisation: messages.length / (burst + rate * span),
+      writesPerMessage: writes / messages.length,
+      bucketWritesPerMessage: bucketWrites / messages.length,
+      ledgerWritesPerMessage: (writes - bucketWrites) / messages.length,
+      operations: counts.byOperation,
+    };
+  } finally {
+    for (const url of [queueUrl, dlqUrl])
+      await clients.sqs.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => undefined);
+    clients.destroy();
+  }
+}
+
+module.exports = { runRateLimiter };

@@ -1,0 +1,202 @@
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { ClaimResult, JobLedger } from '../../shared/ledger/job-ledger';
+import type { TokenBucket } from '../../shared/rate-limit/token-bucket';
+import { clampDelay } from './deferral';
+import { type ClaimedJob, type DeliveryContext, deliverCall, holdJob } from './delivery';
+import { makeDeliveryContext } from './delivery-context';
+import { type BatchJob, prepareBatch } from './jobs';
+import { mapLimit } from './map-limit';
+import type { CallOutcome } from './postmark';
+import { type PostmarkMessage, splitIntoCalls, toPostmarkMessage } from './postmark';
+import type { ProviderPause } from './provider-pause';
+import { attemptsOf, Settlement, type SettlementDeps } from './settlement';
+import type { BatcherTelemetry } from './telemetry';
+
+/** Tunables of the batcher (from config). */
+export interface BatcherSettings {
+  messagesPerCall: number;
+  claimMs: number;
+  maxAttempts: number;
+  backoffBaseSeconds: number;
+  backoffMaxSeconds: number;
+  pauseSeconds: number;
+  rateMaxWaitMs: number;
+}
+
+/** Everything the batcher talks to, passed in as one object. */
+export interface EmailBatcherDeps extends SettlementDeps {
+  ledger: Pick<JobLedger, 'claim' | 'markSent' | 'release'>;
+  bucket: Pick<TokenBucket, 'take'>;
+  pause: Pick<ProviderPause, 'remainingMs' | 'pause'>;
+  send: (token: string, messages: readonly PostmarkMessage[]) => Promise<CallOutcome>;
+  /** The provider token: cached, and fetched anew at most once per invocation on a refusal. */
+  token: { current(): Promise<string>; refresh(): Promise<string | undefined> };
+  telemetry: BatcherTelemetry;
+  log: {
+    warn(message: string, extra: Record<string, unknown>): void;
+    error(message: string, extra: Record<string, unknown>): void;
+  };
+  settings: BatcherSettings;
+  now: () => number;
+  random: () => number;
+  newClaimToken: () => string;
+}
+
+/** Claims in flight at once: enough to claim 500 jobs quickly, few enough not to queue in the SDK. */
+const CLAIM_CONCURRENCY = 50;
+
+/**
+ * The email batcher: validates a batch of email jobs, folds duplicates, checks the provider pause and
+ * the shared rate limit, claims each job in the ledger, sends them in as few provider calls as the
+ * limits allow, and settles each job by its own result. Returns the records SQS must redeliver.
+ */
+export function makeEmailBatcher(deps: EmailBatcherDeps) {
+  const { telemetry, settings } = deps;
+
+  const deferFor = (settlement: Settlement, entry: BatchJob, seconds: number, reason: string) => {
+    settlement.defer({
+      record: entry.record,
+      delaySeconds: clampDelay(seconds),
+      attempts: attemptsOf(entry.record),
+    });
+    telemetry.job({
+      jobId: entry.job.id,
+      correlationId: entry.correlationId,
+      outcome: 'deferred',
+      reason,
+    });
+  };
+
+  async function claimOne(
+    entry: BatchJob,
+    settlement: Settlement,
+  ): Promise<ClaimedJob | undefined> {
+    let claim: ClaimResult;
+    try {
+      claim = await deps.ledger.claim(
+        entry.job.id,
+        entry.fingerprint,
+        deps.newClaimToken(),
+        settings.claimMs,
+      );
+    } catch (error) {
+      deps.log.warn('ledger unavailable: the job is left to SQS', {
+        jobId: entry.job.id,
+        error: String(error),
+      });
+      settlement.fail(entry.record);
+      return undefined;
+    }
+    const { id } = entry.job;
+    if (claim.kind === 'sent') {
+      telemetry.job({
+        jobId: id,
+        correlationId: entry.correlationId,
+        outcome: 'duplicate',
+        messageId: claim.messageId,
+      });
+    } else if (claim.kind === 'busy') {
+      deferFor(settlement, entry, claim.retryInMs / 1000, 'another batcher is sending it');
+    } else if (claim.kind === 'conflict') {
+      const reason = `id "${id}" was already used for an email with other content (addresses, subject, bodies, tag or stream)`;
+      settlement.deadLetter(entry.record, {
+        reason,
+        reasonCode: 'reused-id',
+        attempts: attemptsOf(entry.record),
+        jobId: id,
+        correlationId: entry.correlationId,
+      });
+      telemetry.job({
+        jobId: id,
+        correlationId: entry.correlationId,
+        outcome: 'dead-lettered',
+        errorCode: 'reused-id',
+      });
+    } else {
+      if (claim.ambiguous) telemetry.ambiguous(id, entry.correlationId);
+      return { ...entry, attempts: claim.attempts, history: claim.history };
+    }
+    return undefined;
+  }
+
+  return async function handleBatch(event: SQSEvent): Promise<SQSBatchResponse> {
+    const settlement = new Settlement(deps);
+    const batch = prepareBatch(event.Records);
+    for (const { record, reason, reasonCode, jobId } of batch.rejected) {
+      const correlationId =
+        record.messageAttributes?.correlationId?.stringValue ?? record.messageId;
+      settlement.deadLetter(record, {
+        reason,
+        reasonCode,
+        attempts: attemptsOf(record),
+        jobId,
+        correlationId,
+      });
+      telemetry.job({
+        jobId: jobId ?? record.messageId,
+        correlationId,
+        outcome: 'dead-lettered',
+        errorCode: reasonCode,
+        reason,
+      });
+    }
+    for (const { record, jobId } of batch.duplicates) {
+      const correlationId =
+        record.messageAttributes?.correlationId?.stringValue ?? record.messageId;
+      telemetry.job({ jobId, correlationId, outcome: 'duplicate' });
+    }
+    if (batch.jobs.length > 0) await sendJobs(batch.jobs, makeDeliveryContext(deps, settlement));
+    return settlement.finish();
+  };
+
+  async function sendJobs(jobs: BatchJob[], context: DeliveryContext): Promise<void> {
+    const { settlement } = context;
+    let pausedMs: number;
+    try {
+      pausedMs = await deps.pause.remainingMs();
+    } catch (error) {
+      deps.log.warn('state table unavailable: the batch is left to SQS', { error: String(error) });
+      for (const entry of jobs) settlement.fail(entry.record);
+      return;
+    }
+    if (pausedMs > 0) {
+      for (const entry of jobs) deferFor(settlement, entry, pausedMs / 1000, 'provider paused');
+      return;
+    }
+    const claimed = (
+      await mapLimit(jobs, CLAIM_CONCURRENCY, (entry) => claimOne(entry, settlement))
+    ).filter((entry): entry is ClaimedJob => entry !== undefined);
+    const candidates: ClaimedJob[] = [];
+    for (const entry of claimed) {
+      if (entry.attempts <= settings.maxAttempts) {
+        candidates.push(entry);
+        continue;
+      }
+      // Attempts made by a consumer that crashed before it could settle them.
+      await context.exhausted(entry, 'attempts made without an outcome');
+    }
+    if (candidates.length === 0) return;
+    // Tokens are taken after the claims, right before the call, so what the provider sees follows
+    // the bucket; jobs already sent or claimed elsewhere cost none.
+    let granted: number;
+    try {
+      granted = await deps.bucket.take(candidates.length, settings.rateMaxWaitMs);
+    } catch (error) {
+      deps.log.warn('rate limit store unavailable: the jobs are left to SQS', {
+        error: String(error),
+      });
+      granted = 0;
+    }
+    // Over the rate: back on the queue shortly, spread over a couple of seconds so batchers do not
+    // all come back at once. Waiting costs no attempt.
+    await mapLimit(candidates.slice(granted), CLAIM_CONCURRENCY, (entry) =>
+      holdJob(context, entry, 'rate limit', 1 + deps.random() * 2),
+    );
+    const ready = candidates.slice(0, granted);
+    const withMessages = ready.map((entry) => ({ entry, message: toPostmarkMessage(entry.job) }));
+    const calls = splitIntoCalls(withMessages, settings.messagesPerCall, (item) =>
+      Buffer.byteLength(JSON.stringify(item.message)),
+    );
+    await mapLimit(calls, 2, (call) => deliverCall(context, call));
+  }
+}

@@ -1,0 +1,97 @@
+import { optionalInteger, optionalString, requireString } from '../../shared/config';
+import { ConfigError } from '../../shared/errors';
+
+type Env = Record<string, string | undefined>;
+
+/** Postmark's batch API takes at most 500 messages per call. */
+export const MAX_MESSAGES_PER_CALL = 500;
+
+/** Every environment variable {@link loadEmailBatcherConfig} reads (for the start-up preflight). */
+export const EMAIL_BATCHER_SETTINGS = Object.freeze([
+  'SECRETS_PREFIX',
+  'SECRETS_CACHE_SECONDS',
+  'SECRETS_REFRESH_INTERVAL_SECONDS',
+  'STATE_TABLE',
+  'EMAIL_JOBS_QUEUE_URL',
+  'EMAIL_JOBS_DLQ_URL',
+  'EMAIL_API_URL',
+  'EMAIL_PROVIDER_ACCOUNT',
+  'EMAIL_PROVIDER_TIMEOUT_MS',
+  'EMAIL_MESSAGES_PER_CALL',
+  'EMAIL_RATE_PER_SECOND',
+  'EMAIL_RATE_BURST',
+  'EMAIL_RATE_MAX_WAIT_MS',
+  'EMAIL_MAX_ATTEMPTS',
+  'EMAIL_BACKOFF_BASE_SECONDS',
+  'EMAIL_BACKOFF_MAX_SECONDS',
+  'EMAIL_CLAIM_SECONDS',
+  'EMAIL_PAUSE_SECONDS',
+  'EMAIL_LEDGER_DAYS',
+] as const);
+
+function requireUrl(env: Env, name: string): string {
+  const value = requireString(env, name);
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    throw new ConfigError(`Environment variable ${name} must be an http(s) URL, got "${value}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    throw new ConfigError(`Environment variable ${name} must be an http(s) URL, got "${value}"`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+/**
+ * The email batcher's settings, read and checked once at cold start. A missing or malformed value
+ * fails start-up with the variable's name.
+ */
+export function loadEmailBatcherConfig(env: Env) {
+  const providerTimeoutMs = optionalInteger(env, 'EMAIL_PROVIDER_TIMEOUT_MS', 10_000, {
+    min: 100,
+    max: 60_000,
+  });
+  const claimSeconds = optionalInteger(env, 'EMAIL_CLAIM_SECONDS', 120, { min: 1, max: 43_200 });
+  if (claimSeconds * 1000 <= providerTimeoutMs) {
+    throw new ConfigError(
+      `Environment variable EMAIL_CLAIM_SECONDS (${claimSeconds}) must outlast EMAIL_PROVIDER_TIMEOUT_MS (${providerTimeoutMs} ms)`,
+    );
+  }
+  const messagesPerCall = optionalInteger(env, 'EMAIL_MESSAGES_PER_CALL', MAX_MESSAGES_PER_CALL, {
+    min: 1,
+    max: MAX_MESSAGES_PER_CALL,
+  });
+  return Object.freeze({
+    secretsPrefix: requireString(env, 'SECRETS_PREFIX'),
+    secretsCacheSeconds: optionalInteger(env, 'SECRETS_CACHE_SECONDS', 300, { min: 0, max: 3600 }),
+    secretsRefreshSeconds: optionalInteger(env, 'SECRETS_REFRESH_INTERVAL_SECONDS', 30, {
+      min: 0,
+      max: 3600,
+    }),
+    stateTable: requireString(env, 'STATE_TABLE'),
+    emailJobsQueueUrl: requireString(env, 'EMAIL_JOBS_QUEUE_URL'),
+    emailJobsDlqUrl: requireString(env, 'EMAIL_JOBS_DLQ_URL'),
+    emailApiUrl: requireUrl(env, 'EMAIL_API_URL'),
+    providerAccount: optionalString(env, 'EMAIL_PROVIDER_ACCOUNT', 'postmark'),
+    providerTimeoutMs,
+    messagesPerCall,
+    ratePerSecond: optionalInteger(env, 'EMAIL_RATE_PER_SECOND', 50, { min: 1, max: 100_000 }),
+    // A burst below one full call would split every backlog call in two.
+    rateBurst: optionalInteger(env, 'EMAIL_RATE_BURST', MAX_MESSAGES_PER_CALL, {
+      min: messagesPerCall,
+      max: 1_000_000,
+    }),
+    rateMaxWaitMs: optionalInteger(env, 'EMAIL_RATE_MAX_WAIT_MS', 1500, { min: 0, max: 2000 }),
+    maxAttempts: optionalInteger(env, 'EMAIL_MAX_ATTEMPTS', 8, { min: 1, max: 100 }),
+    backoffBaseSeconds: optionalInteger(env, 'EMAIL_BACKOFF_BASE_SECONDS', 2, { min: 1, max: 900 }),
+    backoffMaxSeconds: optionalInteger(env, 'EMAIL_BACKOFF_MAX_SECONDS', 900, { min: 1, max: 900 }),
+    claimSeconds,
+    pauseSeconds: optionalInteger(env, 'EMAIL_PAUSE_SECONDS', 300, { min: 1, max: 86_400 }),
+    // Ledger items must outlive the DLQ's 14 days, so a redriven dead letter still finds its history.
+    ledgerDays: optionalInteger(env, 'EMAIL_LEDGER_DAYS', 15, { min: 14, max: 365 }),
+  });
+}
+
+/** The validated settings. */
+export type EmailBatcherConfig = ReturnType<typeof loadEmailBatcherConfig>;

@@ -1,0 +1,55 @@
+import type { EmailBatcherDeps } from './batcher';
+import { backoffSeconds } from './deferral';
+import type { DeliveryContext } from './delivery';
+import type { Settlement } from './settlement';
+
+/** Per-invocation state for delivering calls: one token refresh and one pause at most. */
+export function makeDeliveryContext(
+  deps: EmailBatcherDeps,
+  settlement: Settlement,
+): DeliveryContext {
+  let refreshed: Promise<string | undefined> | undefined;
+  let paused: Promise<void> | undefined;
+  const { settings, telemetry } = deps;
+  const context: DeliveryContext = {
+    deps,
+    settlement,
+    refreshTokenOnce: () => {
+      refreshed ??= deps.token.refresh().catch(() => undefined);
+      return refreshed;
+    },
+    pauseOnce: (reason) => {
+      paused ??= deps.pause.pause(settings.pauseSeconds, reason).then(
+        () => telemetry.paused(reason, settings.pauseSeconds),
+        (error) => deps.log.error('could not record the provider pause', { error: String(error) }),
+      );
+      return paused;
+    },
+    backoff: (attempts, retryAfter) =>
+      backoffSeconds(
+        attempts,
+        { baseSeconds: settings.backoffBaseSeconds, maxSeconds: settings.backoffMaxSeconds },
+        deps.random,
+        retryAfter,
+      ),
+    exhausted: async (entry, lastError) => {
+      const reason = `gave up after ${entry.attempts - 1 < settings.maxAttempts ? entry.attempts : settings.maxAttempts} attempts; last error: ${lastError}; history: ${entry.history.slice(-6).join(' | ')}`;
+      await deps.ledger.release(entry.job.id, 'dead', lastError).catch(() => undefined);
+      settlement.deadLetter(entry.record, {
+        reason,
+        reasonCode: 'attempts-exhausted',
+        attempts: entry.attempts,
+        jobId: entry.job.id,
+        correlationId: entry.correlationId,
+      });
+      telemetry.job({
+        jobId: entry.job.id,
+        correlationId: entry.correlationId,
+        outcome: 'dead-lettered',
+        errorCode: 'attempts-exhausted',
+        attempts: entry.attempts,
+      });
+    },
+  };
+  return context;
+}

@@ -1,0 +1,214 @@
+import type { EmailBatcherDeps } from './batcher';
+import { verdictFor } from './error-codes';
+import type { BatchJob } from './jobs';
+import { mapLimit } from './map-limit';
+import type { CallOutcome, PostmarkMessage } from './postmark';
+import type { Settlement } from './settlement';
+
+/** A job this invocation holds a ledger claim for. */
+export interface ClaimedJob extends BatchJob {
+  /** Attempts counted so far, this one included. */
+  attempts: number;
+  history: string[];
+}
+
+/** Per-invocation helpers shared by the calls of one batch. */
+export interface DeliveryContext {
+  deps: EmailBatcherDeps;
+  settlement: Settlement;
+  /** Re-reads the token from Secrets Manager, once per invocation. */
+  refreshTokenOnce: () => Promise<string | undefined>;
+  /** Pauses the provider for every batcher, once per invocation. */
+  pauseOnce: (reason: string) => Promise<void>;
+  backoff: (attempts: number, retryAfterSeconds?: number) => number;
+  /** Dead-letters a job whose last attempt failed, with its history. */
+  exhausted: (entry: ClaimedJob, lastError: string) => Promise<void>;
+}
+
+type Item = { entry: ClaimedJob; message: PostmarkMessage };
+
+const LEDGER_CONCURRENCY = 50;
+
+/**
+ * Sends one provider call and settles each of its jobs: sent ones are marked with the provider's
+ * `MessageID`, message errors are dead-lettered with their code, account errors pause the provider
+ * and the jobs wait without spending an attempt, anything else is retried with backoff.
+ */
+export async function deliverCall(context: DeliveryContext, call: readonly Item[]): Promise<void> {
+  const { deps } = context;
+  let token: string;
+  try {
+    token = await deps.token.current();
+  } catch (error) {
+    deps.log.error('the provider token cannot be read: jobs wait', { error: String(error) });
+    await each(call, (item) => holdJob(context, item.entry, 'provider token unavailable', 30));
+    return;
+  }
+  let outcome = await timedSend(context, token, call);
+  if (outcome.kind === 'unauthorized') {
+    // Maybe the token was rotated since it was cached: read it once more, then give up.
+    const fresh = await context.refreshTokenOnce();
+    if (fresh !== undefined && fresh !== token) outcome = await timedSend(context, fresh, call);
+  }
+  await settle(context, call, outcome);
+}
+
+async function settle(context: DeliveryContext, call: readonly Item[], outcome: CallOutcome) {
+  const { settings } = context.deps;
+  switch (outcome.kind) {
+    case 'unauthorized': {
+      const reason = `the provider answered ${outcome.status} to our token`;
+      await context.pauseOnce(reason);
+      await each(call, (item) => holdJob(context, item.entry, reason, settings.pauseSeconds));
+      return;
+    }
+    case 'rejected': {
+      const verdict = verdictFor(outcome.errorCode);
+      const detail = `whole call refused: ErrorCode ${outcome.errorCode}: ${outcome.message}`;
+      if (verdict === 'pause') {
+        await context.pauseOnce(detail);
+        await each(call, (item) => holdJob(context, item.entry, detail, settings.pauseSeconds));
+      } else if (verdict === 'dead' && call.length === 1 && call[0]) {
+        await deadLetter(context, call[0].entry, outcome.errorCode, outcome.message);
+      } else {
+        // A message error for a whole batch cannot say which message: retry them (bounded).
+        await each(call, (item) => retry(context, item.entry, detail, outcome.errorCode));
+      }
+      return;
+    }
+    case 'retry':
+      await each(call, (item) =>
+        retry(
+          context,
+          item.entry,
+          outcome.detail,
+          undefined,
+          outcome.maybeDelivered,
+          outcome.retryAfterSeconds,
+        ),
+      );
+      return;
+    case 'results':
+      await each(call, async (item, index) => {
+        const result = outcome.results[index] ?? { ErrorCode: -1 };
+        const code = Number(result.ErrorCode);
+        const verdict = verdictFor(code);
+        const message = String(result.Message ?? '').slice(0, 300);
+        if (verdict === 'sent') return sent(context, item.entry, String(result.MessageID ?? ''));
+        if (verdict === 'dead') return deadLetter(context, item.entry, code, message);
+        if (verdict === 'pause') {
+          await context.pauseOnce(`ErrorCode ${code}: ${message}`);
+          return holdJob(context, item.entry, `ErrorCode ${code}`, settings.pauseSeconds);
+        }
+        return retry(context, item.entry, `ErrorCode ${code}: ${message}`, code);
+      });
+  }
+}
+
+async function timedSend(context: DeliveryContext, token: string, call: readonly Item[]) {
+  const { deps } = context;
+  const started = deps.now();
+  const outcome = await deps.send(
+    token,
+    call.map((item) => item.message),
+  );
+  const result =
+    outcome.kind === 'retry'
+      ? outcome.detail
+      : outcome.kind === 'unauthorized'
+        ? String(outcome.status)
+        : outcome.kind;
+  deps.telemetry.providerCall(deps.now() - started, call.length, result);
+  return outcome;
+}
+
+function each(call: readonly Item[], settleOne: (item: Item, index: number) => Promise<void>) {
+  return mapLimit(call, LEDGER_CONCURRENCY, settleOne);
+}
+
+async function sent(context: DeliveryContext, entry: ClaimedJob, messageId: string) {
+  const { deps } = context;
+  try {
+    await deps.ledger.markSent(entry.job.id, messageId);
+  } catch (error) {
+    // The provider has it: acknowledge anyway. A copy arriving after the claim expires would be
+    // counted ambiguous, which is the truth about it.
+    deps.log.error('sent, but the ledger could not record it', {
+      jobId: entry.job.id,
+      error: String(error),
+    });
+  }
+  deps.telemetry.job({
+    jobId: entry.job.id,
+    correlationId: entry.correlationId,
+    outcome: 'sent',
+    messageId,
+    attempts: entry.attempts,
+  });
+}
+
+async function deadLetter(
+  context: DeliveryContext,
+  entry: ClaimedJob,
+  code: number,
+  message: string,
+) {
+  const { deps, settlement } = context;
+  await deps.ledger.release(entry.job.id, 'dead', `ErrorCode ${code}`).catch(() => undefined);
+  settlement.deadLetter(entry.record, {
+    reason: `the provider refused the message: ErrorCode ${code}: ${message}`,
+    reasonCode: `provider-${code}`,
+    attempts: entry.attempts,
+    jobId: entry.job.id,
+    correlationId: entry.correlationId,
+  });
+  deps.telemetry.job({
+    jobId: entry.job.id,
+    correlationId: entry.correlationId,
+    outcome: 'dead-lettered',
+    errorCode: code,
+    attempts: entry.attempts,
+  });
+}
+
+/** The job waits (for the provider or the rate limit) without spending an attempt. */
+export async function holdJob(
+  context: DeliveryContext,
+  entry: ClaimedJob,
+  reason: string,
+  seconds: number,
+) {
+  const { deps, settlement } = context;
+  await deps.ledger.release(entry.job.id, 'retry', reason, true).catch(() => undefined);
+  settlement.defer({ record: entry.record, delaySeconds: seconds, attempts: entry.attempts - 1 });
+  deps.telemetry.job({
+    jobId: entry.job.id,
+    correlationId: entry.correlationId,
+    outcome: 'deferred',
+    reason,
+  });
+}
+
+async function retry(
+  context: DeliveryContext,
+  entry: ClaimedJob,
+  error: string,
+  errorCode?: number,
+  maybeDelivered = false,
+  retryAfterSeconds?: number,
+) {
+  const { deps, settlement } = context;
+  if (entry.attempts >= deps.settings.maxAttempts) return context.exhausted(entry, error);
+  await deps.ledger
+    .release(entry.job.id, maybeDelivered ? 'unknown' : 'retry', error)
+    .catch(() => undefined);
+  const delaySeconds = context.backoff(entry.attempts, retryAfterSeconds);
+  settlement.defer({ record: entry.record, delaySeconds, attempts: entry.attempts });
+  deps.telemetry.job({
+    jobId: entry.job.id,
+    correlationId: entry.correlationId,
+    outcome: 'retried',
+    errorCode: errorCode ?? error,
+    attempts: entry.attempts,
+  });
+}

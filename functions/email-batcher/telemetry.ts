@@ -1,0 +1,85 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+
+/** How one job ended in this invocation. */
+export type JobOutcome = 'sent' | 'duplicate' | 'dead-lettered' | 'deferred' | 'retried';
+
+/** One line per job outcome: ids and codes only, never a body, an address or a token. */
+export interface JobOutcomeLine {
+  jobId: string;
+  correlationId: string;
+  outcome: JobOutcome;
+  messageId?: string;
+  errorCode?: number | string;
+  reason?: string;
+  attempts?: number;
+  ambiguous?: boolean;
+}
+
+/** Counters kept beside the metrics, for tests and benchmarks in the same process. */
+export type TelemetryCounts = Record<JobOutcome | 'ambiguous' | 'calls' | 'paused', number>;
+
+/** What the batcher reports: log lines and Powertools metrics (embedded metric format). */
+export interface BatcherTelemetry {
+  job(line: JobOutcomeLine): void;
+  ambiguous(jobId: string, correlationId: string): void;
+  providerCall(latencyMs: number, messages: number, result: string): void;
+  paused(reason: string, seconds: number): void;
+  readonly counts: TelemetryCounts;
+}
+
+const METRIC_NAMES: Record<JobOutcome, string> = {
+  sent: 'EmailSent',
+  duplicate: 'EmailDuplicate',
+  'dead-lettered': 'EmailDeadLettered',
+  deferred: 'EmailDeferred',
+  retried: 'EmailRetried',
+};
+
+/** Telemetry backed by a Powertools logger and metrics; `metrics` is flushed by the handler. */
+export function makeTelemetry(logger: Logger, metrics: Metrics): BatcherTelemetry {
+  const counts: TelemetryCounts = {
+    sent: 0,
+    duplicate: 0,
+    'dead-lettered': 0,
+    deferred: 0,
+    retried: 0,
+    ambiguous: 0,
+    calls: 0,
+    paused: 0,
+  };
+  return {
+    counts,
+    job(line) {
+      counts[line.outcome] += 1;
+      metrics.addMetric(METRIC_NAMES[line.outcome], MetricUnit.Count, 1);
+      if (line.errorCode !== undefined && line.outcome !== 'sent') {
+        // Failed by code: one metric per code, so an alarm can watch one of them.
+        metrics
+          .singleMetric()
+          .addDimension('ErrorCode', String(line.errorCode))
+          .addMetric('EmailFailed', MetricUnit.Count, 1);
+      }
+      logger.info('email job', { ...line });
+    },
+    ambiguous(jobId, correlationId) {
+      counts.ambiguous += 1;
+      metrics.addMetric('EmailAmbiguous', MetricUnit.Count, 1);
+      logger.warn('email job sent again after an attempt with an unknown outcome (ambiguous)', {
+        jobId,
+        correlationId,
+        outcome: 'ambiguous',
+      });
+    },
+    providerCall(latencyMs, messages, result) {
+      counts.calls += 1;
+      metrics.addMetric('ProviderCallLatency', MetricUnit.Milliseconds, latencyMs);
+      logger.debug('provider call', { latencyMs, messages, result });
+    },
+    paused(reason, seconds) {
+      counts.paused += 1;
+      metrics.addMetric('ProviderPaused', MetricUnit.Count, 1);
+      logger.error('email provider paused: our token or account is refused', { reason, seconds });
+    },
+  };
+}

@@ -1,0 +1,144 @@
+import { randomUUID } from 'node:crypto';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { deadLetterRecord } from '../../shared/dead-letter/dead-letter';
+import { DependencyError } from '../../shared/errors';
+import { JobLedger } from '../../shared/ledger/job-ledger';
+import { TokenBucket } from '../../shared/rate-limit/token-bucket';
+import { SecretCache } from '../../shared/secrets/secret-cache';
+import { makeEmailBatcher } from './batcher';
+import type { EmailBatcherConfig } from './config';
+import { deferRecords } from './deferral';
+import { sendBatch } from './postmark';
+import { ProviderPause } from './provider-pause';
+import { type BatcherTelemetry, makeTelemetry } from './telemetry';
+
+/** The AWS clients the batcher talks through. */
+export interface EmailBatcherClients {
+  sqs: SQSClient;
+  dynamoDb: DynamoDBClient;
+  secretsManager: SecretsManagerClient;
+}
+
+/** Extra seams for tests and benchmarks: their own fetch (one that dies mid-call, say) or telemetry. */
+export interface EmailBatcherOverrides {
+  fetch?: typeof fetch;
+  telemetry?: BatcherTelemetry;
+  now?: () => number;
+}
+
+/** The token in `<prefix>/providers/email` (`{"token": "..."}`). */
+function tokenOf(value: unknown): string {
+  const token = (value as { token?: unknown } | undefined)?.token;
+  if (typeof token !== 'string' || token === '') {
+    throw new DependencyError('The email provider secret has no "token"');
+  }
+  return token;
+}
+
+/** The queue's name, the last segment of its URL: how the dead-letter index names it. */
+export const queueNameOf = (url: string) => url.slice(url.lastIndexOf('/') + 1);
+
+/**
+ * Builds the batcher from validated config and clients: the handler calls it once per container;
+ * tests and benchmarks call it with clients, fetch and telemetry of their own.
+ */
+export function buildEmailBatcher(
+  config: EmailBatcherConfig,
+  clients: EmailBatcherClients,
+  logger: Logger,
+  metrics: Metrics,
+  overrides: EmailBatcherOverrides = {},
+) {
+  const now = overrides.now ?? Date.now;
+  const secretName = `${config.secretsPrefix}/providers/email`;
+  const secrets = new SecretCache({
+    client: clients.secretsManager,
+    maxAgeSeconds: config.secretsCacheSeconds,
+    minRefreshIntervalSeconds: config.secretsRefreshSeconds,
+    now,
+  });
+  const telemetry = overrides.telemetry ?? makeTelemetry(logger, metrics);
+  const deadLetterDeps = {
+    sqs: clients.sqs,
+    dynamoDb: clients.dynamoDb,
+    tableName: config.stateTable,
+    now,
+  };
+  const queue = queueNameOf(config.emailJobsQueueUrl);
+  const bucket = new TokenBucket({
+    client: clients.dynamoDb,
+    tableName: config.stateTable,
+    name: `email#${config.providerAccount}`,
+    ratePerSecond: config.ratePerSecond,
+    burst: config.rateBurst,
+    now,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+  });
+  const handle = makeEmailBatcher({
+    ledger: new JobLedger({
+      client: clients.dynamoDb,
+      tableName: config.stateTable,
+      scope: 'email',
+      keepSeconds: config.ledgerDays * 86_400,
+      now,
+    }),
+    bucket,
+    pause: new ProviderPause({
+      client: clients.dynamoDb,
+      tableName: config.stateTable,
+      account: config.providerAccount,
+      now,
+    }),
+    send: (token, messages) =>
+      sendBatch(
+        {
+          baseUrl: config.emailApiUrl,
+          timeoutMs: config.providerTimeoutMs,
+          fetch: overrides.fetch,
+          now,
+        },
+        token,
+        messages,
+      ),
+    token: {
+      current: async () => tokenOf(await secrets.get(secretName)),
+      refresh: async () => {
+        const value = await secrets.refresh(secretName);
+        return value === undefined ? undefined : tokenOf(value);
+      },
+    },
+    deadLetter: (record, note) =>
+      deadLetterRecord(deadLetterDeps, record, {
+        ...note,
+        dlqUrl: config.emailJobsDlqUrl,
+        queue,
+        source: record.messageAttributes?.source?.stringValue,
+        eventType: record.messageAttributes?.eventType?.stringValue,
+      }),
+    defer: (deferrals) => deferRecords(clients.sqs, config.emailJobsQueueUrl, deferrals),
+    onIndexFailure: (record, error) =>
+      logger.error('dead letter sent but not indexed', {
+        messageId: record.messageId,
+        error: String(error),
+      }),
+    telemetry,
+    log: logger,
+    settings: {
+      messagesPerCall: config.messagesPerCall,
+      claimMs: config.claimSeconds * 1000,
+      maxAttempts: config.maxAttempts,
+      backoffBaseSeconds: config.backoffBaseSeconds,
+      backoffMaxSeconds: config.backoffMaxSeconds,
+      pauseSeconds: config.pauseSeconds,
+      rateMaxWaitMs: config.rateMaxWaitMs,
+    },
+    now,
+    random: Math.random,
+    newClaimToken: randomUUID,
+  });
+  return { handle, telemetry, bucket };
+}

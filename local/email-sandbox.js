@@ -1,0 +1,370 @@
+const { randomUUID } = require('node:crypto');
+const http = require('node:http');
+const { closeServer, listen, LOOPBACK } = require('./ports');
+
+/**
+ * A Postmark-compatible sandbox provider for local runs and tests: `POST /email/batch` checks the
+ * token, enforces the 500-message and 50 MB limits and answers one result per message; everything it
+ * accepts is listed at `GET /sandbox/messages`. It can be told at run time to misbehave (see README,
+ * "Sandbox controls"): `POST /sandbox/faults` queues faults for the next calls, `POST /sandbox/settings`
+ * changes latency, token and per-recipient error codes, `POST /sandbox/reset` starts afresh.
+ *
+ * @typedef {object} SandboxFault one fault, applied to the next `times` calls (default 1)
+ * @property {number} [status] answer this status instead (429, 500, ...)
+ * @property {number} [retryAfter] with `status`: a `Retry-After` header in seconds
+ * @property {number} [errorCode] with `status` 422: the body's ErrorCode
+ * @property {'before' | 'after'} [hang] hold the call without answering, before or after recording it
+ * @property {number} [hangMs] how long to hold it before dropping the connection, default 30000
+ * @property {number} [times]
+ *
+ * @typedef {object} SandboxSettings
+ * @property {string} token the accepted X-Postmark-Server-Token
+ * @property {number} latencyMs added to every call
+ * @property {Record<string, number>} recipientCodes an address starting with a key gets its ErrorCode
+ *
+ * @typedef {object} SandboxMessage
+ * @property {string} messageId
+ * @property {string} callId
+ * @property {number} at epoch ms when its call arrived (the request started)
+ * @property {string} from
+ * @property {string} to
+ * @property {string} subject
+ * @property {string} [tag]
+ * @property {Record<string, string>} [metadata]
+ * @property {string} [messageStream]
+ * @property {string} [htmlBody]
+ * @property {string} [textBody]
+ *
+ * @typedef {object} SandboxCall
+ * @property {string} callId
+ * @property {number} at
+ * @property {number} messages
+ * @property {number} status
+ * @property {number} accepted
+ * @property {boolean} recorded
+ */
+
+const MAX_MESSAGES = 500;
+const MAX_BYTES = 50 * 1024 * 1024;
+const MAX_RECIPIENTS = 50;
+/** Messages kept in memory; older ones are dropped first. */
+const KEEP_MESSAGES = 100_000;
+const DEFAULT_CODES = Object.freeze({ 'inactive@': 406 });
+const ADDRESS = /^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;".]+$/;
+
+/** Postmark's messages for the codes the sandbox answers. */
+const CODE_MESSAGES = /** @type {Record<number, string>} */ ({
+  300: 'Invalid email request',
+  406: 'You tried to send to recipient(s) that have been marked as inactive.',
+  411: 'Forbidden attachment type',
+  10: 'The Server API token you provided is invalid.',
+});
+
+/**
+ * The bare address of `To` entries (`Name <a@b.c>` gives `a@b.c`), lower-cased.
+ * @param {unknown} to
+ * @returns {string[]}
+ */
+function recipients(to) {
+  if (typeof to !== 'string') return [];
+  return (to.match(/(?:"[^"]*"|[^,])+/g) ?? [])
+    .map((part) => part.trim())
+    .filter(Boolean)
+    .map((part) => (/<([^<>]+)>\s*$/.exec(part)?.[1] ?? part).trim().toLowerCase());
+}
+
+/**
+ * The ErrorCode for one message of a batch: 0 to accept it.
+ * @param {any} message
+ * @param {Record<string, number>} recipientCodes
+ * @returns {number}
+ */
+function errorCodeFor(message, recipientCodes) {
+  if (typeof message !== 'object' || message === null) return 300;
+  const to = recipients(message.To);
+  const from = recipients(message.From);
+  if (from.length !== 1 || !ADDRESS.test(from[0] ?? '')) return 300;
+  if (to.length === 0 || to.length > MAX_RECIPIENTS || !to.every((a) => ADDRESS.test(a)))
+    return 300;
+  if (typeof message.Subject !== 'string' || message.Subject === '') return 300;
+  if (!message.HtmlBody && !message.TextBody) return 300;
+  for (const address of to) {
+    for (const [prefix, code] of Object.entries(recipientCodes)) {
+      if (address.startsWith(prefix.toLowerCase())) return code;
+    }
+  }
+  return 0;
+}
+
+/**
+ * @param {http.ServerResponse} response
+ * @param {number} status
+ * @param {unknown} body
+ * @param {Record<string, string>} [headers]
+ */
+function sendJson(response, status, body, headers = {}) {
+  response.writeHead(status, { 'content-type': 'application/json', ...headers });
+  response.end(JSON.stringify(body));
+}
+
+/**
+ * Reads a request body, up to `limit` bytes; resolves to undefined past it.
+ * @param {http.IncomingMessage} request
+ * @param {number} limit
+ * @returns {Promise<Buffer | undefined>}
+ */
+function readBody(request, limit) {
+  return new Promise((resolve, reject) => {
+    /** @type {Buffer[]} */
+    const chunks = [];
+    let size = 0;
+    request.on('data', (/** @type {Buffer} */ chunk) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    request.on('end', () => resolve(size > limit ? undefined : Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+/**
+ * Starts the sandbox on 127.0.0.1.
+ * @param {{ port?: number, token: string, log?: (message: string) => void }} options port 0 picks one
+ * @returns {Promise<{ url: string, port: number, close: () => Promise<void>,
+ *   state: { messages: SandboxMessage[], calls: SandboxCall[], faults: SandboxFault[],
+ *   settings: SandboxSettings } }>}
+ */
+async function startEmailSandbox({ port = 0, token, log = () => {} }) {
+  const initialToken = token;
+  const state = {
+    /** @type {SandboxMessage[]} */ messages: [],
+    /** @type {SandboxCall[]} */ calls: [],
+    /** @type {SandboxFault[]} */ faults: [],
+    /** @type {SandboxSettings} */
+    settings: { token, latencyMs: 0, recipientCodes: { ...DEFAULT_CODES } },
+  };
+  /** @type {Set<NodeJS.Timeout>} */
+  const holds = new Set();
+  const sleep = (/** @type {number} */ ms) =>
+    new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        holds.delete(timer);
+        resolve(undefined);
+      }, ms);
+      holds.add(timer);
+    });
+
+  /** The next fault, consumed. @returns {SandboxFault | undefined} */
+  const nextFault = () => {
+    const fault = state.faults[0];
+    if (!fault) return undefined;
+    fault.times = (fault.times ?? 1) - 1;
+    if (fault.times <= 0) state.faults.shift();
+    return fault;
+  };
+
+  /**
+   * @param {http.IncomingMessage} request
+   * @param {http.ServerResponse} response
+   */
+  async function batch(request, response) {
+    const at = Date.now();
+    const callId = randomUUID();
+    const raw = await readBody(request, MAX_BYTES);
+    if (raw === undefined) {
+      return sendJson(response, 413, { ErrorCode: 300, Message: 'Request body over 50 MB' });
+    }
+    if (request.headers['x-postmark-server-token'] !== state.settings.token) {
+      state.calls.push({ callId, at, messages: 0, status: 401, accepted: 0, recorded: false });
+      return sendJson(response, 401, { ErrorCode: 10, Message: CODE_MESSAGES[10] });
+    }
+    /** @type {unknown} */
+    let messages;
+    try {
+      messages = JSON.parse(raw.toString('utf8'));
+    } catch {
+      return sendJson(response, 422, { ErrorCode: 300, Message: 'The body is not JSON' });
+    }
+    if (!Array.isArray(messages)) {
+      return sendJson(response, 422, { ErrorCode: 300, Message: 'The body is not a JSON array' });
+    }
+    if (messages.length > MAX_MESSAGES) {
+      return sendJson(response, 422, { ErrorCode: 300, Message: 'More than 500 messages' });
+    }
+    const fault = nextFault();
+    if (state.settings.latencyMs > 0) await sleep(state.settings.latencyMs);
+    /** @type {SandboxCall} */
+    const call = {
+      callId,
+      at,
+      messages: messages.length,
+      status: 200,
+      accepted: 0,
+      recorded: false,
+    };
+    state.calls.push(call);
+    if (fault?.status) {
+      call.status = fault.status;
+      /** @type {Record<string, string>} */
+      const headers =
+        fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) };
+      const code = fault.errorCode ?? (fault.status === 429 ? 429 : 100);
+      return sendJson(
+        response,
+        fault.status,
+        { ErrorCode: code, Message: 'Sandbox fault' },
+        headers,
+      );
+    }
+    if (fault?.hang === 'before') return hang(request, response, call, fault);
+    const results = messages.map((message) => {
+      const code = errorCodeFor(message, state.settings.recipientCodes);
+      if (code !== 0) return { ErrorCode: code, Message: CODE_MESSAGES[code] ?? `Error ${code}` };
+      const messageId = randomUUID();
+      state.messages.push({
+        messageId,
+        callId,
+        at,
+        from: message.From,
+        to: message.To,
+        subject: message.Subject,
+        tag: message.Tag,
+        metadata: message.Metadata,
+        messageStream: message.MessageStream,
+        htmlBody: message.HtmlBody,
+        textBody: message.TextBody,
+      });
+      call.accepted += 1;
+      return {
+        ErrorCode: 0,
+        Message: 'OK',
+        MessageID: messageId,
+        SubmittedAt: new Date().toISOString(),
+        To: message.To,
+      };
+    });
+    call.recorded = true;
+    if (state.messages.length > KEEP_MESSAGES)
+      state.messages.splice(0, state.messages.length - KEEP_MESSAGES);
+    if (fault?.hang === 'after') return hang(request, response, call, fault);
+    return sendJson(response, 200, results);
+  }
+
+  /**
+   * Holds the call unanswered, then drops the connection.
+   * @param {http.IncomingMessage} request
+   * @param {http.ServerResponse} response
+   * @param {SandboxCall} call
+   * @param {SandboxFault} fault
+   */
+  async function hang(request, response, call, fault) {
+    call.status = 0;
+    log(`sandbox: holding call ${call.callId} (${fault.hang} recording)`);
+    await sleep(fault.hangMs ?? 30_000);
+    request.socket.destroy();
+    void response;
+  }
+
+  /**
+   * @param {http.IncomingMessage} request
+   * @param {http.ServerResponse} response
+   */
+  async function controls(request, response, /** @type {URL} */ url) {
+    const body = request.method === 'POST' ? await readBody(request, 1 << 20) : undefined;
+    /** @type {any} */
+    let input = {};
+    try {
+      input = body && body.length > 0 ? JSON.parse(body.toString('utf8')) : {};
+    } catch {
+      return sendJson(response, 400, { error: 'body is not JSON' });
+    }
+    const route = `${request.method} ${url.pathname}`;
+    if (route === 'GET /sandbox' || route === 'GET /') {
+      return sendJson(response, 200, {
+        messages: state.messages.length,
+        calls: state.calls.length,
+        pendingFaults: state.faults,
+        latencyMs: state.settings.latencyMs,
+        recipientCodes: state.settings.recipientCodes,
+        endpoints: [
+          'GET /sandbox/messages',
+          'GET /sandbox/calls',
+          'POST /sandbox/faults',
+          'POST /sandbox/settings',
+          'POST /sandbox/reset',
+        ],
+      });
+    }
+    if (route === 'GET /sandbox/messages') {
+      const bodies = url.searchParams.get('bodies') === '1';
+      const limit = Number(url.searchParams.get('limit') ?? KEEP_MESSAGES);
+      const list = state.messages
+        .slice(-limit)
+        .map((m) => (bodies ? m : { ...m, htmlBody: undefined, textBody: undefined }));
+      return sendJson(response, 200, { count: state.messages.length, messages: list });
+    }
+    if (route === 'GET /sandbox/calls') return sendJson(response, 200, { calls: state.calls });
+    if (route === 'POST /sandbox/faults') {
+      const faults = Array.isArray(input)
+        ? input
+        : Array.isArray(input.faults)
+          ? input.faults
+          : [input];
+      state.faults.push(...faults);
+      return sendJson(response, 200, { pendingFaults: state.faults });
+    }
+    if (route === 'DELETE /sandbox/faults') {
+      state.faults.length = 0;
+      return sendJson(response, 200, { pendingFaults: [] });
+    }
+    if (route === 'POST /sandbox/settings') {
+      if (typeof input.token === 'string') state.settings.token = input.token;
+      if (typeof input.latencyMs === 'number')
+        state.settings.latencyMs = Math.max(0, input.latencyMs);
+      if (input.recipientCodes && typeof input.recipientCodes === 'object') {
+        state.settings.recipientCodes = { ...input.recipientCodes };
+      }
+      return sendJson(response, 200, { ...state.settings, token: undefined });
+    }
+    if (route === 'POST /sandbox/reset') {
+      state.messages.length = 0;
+      state.calls.length = 0;
+      state.faults.length = 0;
+      state.settings = { token: initialToken, latencyMs: 0, recipientCodes: { ...DEFAULT_CODES } };
+      return sendJson(response, 200, { reset: true });
+    }
+    return sendJson(response, 404, { error: `no route ${route}` });
+  }
+
+  const server = http.createServer((request, response) => {
+    const url = new URL(request.url ?? '/', 'http://sandbox');
+    const handle =
+      request.method === 'POST' && url.pathname === '/email/batch'
+        ? batch(request, response)
+        : controls(request, response, url);
+    handle.catch((error) => {
+      log(`sandbox: ${error}`);
+      if (!response.headersSent)
+        sendJson(response, 500, { ErrorCode: 100, Message: 'Sandbox error' });
+    });
+  });
+  await listen(server, {
+    port,
+    host: LOOPBACK,
+    label: 'Email sandbox',
+    envVar: 'LOCAL_EMAIL_PORT',
+  });
+  const address = /** @type {import('node:net').AddressInfo} */ (server.address());
+  return {
+    url: `http://${LOOPBACK}:${address.port}`,
+    port: address.port,
+    state,
+    close: async () => {
+      for (const timer of holds) clearTimeout(timer);
+      holds.clear();
+      await closeServer(server);
+    },
+  };
+}
+
+module.exports = { startEmailSandbox, errorCodeFor, recipients };

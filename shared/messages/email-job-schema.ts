@@ -1,0 +1,112 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { EmailJob } from './jobs';
+
+/** Postmark's limit on recipients of one message (To, Cc and Bcc together; jobs only have To). */
+export const MAX_RECIPIENTS = 50;
+
+// Deliberately plain: the provider has the last word on deliverability; this catches what can never
+// be an address (no @, spaces, a missing domain) before a call is spent on it.
+const BARE_ADDRESS = /^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;".]+$/;
+const NAMED_ADDRESS = /^(?:"[^"]*"|[^<>"]*?)\s*<([^<>]+)>$/;
+
+/** Whether `value` is `addr@example.com` or `Name <addr@example.com>`. */
+export function isEmailAddress(value: string): boolean {
+  const trimmed = value.trim();
+  const named = NAMED_ADDRESS.exec(trimmed);
+  return BARE_ADDRESS.test(named ? (named[1] ?? '').trim() : trimmed);
+}
+
+/**
+ * Splits recipients as Postmark reads them: a list, or one string with commas between addresses
+ * (commas inside a quoted display name do not split).
+ */
+export function recipientsOf(to: string | readonly string[]): string[] {
+  const parts = typeof to === 'string' ? [to] : [...to];
+  return parts
+    .flatMap((part) => part.match(/(?:"[^"]*"|[^,])+/g) ?? [])
+    .map((address) => address.trim())
+    .filter((address) => address !== '');
+}
+
+const address = z.string().refine(isEmailAddress, { message: 'is not an email address' });
+
+/** The email job contract (ARCHITECTURE.md, "Queues"), checked before anything is spent on a job. */
+export const emailJobSchema = z
+  .object({
+    id: z.string().trim().min(1).max(512),
+    from: address,
+    to: z.union([z.string(), z.array(z.string()).min(1)]),
+    subject: z.string().trim().min(1, { message: 'is empty' }).max(2000),
+    htmlBody: z.string().optional(),
+    textBody: z.string().optional(),
+    tag: z.string().max(1000).optional(),
+    metadata: z.record(z.string(), z.string()).optional(),
+    messageStream: z.string().min(1).max(100).optional(),
+    correlationId: z.string().max(200).optional(),
+  })
+  .superRefine((job, context) => {
+    const recipients = recipientsOf(job.to);
+    if (recipients.length === 0) {
+      context.addIssue({ code: 'custom', path: ['to'], message: 'has no recipient' });
+    }
+    if (recipients.length > MAX_RECIPIENTS) {
+      context.addIssue({
+        code: 'custom',
+        path: ['to'],
+        message: `has ${recipients.length} recipients, over the limit of ${MAX_RECIPIENTS}`,
+      });
+    }
+    const invalid = recipients.filter((recipient) => !isEmailAddress(recipient));
+    if (invalid.length > 0) {
+      context.addIssue({
+        code: 'custom',
+        path: ['to'],
+        message: `has ${invalid.length} value(s) that are not email addresses`,
+      });
+    }
+    if (!job.htmlBody?.trim() && !job.textBody?.trim()) {
+      context.addIssue({ code: 'custom', path: ['htmlBody'], message: 'no htmlBody or textBody' });
+    }
+  });
+
+/** The outcome of checking one message body against the contract. */
+export type EmailJobParse = { ok: true; job: EmailJob } | { ok: false; reason: string };
+
+/**
+ * Parses and checks a queue message body. The reason is readable and names fields, never values (a
+ * body may hold personal data).
+ */
+export function parseEmailJob(body: string): EmailJobParse {
+  let data: unknown;
+  try {
+    data = JSON.parse(body);
+  } catch {
+    return { ok: false, reason: 'the message body is not JSON' };
+  }
+  const result = emailJobSchema.safeParse(data);
+  if (result.success) return { ok: true, job: result.data };
+  const problems = result.error.issues.map((issue) => {
+    const field = issue.path.length > 0 ? issue.path.join('.') : 'job';
+    return `${field} ${issue.code === 'invalid_type' ? 'is missing or of the wrong type' : issue.message}`;
+  });
+  return { ok: false, reason: `invalid email job: ${[...new Set(problems)].join('; ')}` };
+}
+
+/**
+ * A hash of what defines the email that is sent (addresses, subject, bodies, tag, stream): two jobs
+ * under one id with different fingerprints are a producer error. Delivery facts (`correlationId`,
+ * metadata such as when it was received) are left out, so a re-enqueued job still matches.
+ */
+export function emailJobFingerprint(job: EmailJob): string {
+  const defining = [
+    job.from.trim(),
+    recipientsOf(job.to),
+    job.subject,
+    job.htmlBody ?? null,
+    job.textBody ?? null,
+    job.tag ?? null,
+    job.messageStream ?? null,
+  ];
+  return createHash('sha256').update(JSON.stringify(defining)).digest('base64url');
+}

@@ -1,0 +1,148 @@
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+
+/** Settings for {@link TokenBucket}. */
+export interface TokenBucketOptions {
+  client: DynamoDBClient;
+  tableName: string;
+  /** One bucket per provider account: every consumer that names it shares it. */
+  name: string;
+  /** Tokens (messages) added per second. */
+  ratePerSecond: number;
+  /** Most tokens the bucket holds: the largest burst, at least one full provider call. */
+  burst: number;
+  /** Bucket items outlive a quiet period by this much, then TTL removes them (they refill anyway). */
+  keepSeconds?: number;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+interface BucketState {
+  tokens: number;
+  updatedAt: number;
+  version: number;
+}
+
+/**
+ * A token bucket in the state table, shared by every concurrent consumer. Each grant is one
+ * conditional write on a version number (optimistic, no lock); tokens are taken in chunks, so a
+ * 500-message call usually costs one write. Take tokens right before the call they pay for. The last state seen is kept in memory and a lost race hands
+ * back the current item, so there is no read before a write. A clock that moved backwards is clamped.
+ */
+export class TokenBucket {
+  readonly #options: TokenBucketOptions;
+  readonly #documents: DynamoDBDocumentClient;
+  #state: BucketState | undefined;
+  /** DynamoDB writes made, for the benchmark's writes-per-message figure. */
+  writes = 0;
+
+  constructor(options: TokenBucketOptions) {
+    this.#options = options;
+    this.#documents = DynamoDBDocumentClient.from(options.client);
+  }
+
+  #key() {
+    return { pk: `bucket#${this.#options.name}`, sk: 'bucket' };
+  }
+
+  /**
+   * Takes up to `want` tokens, waiting at most `maxWaitMs` for the bucket to refill; resolves to the
+   * number granted (possibly 0). The caller sends that many and defers the rest.
+   */
+  async take(want: number, maxWaitMs: number): Promise<number> {
+    const { now, sleep, ratePerSecond, burst } = this.#options;
+    const deadline = now() + maxWaitMs;
+    let granted = 0;
+    // Waiting for a fifth of a second's worth at a time keeps grants (writes) coarse under contention.
+    const chunk = Math.max(1, Math.ceil(ratePerSecond / 5));
+    for (let round = 0; granted < want && round < 1000; round += 1) {
+      const state = this.#state ?? (await this.#read());
+      const at = now();
+      const available = this.#available(state, at);
+      const grant = Math.min(want - granted, Math.floor(available));
+      if (grant > 0) {
+        if (await this.#write(state, available - grant, at)) granted += grant;
+        continue;
+      }
+      const need = Math.min(want - granted, chunk, burst);
+      const waitMs = Math.ceil(((need - available) * 1000) / ratePerSecond);
+      if (at + waitMs > deadline) break;
+      await sleep(waitMs);
+      // Another consumer may have taken tokens meanwhile: start from the stored state.
+      this.#state = undefined;
+    }
+    return granted;
+  }
+
+  #available(state: BucketState, at: number): number {
+    const elapsed = Math.max(0, at - state.updatedAt);
+    return Math.min(
+      this.#options.burst,
+      state.tokens + (elapsed * this.#options.ratePerSecond) / 1000,
+    );
+  }
+
+  async #read(): Promise<BucketState> {
+    const { Item } = await this.#documents.send(
+      new GetCommand({
+        TableName: this.#options.tableName,
+        Key: this.#key(),
+        ConsistentRead: true,
+      }),
+    );
+    return Item ? toState(Item) : { tokens: this.#options.burst, updatedAt: 0, version: 0 };
+  }
+
+  /** One conditional write; false (with the current state remembered) when another consumer won. */
+  async #write(state: BucketState, tokens: number, at: number): Promise<boolean> {
+    const next: BucketState = {
+      tokens,
+      updatedAt: Math.max(at, state.updatedAt),
+      version: state.version + 1,
+    };
+    this.writes += 1;
+    try {
+      await this.#documents.send(
+        new UpdateCommand({
+          TableName: this.#options.tableName,
+          Key: this.#key(),
+          UpdateExpression:
+            'SET #tokens = :tokens, #updatedAt = :updatedAt, #version = :next, #expiresAt = :expiresAt',
+          ConditionExpression:
+            state.version === 0
+              ? 'attribute_not_exists(#version) OR #version = :current'
+              : '#version = :current',
+          ExpressionAttributeNames: {
+            '#tokens': 'tokens',
+            '#updatedAt': 'updatedAt',
+            '#version': 'version',
+            '#expiresAt': 'expiresAt',
+          },
+          ExpressionAttributeValues: {
+            ':tokens': next.tokens,
+            ':updatedAt': next.updatedAt,
+            ':next': next.version,
+            ':current': state.version,
+            ':expiresAt': Math.floor(at / 1000) + (this.#options.keepSeconds ?? 24 * 3600),
+          },
+          ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+        }),
+      );
+      this.#state = next;
+      return true;
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      this.#state = error.Item ? toState(unmarshall(error.Item as never)) : undefined;
+      return false;
+    }
+  }
+}
+
+function toState(item: Record<string, unknown>): BucketState {
+  return {
+    tokens: Number(item.tokens ?? 0),
+    updatedAt: Number(item.updatedAt ?? 0),
+    version: Number(item.version ?? 0),
+  };
+}

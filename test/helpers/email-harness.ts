@@ -1,0 +1,265 @@
+import { randomUUID } from 'node:crypto';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  CreateSecretCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import {
+  CreateQueueCommand,
+  DeleteQueueCommand,
+  GetQueueAttributesCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+  SQSClient,
+} from '@aws-sdk/client-sqs';
+import type { SQSEvent } from 'aws-lambda';
+import { loadEmailBatcherConfig } from '../../functions/email-batcher/config';
+import { buildEmailBatcher } from '../../functions/email-batcher/wiring';
+import { startEmailSandbox } from '../../local/email-sandbox';
+import { SqsEventSource } from '../../local/sqs-event-source';
+import type { EmailJob } from '../../shared/messages/jobs';
+import { recordingTelemetry } from './email-telemetry';
+import { localClientOptions, tableName } from './local-stack';
+
+/** The sandbox as tests see it. */
+export type EmailSandbox = Awaited<ReturnType<typeof startEmailSandbox>>;
+
+/** An email job of about `bytes` bytes once serialized (1 KB by default). */
+export function emailJob(id: string, overrides: Partial<EmailJob> = {}, bytes = 1024): EmailJob {
+  const job: EmailJob = {
+    id,
+    from: 'Billing <billing@example.test>',
+    to: `customer-${id}@example.test`,
+    subject: `Your receipt ${id}`,
+    textBody: '',
+    tag: 'receipt',
+    ...overrides,
+  };
+  if (overrides.textBody === undefined && overrides.htmlBody === undefined) {
+    const filler = 'Thank you for your payment. ';
+    const room = Math.max(1, bytes - JSON.stringify(job).length);
+    job.textBody = filler.repeat(Math.ceil(room / filler.length)).slice(0, room);
+  }
+  return job;
+}
+
+/** Settings a harness's batchers read, on top of the defaults below. */
+export type HarnessEnv = Record<string, string>;
+
+/**
+ * A batcher under test against the real local servers: its own queue and DLQ in the SQS emulator, its
+ * own provider secret in the Secrets Manager endpoint, the shared state table (its own provider
+ * account, so its rate limit and pause are its own), and its own sandbox provider on a free port.
+ * Batchers run in this process through the same Lambda-like event source the local stack uses.
+ */
+export class EmailHarness {
+  readonly id = randomUUID().slice(0, 8);
+  readonly sqs = new SQSClient(localClientOptions(10_000));
+  readonly dynamoDb = new DynamoDBClient(localClientOptions(10_000));
+  readonly secretsManager = new SecretsManagerClient(localClientOptions());
+  readonly telemetry = recordingTelemetry();
+  readonly secretName = `test-${this.id}/providers/email`;
+  readonly account = `test-${this.id}`;
+  queueUrl = '';
+  dlqUrl = '';
+  sandbox!: EmailSandbox;
+  #sources: SqsEventSource[] = [];
+
+  /** The token the harness's secret and sandbox start with. */
+  readonly sandboxToken = `token-${this.id}`;
+
+  async open(token = this.sandboxToken): Promise<this> {
+    this.sandbox = await startEmailSandbox({ port: 0, token });
+    await this.secretsManager.send(
+      new CreateSecretCommand({ Name: this.secretName, SecretString: JSON.stringify({ token }) }),
+    );
+    const dlq = await this.sqs.send(
+      new CreateQueueCommand({ QueueName: `email-test-${this.id}-dlq` }),
+    );
+    this.dlqUrl = dlq.QueueUrl as string;
+    const { Attributes } = await this.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: this.dlqUrl, AttributeNames: ['QueueArn'] }),
+    );
+    const queue = await this.sqs.send(
+      new CreateQueueCommand({
+        QueueName: `email-test-${this.id}`,
+        Attributes: {
+          VisibilityTimeout: '30',
+          RedrivePolicy: JSON.stringify({
+            deadLetterTargetArn: Attributes?.QueueArn,
+            maxReceiveCount: 5,
+          }),
+        },
+      }),
+    );
+    this.queueUrl = queue.QueueUrl as string;
+    return this;
+  }
+
+  /** The token the batchers read from Secrets Manager from now on. */
+  async rotateSecret(token: string): Promise<void> {
+    await this.secretsManager.send(
+      new PutSecretValueCommand({
+        SecretId: this.secretName,
+        SecretString: JSON.stringify({ token }),
+      }),
+    );
+  }
+
+  /** One batcher's handler with the harness's settings and `env` over them. */
+  batcher(env: HarnessEnv = {}, fetchOverride?: typeof fetch) {
+    const config = loadEmailBatcherConfig({
+      SECRETS_PREFIX: `test-${this.id}`,
+      SECRETS_REFRESH_INTERVAL_SECONDS: '0',
+      STATE_TABLE: tableName('state'),
+      EMAIL_JOBS_QUEUE_URL: this.queueUrl,
+      EMAIL_JOBS_DLQ_URL: this.dlqUrl,
+      EMAIL_API_URL: this.sandbox.url,
+      EMAIL_PROVIDER_ACCOUNT: this.account,
+      EMAIL_PROVIDER_TIMEOUT_MS: '1500',
+      EMAIL_RATE_PER_SECOND: '5000',
+      EMAIL_RATE_BURST: '5000',
+      EMAIL_MAX_ATTEMPTS: '6',
+      EMAIL_BACKOFF_BASE_SECONDS: '1',
+      EMAIL_BACKOFF_MAX_SECONDS: '2',
+      EMAIL_CLAIM_SECONDS: '3',
+      EMAIL_PAUSE_SECONDS: '2',
+      ...env,
+    });
+    const logger = new Logger({ serviceName: 'email-batcher-test', logLevel: 'SILENT' });
+    const metrics = new Metrics({ namespace: 'Test', serviceName: 'email-batcher-test' });
+    return buildEmailBatcher(
+      config,
+      { sqs: this.sqs, dynamoDb: this.dynamoDb, secretsManager: this.secretsManager },
+      logger,
+      metrics,
+      {
+        telemetry: this.telemetry,
+        ...(fetchOverride ? { fetch: fetchOverride } : {}),
+      },
+    );
+  }
+
+  /** Starts `count` batchers polling the queue, each with its own state (like separate containers). */
+  async start(
+    options: {
+      count?: number;
+      batchSize?: number;
+      windowSeconds?: number;
+      env?: HarnessEnv;
+      fetch?: typeof fetch;
+    } = {},
+  ) {
+    for (let index = 0; index < (options.count ?? 1); index += 1) {
+      const { handle } = this.batcher(options.env, options.fetch);
+      const source = new SqsEventSource({
+        sqs: this.sqs,
+        queueUrl: this.queueUrl,
+        batchSize: options.batchSize ?? 500,
+        maximumBatchingWindow: options.windowSeconds ?? 1,
+        functionResponseType: 'ReportBatchItemFailures',
+        maxConcurrency: 1,
+        idleDelayMs: 100,
+        invoke: (event: SQSEvent) => handle(event),
+        log: { warn: () => {} },
+      });
+      await source.start();
+      this.#sources.push(source);
+    }
+  }
+
+  async stopBatchers(): Promise<void> {
+    await Promise.all(this.#sources.splice(0).map((source) => source.stop()));
+  }
+
+  /** Queues jobs (objects or raw bodies) with the usual attributes. */
+  async enqueue(
+    jobs: readonly (EmailJob | string)[],
+    attributes: Record<string, string> = {},
+  ): Promise<void> {
+    const chunks: (EmailJob | string)[][] = [];
+    for (let start = 0; start < jobs.length; start += 10)
+      chunks.push(jobs.slice(start, start + 10));
+    for (let start = 0; start < chunks.length; start += 8) {
+      await Promise.all(
+        chunks.slice(start, start + 8).map((chunk) =>
+          this.sqs.send(
+            new SendMessageBatchCommand({
+              QueueUrl: this.queueUrl,
+              Entries: chunk.map((job, index) => ({
+                Id: String(index),
+                MessageBody: typeof job === 'string' ? job : JSON.stringify(job),
+                MessageAttributes: Object.fromEntries(
+                  Object.entries({
+                    correlationId: `corr-${randomUUID().slice(0, 8)}`,
+                    source: 'test',
+                    eventType: 'test.email',
+                    ...attributes,
+                  }).map(([name, value]) => [name, { DataType: 'String', StringValue: value }]),
+                ),
+              })),
+            }),
+          ),
+        ),
+      );
+    }
+  }
+
+  /** Every message in the DLQ (received once with a long visibility, so each is seen once). */
+  async deadLetters(): Promise<Message[]> {
+    const all = new Map<string, Message>();
+    for (let round = 0; round < 50; round += 1) {
+      const { Messages = [] } = await this.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: this.dlqUrl,
+          MaxNumberOfMessages: 10,
+          VisibilityTimeout: 120,
+          MessageAttributeNames: ['All'],
+        }),
+      );
+      if (Messages.length === 0) break;
+      for (const message of Messages) all.set(message.MessageId as string, message);
+    }
+    return [...all.values()];
+  }
+
+  /** How often the sandbox recorded each job id (read from the subject, `Your receipt <id>`). */
+  sentCounts(): Map<string, number> {
+    const counts = new Map<string, number>();
+    for (const message of this.sandbox.state.messages) {
+      const id = message.subject.replace(/^Your receipt /, '');
+      counts.set(id, (counts.get(id) ?? 0) + 1);
+    }
+    return counts;
+  }
+
+  async close(): Promise<void> {
+    await this.stopBatchers();
+    await this.sandbox?.close();
+    for (const url of [this.queueUrl, this.dlqUrl]) {
+      if (url)
+        await this.sqs.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => undefined);
+    }
+    this.sqs.destroy();
+    this.dynamoDb.destroy();
+    this.secretsManager.destroy();
+  }
+}
+
+/** Polls `check` until it holds or `timeoutMs` passes; resolves to whether it held. */
+export async function waitFor(
+  check: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  stepMs = 200,
+): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((resolve) => setTimeout(resolve, stepMs));
+  }
+  return check();
+}

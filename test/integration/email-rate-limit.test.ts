@@ -1,0 +1,78 @@
+import { EmailHarness, emailJob, waitFor } from '../helpers/email-harness';
+import { startSandboxWorker } from '../helpers/sandbox-worker';
+
+/**
+ * The most messages that reached the sandbox above the configured rate in any time window: for
+ * arrival times t_i <= t_j, (messages between them) - rate x (t_j - t_i). A token bucket allows at
+ * most its burst.
+ */
+function worstExcess(times: number[], ratePerSecond: number): number {
+  const sorted = [...times].sort((a, b) => a - b);
+  let worst = 0;
+  for (let j = 0; j < sorted.length; j += 1) {
+    for (let i = 0; i <= j; i += 1) {
+      const excess =
+        j - i + 1 - (ratePerSecond * ((sorted[j] as number) - (sorted[i] as number))) / 1000;
+      if (excess > worst) worst = excess;
+    }
+  }
+  return worst;
+}
+
+describe('email batcher: shared rate limit', () => {
+  let harness: EmailHarness;
+
+  beforeEach(async () => {
+    harness = await new EmailHarness().open();
+  });
+
+  afterEach(async () => {
+    await harness.close();
+  });
+
+  it('keeps four concurrent batchers within the configured rate plus the burst, judged by the sandbox', async () => {
+    const rate = 200;
+    const burst = 200;
+    const jobs = Array.from({ length: 800 }, (_, index) => emailJob(`rate-${index}`, {}, 300));
+    await harness.enqueue(jobs);
+    // The provider in a thread of its own, so the batchers' work does not delay its clock.
+    const sandbox = await startSandboxWorker({ token: harness.sandboxToken });
+    const received = async () => {
+      const response = await fetch(`${sandbox.url}/sandbox/messages`);
+      return ((await response.json()) as { messages: { at: number; subject: string }[] }).messages;
+    };
+    let messages: { at: number; subject: string }[] = [];
+    try {
+      await harness.start({
+        count: 4,
+        batchSize: 200,
+        windowSeconds: 1,
+        env: {
+          EMAIL_RATE_PER_SECOND: String(rate),
+          EMAIL_RATE_BURST: String(burst),
+          EMAIL_MESSAGES_PER_CALL: '200',
+          EMAIL_RATE_MAX_WAIT_MS: '1500',
+          EMAIL_API_URL: sandbox.url,
+        },
+      });
+      await waitFor(
+        async () => {
+          messages = await received();
+          return messages.length >= jobs.length;
+        },
+        90_000,
+        500,
+      );
+    } finally {
+      await harness.stopBatchers();
+      await sandbox.close();
+    }
+
+    const times = messages.map((message) => message.at);
+    expect(new Set(messages.map((m) => m.subject)).size).toBe(jobs.length);
+    // Slack of a twentieth of a second at the rate: the bucket stamps the grant, the sandbox stamps
+    // the arrival, and calls spend slightly different times in transit.
+    expect(worstExcess(times, rate)).toBeLessThanOrEqual(burst + rate * 0.05);
+    expect(await harness.deadLetters()).toHaveLength(0);
+  }, 120_000);
+});

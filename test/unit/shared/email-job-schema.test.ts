@@ -1,0 +1,64 @@
+import {
+  emailJobFingerprint,
+  isEmailAddress,
+  parseEmailJob,
+  recipientsOf,
+} from '../../../shared/messages/email-job-schema';
+import type { EmailJob } from '../../../shared/messages/jobs';
+
+const job: EmailJob = {
+  id: 'stripe:evt_1:email:invoice-paid',
+  from: 'Billing <billing@example.test>',
+  to: ['ada@example.test', '"Lovelace, Ada" <ada2@example.test>'],
+  subject: 'Invoice paid',
+  textBody: 'Thanks',
+};
+
+describe('email job schema', () => {
+  it('accepts bare and named addresses, and a comma-separated To', () => {
+    expect(isEmailAddress('a@example.test')).toBe(true);
+    expect(isEmailAddress('Ada Lovelace <a@example.test>')).toBe(true);
+    expect(isEmailAddress('"Lovelace, Ada" <a@example.test>')).toBe(true);
+    expect(isEmailAddress('not an address')).toBe(false);
+    expect(isEmailAddress('a@localhost')).toBe(false);
+    expect(recipientsOf('"Lovelace, Ada" <a@example.test>, b@example.test')).toEqual([
+      '"Lovelace, Ada" <a@example.test>',
+      'b@example.test',
+    ]);
+    expect(parseEmailJob(JSON.stringify(job))).toEqual({ ok: true, job });
+  });
+
+  it('rejects a job without subject or body, with a readable reason that shows no values', () => {
+    const result = parseEmailJob(JSON.stringify({ ...job, subject: '', textBody: undefined }));
+    expect(result).toEqual({
+      ok: false,
+      reason: 'invalid email job: subject is empty; htmlBody no htmlBody or textBody',
+    });
+  });
+
+  it('rejects more than 50 recipients (Postmark limit) and addresses that are not addresses', () => {
+    const many = Array.from({ length: 51 }, (_, index) => `r${index}@example.test`);
+    const result = parseEmailJob(JSON.stringify({ ...job, to: many }));
+    expect(result).toMatchObject({ ok: false, reason: expect.stringContaining('51 recipients') });
+    const bad = parseEmailJob(JSON.stringify({ ...job, to: 'secret-name@@x' }));
+    expect(bad).toMatchObject({ ok: false });
+    expect(JSON.stringify(bad)).not.toContain('secret-name');
+  });
+
+  it('rejects a body that is not JSON', () => {
+    expect(parseEmailJob('{')).toEqual({ ok: false, reason: 'the message body is not JSON' });
+  });
+
+  it('fingerprints what is sent, not delivery facts', () => {
+    const base = emailJobFingerprint(job);
+    expect(
+      emailJobFingerprint({ ...job, correlationId: 'x', metadata: { receivedAt: 'now' } }),
+    ).toBe(base);
+    expect(
+      emailJobFingerprint({ ...job, to: 'ada@example.test, "Lovelace, Ada" <ada2@example.test>' }),
+    ).toBe(base);
+    expect(emailJobFingerprint({ ...job, textBody: 'Other' })).not.toBe(base);
+    expect(emailJobFingerprint({ ...job, tag: 'x' })).not.toBe(base);
+    expect(emailJobFingerprint({ ...job, messageStream: 'broadcast' })).not.toBe(base);
+  });
+});

@@ -1,0 +1,86 @@
+import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { mockClient } from 'aws-sdk-client-mock';
+import { TokenBucket } from '../../../shared/rate-limit/token-bucket';
+
+const dynamo = mockClient(DynamoDBDocumentClient);
+
+function bucket(now: () => number, onSleep: (ms: number) => void = () => {}) {
+  return new TokenBucket({
+    client: new DynamoDBClient({ region: 'us-east-1' }),
+    tableName: 'state',
+    name: 'email#postmark',
+    ratePerSecond: 100,
+    burst: 500,
+    now,
+    sleep: async (ms) => onSleep(ms),
+  });
+}
+
+describe('token bucket', () => {
+  beforeEach(() => dynamo.reset());
+
+  it('grants a whole call from a full bucket with one conditional write', async () => {
+    dynamo.on(GetCommand).resolves({});
+    dynamo.on(UpdateCommand).resolves({});
+    const limiter = bucket(() => 1_000_000);
+
+    expect(await limiter.take(500, 0)).toBe(500);
+    expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(1);
+    const input = dynamo.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(input?.ExpressionAttributeValues?.[':tokens']).toBe(0);
+    expect(limiter.writes).toBe(1);
+  });
+
+  it('retries from the item a lost race hands back, without reading again', async () => {
+    dynamo.on(GetCommand).resolves({});
+    dynamo
+      .on(UpdateCommand)
+      .rejectsOnce(
+        new ConditionalCheckFailedException({
+          message: 'lost',
+          $metadata: {},
+          Item: { tokens: { N: '100' }, updatedAt: { N: '1000000' }, version: { N: '3' } },
+        }),
+      )
+      .resolves({});
+    const limiter = bucket(() => 1_000_000);
+
+    expect(await limiter.take(500, 0)).toBe(100);
+    expect(dynamo.commandCalls(GetCommand)).toHaveLength(1);
+    const second = dynamo.commandCalls(UpdateCommand)[1]?.args[0].input;
+    expect(second?.ExpressionAttributeValues?.[':current']).toBe(3);
+  });
+
+  it('waits briefly for a refill, then grants only what came in', async () => {
+    let clock = 1_000_000;
+    const sleeps: number[] = [];
+    dynamo.on(GetCommand).resolves({
+      Item: { tokens: 0, updatedAt: clock, version: 7 },
+    });
+    dynamo.on(UpdateCommand).resolves({});
+    const limiter = bucket(
+      () => clock,
+      (ms) => {
+        sleeps.push(ms);
+        clock += ms;
+      },
+    );
+
+    const granted = await limiter.take(500, 250);
+    expect(granted).toBe(20);
+    expect(sleeps).toEqual([200]);
+  });
+
+  it('never counts time backwards when another consumer stamped a later clock', async () => {
+    dynamo.on(GetCommand).resolves({
+      Item: { tokens: 10, updatedAt: 2_000_000, version: 1 },
+    });
+    dynamo.on(UpdateCommand).resolves({});
+    const limiter = bucket(() => 1_000_000);
+
+    expect(await limiter.take(500, 0)).toBe(10);
+    const input = dynamo.commandCalls(UpdateCommand)[0]?.args[0].input;
+    expect(input?.ExpressionAttributeValues?.[':updatedAt']).toBe(2_000_000);
+  });
+});
