@@ -162,10 +162,12 @@ describe('SQS emulator: queues', () => {
 describe('local stack queues', () => {
   it('creates the queues of resources/ with their attributes, at the URLs the stack reports', async () => {
     const stage = localStack().stage;
-    const url = queueUrl('email-jobs');
+    // The workflow queue keeps the local stage's short visibility timeout (the email queue's is set
+    // for its batcher).
+    const url = queueUrl('workflow-jobs');
 
     const { QueueUrl } = await sqs.send(
-      new GetQueueUrlCommand({ QueueName: `connector-suite-${stage}-email-jobs` }),
+      new GetQueueUrlCommand({ QueueName: `connector-suite-${stage}-workflow-jobs` }),
     );
     const { Attributes = {} } = await sqs.send(
       new GetQueueAttributesCommand({ QueueUrl: url, AttributeNames: ['All'] }),
@@ -173,12 +175,12 @@ describe('local stack queues', () => {
 
     expect(QueueUrl).toBe(url);
     expect(Attributes).toMatchObject({
-      QueueArn: queueArn('email-jobs'),
+      QueueArn: queueArn('workflow-jobs'),
       VisibilityTimeout: '5',
       MessageRetentionPeriod: '345600',
     });
     expect(JSON.parse(Attributes.RedrivePolicy ?? '{}')).toEqual({
-      deadLetterTargetArn: queueArn('email-jobs-dlq'),
+      deadLetterTargetArn: queueArn('workflow-jobs-dlq'),
       maxReceiveCount: 3,
     });
   });

@@ -87,8 +87,9 @@ describe('SQS event source long polling', () => {
     });
     // The emulator has handed the message out; give the event source time to read that answer (a
     // stop that aborts the receive before its answer is read leaves the message invisible until its
-    // visibility timeout, as on AWS, which is not what this test is about).
-    await pause(500);
+    // visibility timeout, as on AWS, which is not what this test is about). Generous: on two busy
+    // cores the answer can take a while to be read.
+    await pause(1500);
 
     await source.stop();
 
