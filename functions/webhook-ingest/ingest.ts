@@ -8,7 +8,7 @@ import { messageSize, sendMessages } from '../../shared/queue/send-messages';
 import type { CeilingDecision } from '../../shared/rate-limit/fixed-window-ceiling';
 import { identify } from './event-identity';
 import { bodyFormatOf, checkNesting, parseBody, rawBodyOf } from './request';
-import { type RoutedEvent, type RouteQueues, routeEvent } from './routing';
+import { type DeadRoute, type RoutedEvent, type RouteQueues, routeEvent } from './routing';
 import { lowerCaseHeaders } from './signatures/headers';
 import { type SigningDeps, verifyRequest } from './signing';
 import type { Source, SourceCatalog } from './sources';
@@ -38,12 +38,19 @@ export interface AbuseCeiling {
   take(key: string, limitPerSecond: number): Promise<CeilingDecision>;
 }
 
+/**
+ * Sends a route's job that can never succeed to its dead-letter queue, with its reason, and indexes
+ * it; throws (a `DependencyError`) when the DLQ refuses, so nothing is answered 2xx before it is durable.
+ */
+export type DeadLetterSink = (dead: DeadRoute) => Promise<{ indexed: boolean }>;
+
 /** Everything the ingest logic needs; built once per container by the wiring. */
 export interface IngestDeps extends SigningDeps {
   catalog: SourceCatalog;
   ceiling: AbuseCeiling;
   sqs: SQSClient;
   dedupe: DedupeStore;
+  deadLetter: DeadLetterSink;
   queues: RouteQueues;
   /** `maxMessageBytes` is the queue's limit, which SQS also applies to a whole batch. */
   limits: { maxBodyBytes: number; maxMessageBytes: number; maxJsonDepth: number };
@@ -100,11 +107,6 @@ export function makeWebhookIngest(deps: IngestDeps) {
     const { result, performed } = await deps.dedupe.once(`${source.name}:${identity.eventId}`, () =>
       enqueue(source, routed, identity.eventId),
     );
-    if (performed) {
-      for (const dead of routed.deadLettered) {
-        logger.warn('route dead-lettered', { outcome: 'dead-lettered', ...dead });
-      }
-    }
     logger.info(performed ? 'webhook accepted' : 'duplicate webhook absorbed', {
       outcome: performed ? 'accepted' : 'duplicate',
       routes: result.routes,
@@ -128,6 +130,16 @@ export function makeWebhookIngest(deps: IngestDeps) {
       );
     }
     await sendMessages(deps.sqs, routed.messages, deps.limits.maxMessageBytes);
+    for (const dead of routed.deadLettered) {
+      const { indexed } = await deps.deadLetter(dead);
+      logger.warn('route dead-lettered', {
+        outcome: 'dead-lettered',
+        route: dead.route,
+        jobId: dead.jobId,
+        reason: dead.reason,
+        indexed,
+      });
+    }
     // Keys in sorted order: the dedupe store sorts them, so a duplicate's answer is byte-identical.
     return { eventId, routes: routed.messages.length, status: 'accepted' };
   }

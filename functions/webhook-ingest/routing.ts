@@ -14,8 +14,18 @@ export interface RouteQueues {
 /** What one verified event turns into. */
 export interface RoutedEvent {
   messages: OutgoingMessage[];
-  /** Routes sent straight to a dead-letter queue because they can never succeed, with why. */
-  deadLettered: { route: string; reason: string }[];
+  /** Routes that can never succeed: their job goes straight to its dead-letter queue, with why. */
+  deadLettered: DeadRoute[];
+}
+
+/** A route's job that can never succeed, bound for its queue's DLQ. */
+export interface DeadRoute {
+  route: string;
+  reason: string;
+  jobId: string;
+  /** The job as it would have been enqueued, and its attributes. */
+  body: string;
+  attributes: JobAttributes;
 }
 
 /** Facts about the delivery that every message carries. */
@@ -107,11 +117,12 @@ export function routeEvent(
       continue;
     }
     const reason = `template "${destination.template}" has no value for ${[...missing].join(', ')}`;
-    result.deadLettered.push({ route: route.to, reason });
-    result.messages.push({
-      queueUrl: queues.emailJobsDlq,
+    result.deadLettered.push({
+      route: route.to,
+      reason,
+      jobId: id,
       body: JSON.stringify(job),
-      attributes: { ...attributes, reason, attempts: '0' },
+      attributes,
     });
   }
   return result;

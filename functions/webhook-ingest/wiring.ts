@@ -5,6 +5,8 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { bindToDeadline, runWithinDeadline } from '../../shared/clients/deadline';
 import type { TimeoutSettings } from '../../shared/clients/options';
+import { sendToDeadLetterQueue } from '../../shared/dead-letter/dead-letter';
+import { DependencyError } from '../../shared/errors';
 import type { HttpContext } from '../../shared/http/correlation-id';
 import { httpFunction } from '../../shared/http/http-function';
 import { FixedWindowCeiling } from '../../shared/rate-limit/fixed-window-ceiling';
@@ -60,6 +62,25 @@ export function buildWebhookIngest(
     }),
     sqs,
     dedupe: dedupe.store,
+    deadLetter: async (dead) => {
+      try {
+        return await sendToDeadLetterQueue(
+          { sqs, dynamoDb, tableName: config.stateTable, now: Date.now },
+          {
+            dlqUrl: config.emailJobsDlqUrl,
+            queue: config.emailJobsQueueUrl.slice(config.emailJobsQueueUrl.lastIndexOf('/') + 1),
+            body: dead.body,
+            reason: dead.reason,
+            reasonCode: 'unfillable-template',
+            attempts: 0,
+            jobId: dead.jobId,
+            attributes: dead.attributes,
+          },
+        );
+      } catch (error) {
+        throw new DependencyError('The dead-letter queue is unavailable', { cause: error });
+      }
+    },
     queues: {
       emailJobs: config.emailJobsQueueUrl,
       emailJobsDlq: config.emailJobsDlqUrl,

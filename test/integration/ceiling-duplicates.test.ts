@@ -75,6 +75,7 @@ describe('abuse ceiling under concurrent duplicates (DynamoDB Local, Powertools 
         }),
         sqs,
         dedupe: dedupe.store,
+        deadLetter: async () => ({ indexed: true }),
         queues,
         limits: { maxBodyBytes: 256 * 1024, maxMessageBytes: 256 * 1024, maxJsonDepth: 64 },
         nowSeconds: () => Math.floor(Date.now() / 1000),

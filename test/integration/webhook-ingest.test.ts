@@ -1,5 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { listDeadLetters } from '../../shared/dead-letter/dead-letter-index';
 import { drain, ingestHarness, localSecret } from '../helpers/ingest-harness';
+import { tableName } from '../helpers/local-stack';
 import { httpEvent, sample, signed } from '../helpers/webhook-requests';
 
 type Harness = Awaited<ReturnType<typeof ingestHarness>>;
@@ -113,6 +115,34 @@ describe('webhook ingest against the local servers', () => {
     expect(await harness.dedupeRecord(githubCase(body).dedupeKey)).toMatchObject({
       status: { S: 'COMPLETED' },
     });
+  });
+
+  it('sends an email route whose template cannot be filled to the email DLQ, with its reason and an index entry', async () => {
+    const envelope = sample('stripe-invoice-paid', { fresh: true });
+    const eventId = (envelope.body as { id: string }).id;
+    delete (envelope.body as { data: { object: Record<string, unknown> } }).data.object
+      .customer_email;
+    const request = signed({ scheme: 'stripe' }, envelope, localSecret('stripe'));
+
+    const response = await harness.ingest(httpEvent('stripe', request));
+
+    expect(response.statusCode).toBe(202);
+    expect(await drain(harness.sqs, harness.queues.emailJobs)).toHaveLength(0);
+    const [letter, ...others] = await drain(harness.sqs, harness.queues.emailJobsDlq);
+    expect(others).toHaveLength(0);
+    expect(bodyOf(letter ?? {}).id).toBe(`stripe:${eventId}:email:invoice-paid`);
+    expect(letter?.MessageAttributes?.reason?.StringValue).toMatch(/customer_email/);
+    expect(letter?.MessageAttributes?.attempts?.StringValue).toBe('0');
+    const queue = harness.queues.emailJobs.slice(harness.queues.emailJobs.lastIndexOf('/') + 1);
+    const indexed = await listDeadLetters(harness.dynamoDb, tableName('state'), { queue });
+    expect(indexed).toEqual([
+      expect.objectContaining({
+        reasonCode: 'unfillable-template',
+        source: 'stripe',
+        eventType: 'invoice.paid',
+        jobId: `stripe:${eventId}:email:invoice-paid`,
+      }),
+    ]);
   });
 
   it('accepts a base64-encoded body and upper-case header names', async () => {

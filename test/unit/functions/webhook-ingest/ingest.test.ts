@@ -9,8 +9,9 @@ import {
   type IngestDeps,
   makeWebhookIngest,
 } from '../../../../functions/webhook-ingest/ingest';
+import type { DeadRoute } from '../../../../functions/webhook-ingest/routing';
 import { loadSourceCatalog } from '../../../../functions/webhook-ingest/sources';
-import { DeliveryInProgressError } from '../../../../shared/errors';
+import { DeliveryInProgressError, DependencyError } from '../../../../shared/errors';
 import { httpFunction } from '../../../../shared/http/http-function';
 import type { CeilingDecision } from '../../../../shared/rate-limit/fixed-window-ceiling';
 import { SecretCache } from '../../../../shared/secrets/secret-cache';
@@ -60,6 +61,7 @@ function setup(secret = { current: 'whsec_unit_current' }) {
   const ceiling = {
     take: jest.fn(async (): Promise<CeilingDecision> => ({ allowed: true, retryAfterSeconds: 1 })),
   };
+  const deadLetters: DeadRoute[] = [];
   const deps: IngestDeps = {
     catalog,
     secrets: new SecretCache({
@@ -71,12 +73,16 @@ function setup(secret = { current: 'whsec_unit_current' }) {
     ceiling,
     sqs: new SQSClient({}),
     dedupe: memory.dedupe,
+    deadLetter: async (dead) => {
+      deadLetters.push(dead);
+      return { indexed: true };
+    },
     queues,
     limits: { maxBodyBytes: 4096, maxMessageBytes: 8192, maxJsonDepth: 64 },
     nowSeconds: () => NOW,
     logger: new Logger({ logLevel: 'SILENT' }),
   };
-  return { deps, sqs, secretsManager, memory, ceiling, ingest: withHttpLayer(deps) };
+  return { deps, sqs, secretsManager, memory, ceiling, deadLetters, ingest: withHttpLayer(deps) };
 }
 
 /** Ingest behind the suite's HTTP layer, called as Lambda calls it. */
@@ -402,7 +408,7 @@ describe('webhook ingest', () => {
   });
 
   it('sends an email route whose template cannot be filled straight to the email DLQ with a reason', async () => {
-    const { ingest, sqs } = setup();
+    const { ingest, sqs, deadLetters } = setup();
     const envelope = sample('stripe-invoice-paid');
     const body = envelope.body as { data: { object: Record<string, unknown> } };
     delete body.data.object.customer_email;
@@ -412,10 +418,32 @@ describe('webhook ingest', () => {
     );
 
     expect(response.statusCode).toBe(202);
-    const [message] = sentEntries(sqs);
-    expect(message?.queueUrl).toBe(queues.emailJobsDlq);
-    expect(message?.attributes?.reason?.StringValue).toMatch(/data\.object\.customer_email/);
-    expect(message?.attributes?.attempts?.StringValue).toBe('0');
+    expect(sentEntries(sqs).filter((m) => m.queueUrl === queues.emailJobs)).toHaveLength(0);
+    expect(deadLetters).toEqual([
+      expect.objectContaining({
+        route: 'email:invoice-paid',
+        jobId: 'stripe:evt_1PqLocalDemo0002:email:invoice-paid',
+        reason: expect.stringMatching(/data\.object\.customer_email/),
+        attributes: expect.objectContaining({ source: 'stripe', eventType: 'invoice.paid' }),
+      }),
+    ]);
+  });
+
+  it('answers 503 and records nothing as done when the dead-letter queue refuses', async () => {
+    const { deps, memory } = setup();
+    deps.deadLetter = async () => {
+      throw new DependencyError('The dead-letter queue is unavailable');
+    };
+    const envelope = sample('stripe-invoice-paid');
+    delete (envelope.body as { data: { object: Record<string, unknown> } }).data.object
+      .customer_email;
+
+    const response = await withHttpLayer(deps)(
+      httpEvent('stripe', signed(stripe, envelope, 'whsec_unit_current', NOW)),
+    );
+
+    expect(response.statusCode).toBe(503);
+    expect(memory.done.size).toBe(0);
   });
 
   it('renders an email route from its template into the email queue', async () => {

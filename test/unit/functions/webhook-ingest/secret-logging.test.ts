@@ -40,6 +40,7 @@ function ingestWithSecret(secretString: string) {
           performed: true,
         }),
       },
+      deadLetter: async () => ({ indexed: true }),
       queues: { emailJobs: 'q://e', emailJobsDlq: 'q://d', workflowJobs: 'q://w' },
       limits: { maxBodyBytes: 4096, maxMessageBytes: 8192, maxJsonDepth: 64 },
       nowSeconds: () => Math.floor(Date.now() / 1000),
