@@ -6,6 +6,7 @@
 const http = require('node:http');
 const fs = require('node:fs');
 const path = require('node:path');
+const { bundleTypeScript } = require('./lib/bundle-ts');
 const { countingClients } = require('./lib/aws-clients');
 const {
   removeBenchService,
@@ -14,8 +15,6 @@ const {
   writeBenchService,
 } = require('./lib/local-stack');
 const { fixed, ratio, summarize, table } = require('./lib/stats');
-
-const root = path.resolve(__dirname, '..');
 
 /**
  * Sends `count` requests with at most `concurrency` in flight; returns latencies and statuses.
@@ -57,28 +56,11 @@ async function load({ url, method, count, concurrency, agent }) {
 
 /** Bundles the health wiring to CommonJS with packages left to node_modules. @param {string} outDir */
 async function buildHealthModule(outDir) {
-  const esbuild = require('esbuild');
-  const outfile = path.join(outDir, 'health-in-process.js');
-  await esbuild.build({
-    stdin: {
-      contents: [
-        "export { loadHealthConfig } from './functions/health-probe/config';",
-        "export { buildHealthProbe } from './functions/health-probe/wiring';",
-        "export { loadTimeoutSettings } from './shared/clients/options';",
-      ].join('\n'),
-      resolveDir: root,
-      loader: 'ts',
-      sourcefile: 'bench-health-entry.ts',
-    },
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node22',
-    packages: 'external',
-    outfile,
-    logLevel: 'warning',
-  });
-  return outfile;
+  return bundleTypeScript(path.join(outDir, 'health-in-process.js'), [
+    "export { loadHealthConfig } from './functions/health-probe/config';",
+    "export { buildHealthProbe } from './functions/health-probe/wiring';",
+    "export { loadTimeoutSettings } from './shared/clients/options';",
+  ]);
 }
 
 /**

@@ -5,13 +5,12 @@
 
 const { randomUUID } = require('node:crypto');
 const path = require('node:path');
+const { bundleTypeScript } = require('./lib/bundle-ts');
 const { CreateQueueCommand, DeleteQueueCommand } = require('@aws-sdk/client-sqs');
 const { countingClients, dynamoDbWritesAndReads } = require('./lib/aws-clients');
 const { makeCrashSafeFloor, makeOneWriteFloor } = require('./lib/floors');
 const { httpEvent, lambdaContext, signedRequests } = require('./lib/requests');
 const { summarize } = require('./lib/stats');
-
-const root = path.resolve(__dirname, '..');
 
 /** The sides of the benchmark, in the order of the first request of a round. */
 const SIDES = /** @type {const} */ (['ours', 'floor', 'crashSafe']);
@@ -23,28 +22,11 @@ const SIDES = /** @type {const} */ (['ours', 'floor', 'crashSafe']);
  * @param {string} outDir a directory below which `node_modules` resolves to the repo's
  */
 async function buildIngestModule(outDir) {
-  const esbuild = require('esbuild');
-  const outfile = path.join(outDir, 'ingest-in-process.js');
-  await esbuild.build({
-    stdin: {
-      contents: [
-        "export { loadIngestConfig } from './functions/webhook-ingest/config';",
-        "export { buildWebhookIngest } from './functions/webhook-ingest/wiring';",
-        "export { loadTimeoutSettings, sdkClientOptions } from './shared/clients/options';",
-      ].join('\n'),
-      resolveDir: root,
-      loader: 'ts',
-      sourcefile: 'bench-ingest-entry.ts',
-    },
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node22',
-    packages: 'external',
-    outfile,
-    logLevel: 'warning',
-  });
-  return outfile;
+  return bundleTypeScript(path.join(outDir, 'ingest-in-process.js'), [
+    "export { loadIngestConfig } from './functions/webhook-ingest/config';",
+    "export { buildWebhookIngest } from './functions/webhook-ingest/wiring';",
+    "export { loadTimeoutSettings, sdkClientOptions } from './shared/clients/options';",
+  ]);
 }
 
 /**
