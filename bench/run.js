@@ -6,6 +6,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { runColdStart } = require('./cold-start');
+const { printEmailBatching, runEmailBatching } = require('./email-batching');
 const { runHttpThroughput } = require('./http-throughput');
 const { runIngestVsFloor } = require('./ingest-vs-floor');
 const {
@@ -258,6 +259,10 @@ async function main() {
     log('bench 3: cold start per function');
     results.coldStart = await runColdStart({ state, serviceDir, workDir, runs: 15, log });
     printColdStart(/** @type {any} */ (results.coldStart));
+
+    log('bench 4: email batching (through the stack vs a naive sender; rate limiter)');
+    results.emailBatching = await runEmailBatching({ state, workDir, log });
+    printEmailBatching(/** @type {any} */ (results.emailBatching));
   } catch (error) {
     failed = true;
     console.error(`bench failed: ${/** @type {Error} */ (error).stack ?? error}`);

@@ -62,7 +62,7 @@ describe('email batcher: provider results and faults', () => {
       { status: 429, retryAfter: 1 },
       { status: 429 },
       { status: 500 },
-      { hang: 'before', hangMs: 3000 },
+      { hang: 'before', hangMs: 6000 },
     );
     const queued = ids('storm', 20);
     await harness.enqueue(queued.map((id) => emailJob(id)));
@@ -79,7 +79,7 @@ describe('email batcher: provider results and faults', () => {
   }, 90_000);
 
   it('sends a job twice after a hang past recording only when it counted it ambiguous', async () => {
-    harness.sandbox.state.faults.push({ hang: 'after', hangMs: 3000 });
+    harness.sandbox.state.faults.push({ hang: 'after', hangMs: 6000 });
     const queued = ids('hang', 5);
     await harness.enqueue(queued.map((id) => emailJob(id)));
     await harness.start({ batchSize: 10, windowSeconds: 1 });
@@ -104,7 +104,7 @@ describe('email batcher: provider results and faults', () => {
     const { Messages = [] } = await harness.sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: harness.queueUrl,
-        VisibilityTimeout: 4,
+        VisibilityTimeout: 6,
         MessageAttributeNames: ['All'],
         AttributeNames: ['All'],
       }),
