@@ -1,4 +1,4 @@
-import { EmailHarness, emailJob, waitFor } from '../helpers/email-harness';
+import { EmailHarness, waitFor } from '../helpers/email-harness';
 import { startSandboxWorker } from '../helpers/sandbox-worker';
 
 /**
@@ -33,7 +33,7 @@ describe('email batcher: shared rate limit', () => {
   it('keeps four concurrent batchers within the configured rate plus the burst, judged by the sandbox', async () => {
     const rate = 200;
     const burst = 200;
-    const jobs = Array.from({ length: 800 }, (_, index) => emailJob(`rate-${index}`, {}, 300));
+    const jobs = Array.from({ length: 800 }, (_, index) => harness.job(`rate-${index}`, {}, 300));
     await harness.enqueue(jobs);
     // The provider in a thread of its own, so the batchers' work does not delay its clock.
     const sandbox = await startSandboxWorker({ token: harness.sandboxToken });
