@@ -26,7 +26,7 @@ export interface BatcherSettings {
 /** Everything the batcher talks to, passed in as one object. */
 export interface EmailBatcherDeps extends SettlementDeps {
   ledger: Pick<JobLedger, 'claim' | 'markSent' | 'release'>;
-  bucket: Pick<TokenBucket, 'take'>;
+  bucket: Pick<TokenBucket, 'take' | 'waitForTokens'>;
   pause: Pick<ProviderPause, 'remainingMs' | 'pause'>;
   send: (token: string, messages: readonly PostmarkMessage[]) => Promise<CallOutcome>;
   /** The provider token: cached, and fetched anew at most once per invocation on a refusal. */
@@ -163,8 +163,25 @@ export function makeEmailBatcher(deps: EmailBatcherDeps) {
       for (const entry of jobs) deferFor(settlement, entry, pausedMs / 1000, 'provider paused');
       return;
     }
+    // Size the work by the rate limit before claiming: jobs it cannot cover now go back on the queue
+    // unclaimed (no write, no attempt), spread over a couple of seconds.
+    let estimate: number;
+    try {
+      estimate = await deps.bucket.waitForTokens(jobs.length, settings.rateMaxWaitMs);
+    } catch (error) {
+      deps.log.warn('rate limit store unavailable: the jobs are left to SQS', {
+        error: String(error),
+      });
+      for (const entry of jobs) settlement.fail(entry.record);
+      return;
+    }
+    for (const entry of jobs.slice(estimate)) {
+      deferFor(settlement, entry, 1 + deps.random() * 2, 'rate limit');
+    }
     const claimed = (
-      await mapLimit(jobs, CLAIM_CONCURRENCY, (entry) => claimOne(entry, settlement))
+      await mapLimit(jobs.slice(0, estimate), CLAIM_CONCURRENCY, (entry) =>
+        claimOne(entry, settlement),
+      )
     ).filter((entry): entry is ClaimedJob => entry !== undefined);
     const candidates: ClaimedJob[] = [];
     for (const entry of claimed) {
@@ -176,19 +193,16 @@ export function makeEmailBatcher(deps: EmailBatcherDeps) {
       await context.exhausted(entry, 'attempts made without an outcome');
     }
     if (candidates.length === 0) return;
-    // Tokens are taken after the claims, right before the call, so what the provider sees follows
-    // the bucket; jobs already sent or claimed elsewhere cost none.
+    // Tokens are taken in one go right before the call, so what the provider sees follows the bucket;
+    // jobs already sent or claimed elsewhere cost none.
     let granted: number;
     try {
-      granted = await deps.bucket.take(candidates.length, settings.rateMaxWaitMs);
+      granted = await deps.bucket.take(candidates.length);
     } catch (error) {
-      deps.log.warn('rate limit store unavailable: the jobs are left to SQS', {
-        error: String(error),
-      });
+      deps.log.warn('rate limit store unavailable: the jobs wait', { error: String(error) });
       granted = 0;
     }
-    // Over the rate: back on the queue shortly, spread over a couple of seconds so batchers do not
-    // all come back at once. Waiting costs no attempt.
+    // Another batcher took the tokens first: these give their attempt back and wait.
     await mapLimit(candidates.slice(granted), CLAIM_CONCURRENCY, (entry) =>
       holdJob(context, entry, 'rate limit', 1 + deps.random() * 2),
     );

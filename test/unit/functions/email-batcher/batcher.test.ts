@@ -31,7 +31,10 @@ function deps(overrides: Partial<EmailBatcherDeps> = {}) {
       markSent: jest.fn(async () => {}),
       release: jest.fn(async () => {}),
     },
-    bucket: { take: jest.fn(async (want: number) => want) },
+    bucket: {
+      take: jest.fn(async (want: number) => want),
+      waitForTokens: jest.fn(async (want: number) => want),
+    },
     pause: { remainingMs: jest.fn(async () => 0), pause: jest.fn(async () => {}) },
     send: jest.fn(
       async (_token, messages): Promise<CallOutcome> => ({
@@ -75,14 +78,26 @@ describe('email batcher', () => {
     ]);
   });
 
-  it('sends what the rate limit grants and defers the rest, giving their attempts back', async () => {
-    const d = deps({ bucket: { take: jest.fn(async () => 1) } });
+  it('claims only what the rate limit covers and defers the rest unclaimed, spending no attempt', async () => {
+    const d = deps({
+      bucket: { take: jest.fn(async () => 1), waitForTokens: jest.fn(async () => 1) },
+    });
     await makeEmailBatcher(d)({ Records: [record('a'), record('b')] });
 
-    expect(d.send).toHaveBeenCalledTimes(1);
+    expect(d.ledger.claim).toHaveBeenCalledTimes(1);
     expect((d.send as jest.Mock).mock.calls[0][1]).toHaveLength(1);
     expect(d.defer).toHaveBeenCalledWith([expect.objectContaining({ attempts: 0 })]);
+  });
+
+  it('gives the attempt back to claimed jobs whose tokens another batcher took first', async () => {
+    const d = deps({
+      bucket: { take: jest.fn(async () => 1), waitForTokens: jest.fn(async () => 2) },
+    });
+    await makeEmailBatcher(d)({ Records: [record('a'), record('b')] });
+
+    expect(d.ledger.claim).toHaveBeenCalledTimes(2);
     expect(d.ledger.release).toHaveBeenCalledWith('b', 'retry', 'rate limit', true);
+    expect(d.defer).toHaveBeenCalledWith([expect.objectContaining({ attempts: 0 })]);
   });
 
   it('pauses the provider once on account error codes and gives the attempts back', async () => {
