@@ -31,10 +31,7 @@ function deps(overrides: Partial<EmailBatcherDeps> = {}) {
       markSent: jest.fn(async () => {}),
       release: jest.fn(async () => {}),
     },
-    bucket: {
-      take: jest.fn(async (want: number) => want),
-      waitForTokens: jest.fn(async (want: number) => want),
-    },
+    bucket: { take: jest.fn(async (want: number) => want) },
     pause: { remainingMs: jest.fn(async () => 0), pause: jest.fn(async () => {}) },
     send: jest.fn(
       async (_token, messages): Promise<CallOutcome> => ({
@@ -56,8 +53,10 @@ function deps(overrides: Partial<EmailBatcherDeps> = {}) {
       backoffMaxSeconds: 900,
       pauseSeconds: 300,
       rateMaxWaitMs: 1000,
+      sendAlignMs: 0,
     },
     now: () => 0,
+    sleep: async () => {},
     random: () => 0.5,
     newClaimToken: () => 'claim',
   };
@@ -80,23 +79,12 @@ describe('email batcher', () => {
 
   it('claims only what the rate limit covers and defers the rest unclaimed, spending no attempt', async () => {
     const d = deps({
-      bucket: { take: jest.fn(async () => 1), waitForTokens: jest.fn(async () => 1) },
+      bucket: { take: jest.fn(async () => 1) },
     });
     await makeEmailBatcher(d)({ Records: [record('a'), record('b')] });
 
     expect(d.ledger.claim).toHaveBeenCalledTimes(1);
     expect((d.send as jest.Mock).mock.calls[0][1]).toHaveLength(1);
-    expect(d.defer).toHaveBeenCalledWith([expect.objectContaining({ attempts: 0 })]);
-  });
-
-  it('gives the attempt back to claimed jobs whose tokens another batcher took first', async () => {
-    const d = deps({
-      bucket: { take: jest.fn(async () => 1), waitForTokens: jest.fn(async () => 2) },
-    });
-    await makeEmailBatcher(d)({ Records: [record('a'), record('b')] });
-
-    expect(d.ledger.claim).toHaveBeenCalledTimes(2);
-    expect(d.ledger.release).toHaveBeenCalledWith('b', 'retry', 'rate limit', true);
     expect(d.defer).toHaveBeenCalledWith([expect.objectContaining({ attempts: 0 })]);
   });
 
