@@ -118,6 +118,7 @@ async function runRateLimiter({ state, workDir, batchers, seconds, rate = 500, b
       EMAIL_PROVIDER_ACCOUNT: `bench-${id}`,
       EMAIL_RATE_PER_SECOND: String(rate),
       EMAIL_RATE_BURST: String(burst),
+      EMAIL_RATE_ALIGN_MS: '3000',
     });
     const telemetry = countingTelemetry();
     const logger = new Logger({ serviceName: 'bench', logLevel: 'SILENT' });

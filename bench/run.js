@@ -7,6 +7,8 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { runColdStart } = require('./cold-start');
+const { printEmailBatching, runEmailBatching } = require('./email-batching');
+const { printHealth, runHealth } = require('./health');
 const { runHttpThroughput } = require('./http-throughput');
 const { runIngestVsFloor } = require('./ingest-vs-floor');
 const {
@@ -29,7 +31,7 @@ const log = (/** @type {string} */ message) => process.stderr.write(`${message}\
 
 /** Benchmarks by name; BENCH_ONLY=ingest,dev (say) runs only those, for quick iterations. */
 const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
-const selected = (/** @type {'ingest' | 'http' | 'cold' | 'dev'} */ name) =>
+const selected = (/** @type {'ingest' | 'http' | 'cold' | 'email' | 'health' | 'dev'} */ name) =>
   only.length === 0 || only.includes(name);
 
 /**
@@ -73,6 +75,16 @@ async function runOnStack(results) {
       results.coldStart = await runColdStart({ state, serviceDir, workDir, runs: 15, log });
       printColdStart(/** @type {any} */ (results.coldStart));
     }
+    if (selected('email')) {
+      log('bench: email batching (through the stack vs a naive sender; rate limiter)');
+      results.emailBatching = await runEmailBatching({ state, workDir, log });
+      printEmailBatching(/** @type {any} */ (results.emailBatching));
+    }
+    if (selected('health')) {
+      log('bench: GET /health through serverless offline vs the bare endpoint');
+      results.health = await runHealth({ state, workDir, log });
+      printHealth(/** @type {any} */ (results.health));
+    }
   } finally {
     log('bench: stopping the local stack');
     await stopLocalStack().catch((error) => console.error(`bench: stopping failed: ${error}`));
@@ -96,7 +108,13 @@ async function main() {
   };
   let failed = false;
   try {
-    if (selected('ingest') || selected('http') || selected('cold')) await runOnStack(results);
+    if (
+      ['ingest', 'http', 'cold', 'email', 'health'].some((name) =>
+        selected(/** @type {any} */ (name)),
+      )
+    ) {
+      await runOnStack(results);
+    }
   } catch (error) {
     failed = true;
     console.error(`bench failed: ${/** @type {Error} */ (error).stack ?? error}`);

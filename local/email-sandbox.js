@@ -1,5 +1,6 @@
 const { randomUUID } = require('node:crypto');
 const http = require('node:http');
+const { handleControl, readBody, sendJson } = require('./email-sandbox-controls');
 const { closeServer, listen, LOOPBACK } = require('./ports');
 
 /**
@@ -94,37 +95,6 @@ function errorCodeFor(message, recipientCodes) {
     }
   }
   return 0;
-}
-
-/**
- * @param {http.ServerResponse} response
- * @param {number} status
- * @param {unknown} body
- * @param {Record<string, string>} [headers]
- */
-function sendJson(response, status, body, headers = {}) {
-  response.writeHead(status, { 'content-type': 'application/json', ...headers });
-  response.end(JSON.stringify(body));
-}
-
-/**
- * Reads a request body, up to `limit` bytes; resolves to undefined past it.
- * @param {http.IncomingMessage} request
- * @param {number} limit
- * @returns {Promise<Buffer | undefined>}
- */
-function readBody(request, limit) {
-  return new Promise((resolve, reject) => {
-    /** @type {Buffer[]} */
-    const chunks = [];
-    let size = 0;
-    request.on('data', (/** @type {Buffer} */ chunk) => {
-      size += chunk.length;
-      if (size <= limit) chunks.push(chunk);
-    });
-    request.on('end', () => resolve(size > limit ? undefined : Buffer.concat(chunks)));
-    request.on('error', reject);
-  });
 }
 
 /**
@@ -265,83 +235,16 @@ async function startEmailSandbox({ port = 0, token, log = () => {} }) {
     void response;
   }
 
-  /**
-   * @param {http.IncomingMessage} request
-   * @param {http.ServerResponse} response
-   */
-  async function controls(request, response, /** @type {URL} */ url) {
-    const body = request.method === 'POST' ? await readBody(request, 1 << 20) : undefined;
-    /** @type {any} */
-    let input = {};
-    try {
-      input = body && body.length > 0 ? JSON.parse(body.toString('utf8')) : {};
-    } catch {
-      return sendJson(response, 400, { error: 'body is not JSON' });
-    }
-    const route = `${request.method} ${url.pathname}`;
-    if (route === 'GET /sandbox' || route === 'GET /') {
-      return sendJson(response, 200, {
-        messages: state.messages.length,
-        calls: state.calls.length,
-        pendingFaults: state.faults,
-        latencyMs: state.settings.latencyMs,
-        recipientCodes: state.settings.recipientCodes,
-        endpoints: [
-          'GET /sandbox/messages',
-          'GET /sandbox/calls',
-          'POST /sandbox/faults',
-          'POST /sandbox/settings',
-          'POST /sandbox/reset',
-        ],
-      });
-    }
-    if (route === 'GET /sandbox/messages') {
-      const bodies = url.searchParams.get('bodies') === '1';
-      const limit = Number(url.searchParams.get('limit') ?? KEEP_MESSAGES);
-      const list = state.messages
-        .slice(-limit)
-        .map((m) => (bodies ? m : { ...m, htmlBody: undefined, textBody: undefined }));
-      return sendJson(response, 200, { count: state.messages.length, messages: list });
-    }
-    if (route === 'GET /sandbox/calls') return sendJson(response, 200, { calls: state.calls });
-    if (route === 'POST /sandbox/faults') {
-      const faults = Array.isArray(input)
-        ? input
-        : Array.isArray(input.faults)
-          ? input.faults
-          : [input];
-      state.faults.push(...faults);
-      return sendJson(response, 200, { pendingFaults: state.faults });
-    }
-    if (route === 'DELETE /sandbox/faults') {
-      state.faults.length = 0;
-      return sendJson(response, 200, { pendingFaults: [] });
-    }
-    if (route === 'POST /sandbox/settings') {
-      if (typeof input.token === 'string') state.settings.token = input.token;
-      if (typeof input.latencyMs === 'number')
-        state.settings.latencyMs = Math.max(0, input.latencyMs);
-      if (input.recipientCodes && typeof input.recipientCodes === 'object') {
-        state.settings.recipientCodes = { ...input.recipientCodes };
-      }
-      return sendJson(response, 200, { ...state.settings, token: undefined });
-    }
-    if (route === 'POST /sandbox/reset') {
-      state.messages.length = 0;
-      state.calls.length = 0;
-      state.faults.length = 0;
-      state.settings = { token: initialToken, latencyMs: 0, recipientCodes: { ...DEFAULT_CODES } };
-      return sendJson(response, 200, { reset: true });
-    }
-    return sendJson(response, 404, { error: `no route ${route}` });
-  }
-
   const server = http.createServer((request, response) => {
     const url = new URL(request.url ?? '/', 'http://sandbox');
     const handle =
       request.method === 'POST' && url.pathname === '/email/batch'
         ? batch(request, response)
-        : controls(request, response, url);
+        : handleControl(request, response, url, state, () => ({
+            token: initialToken,
+            latencyMs: 0,
+            recipientCodes: { ...DEFAULT_CODES },
+          }));
     handle.catch((error) => {
       log(`sandbox: ${error}`);
       if (!response.headersSent)

@@ -2,7 +2,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { ClaimResult, JobLedger } from '../../shared/ledger/job-ledger';
 import type { TokenBucket } from '../../shared/rate-limit/token-bucket';
 import { clampDelay } from './deferral';
-import { type ClaimedJob, type DeliveryContext, deliverCall, holdJob } from './delivery';
+import { type ClaimedJob, type DeliveryContext, deliverCall } from './delivery';
 import { makeDeliveryContext } from './delivery-context';
 import { type BatchJob, prepareBatch } from './jobs';
 import { mapLimit } from './map-limit';
@@ -21,6 +21,8 @@ export interface BatcherSettings {
   backoffMaxSeconds: number;
   pauseSeconds: number;
   rateMaxWaitMs: number;
+  /** How long after its grant a call leaves: at least the time claims take. */
+  sendAlignMs: number;
 }
 
 /** Everything the batcher talks to, passed in as one object. */
@@ -38,6 +40,7 @@ export interface EmailBatcherDeps extends SettlementDeps {
   };
   settings: BatcherSettings;
   now: () => number;
+  sleep: (ms: number) => Promise<void>;
   random: () => number;
   newClaimToken: () => string;
 }
@@ -163,36 +166,41 @@ export function makeEmailBatcher(deps: EmailBatcherDeps) {
       for (const entry of jobs) deferFor(settlement, entry, pausedMs / 1000, 'provider paused');
       return;
     }
+    // Tokens first, taken in one go: jobs the bucket cannot cover now go back on the queue unclaimed
+    // (no write, no attempt), spread over a couple of seconds. Taking them before the claims keeps
+    // claims from being made and given up by batchers that lose the race for the same tokens.
+    let granted: number;
+    try {
+      granted = await deps.bucket.take(jobs.length, settings.rateMaxWaitMs);
+    } catch (error) {
+      deps.log.warn('rate limit store unavailable: the jobs are left to SQS', {
+        error: String(error),
+      });
+      for (const entry of jobs) settlement.fail(entry.record);
+      return;
+    }
+    const grantedAt = deps.now();
+    for (const entry of jobs.slice(granted)) {
+      deferFor(settlement, entry, 1 + deps.random() * 2, 'rate limit');
+    }
     const claimed = (
-      await mapLimit(jobs, CLAIM_CONCURRENCY, (entry) => claimOne(entry, settlement))
+      await mapLimit(jobs.slice(0, granted), CLAIM_CONCURRENCY, (entry) =>
+        claimOne(entry, settlement),
+      )
     ).filter((entry): entry is ClaimedJob => entry !== undefined);
-    const candidates: ClaimedJob[] = [];
+    const ready: ClaimedJob[] = [];
     for (const entry of claimed) {
       if (entry.attempts <= settings.maxAttempts) {
-        candidates.push(entry);
+        ready.push(entry);
         continue;
       }
       // Attempts made by a consumer that crashed before it could settle them.
       await context.exhausted(entry, 'attempts made without an outcome');
     }
-    if (candidates.length === 0) return;
-    // Tokens are taken after the claims, right before the call, so what the provider sees follows
-    // the bucket; jobs already sent or claimed elsewhere cost none.
-    let granted: number;
-    try {
-      granted = await deps.bucket.take(candidates.length, settings.rateMaxWaitMs);
-    } catch (error) {
-      deps.log.warn('rate limit store unavailable: the jobs are left to SQS', {
-        error: String(error),
-      });
-      granted = 0;
-    }
-    // Over the rate: back on the queue shortly, spread over a couple of seconds so batchers do not
-    // all come back at once. Waiting costs no attempt.
-    await mapLimit(candidates.slice(granted), CLAIM_CONCURRENCY, (entry) =>
-      holdJob(context, entry, 'rate limit', 1 + deps.random() * 2),
-    );
-    const ready = candidates.slice(0, granted);
+    // Every call leaves the same time after its grant, so claims that took longer for one batch than
+    // for another do not bunch calls together at the provider (unless they outlast the alignment).
+    const early = grantedAt + settings.sendAlignMs - deps.now();
+    if (ready.length > 0 && early > 0) await deps.sleep(early);
     const withMessages = ready.map((entry) => ({ entry, message: toPostmarkMessage(entry.job) }));
     const calls = splitIntoCalls(withMessages, settings.messagesPerCall, (item) =>
       Buffer.byteLength(JSON.stringify(item.message)),

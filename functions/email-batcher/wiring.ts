@@ -135,8 +135,10 @@ export function buildEmailBatcher(
       backoffMaxSeconds: config.backoffMaxSeconds,
       pauseSeconds: config.pauseSeconds,
       rateMaxWaitMs: config.rateMaxWaitMs,
+      sendAlignMs: config.rateAlignMs,
     },
     now,
+    sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
     random: Math.random,
     newClaimToken: randomUUID,
   });

@@ -47,32 +47,48 @@ export class TokenBucket {
   }
 
   /**
-   * Takes up to `want` tokens, waiting at most `maxWaitMs` for the bucket to refill; resolves to the
-   * number granted (possibly 0). The caller sends that many and defers the rest.
+   * Waits (at most `maxWaitMs`) until the bucket holds enough for a good share of `want` (all of it,
+   * or what the rate brings in `maxWaitMs`), then resolves to the tokens available. Reads only:
+   * nothing is taken, so a caller can size its work before {@link take}.
    */
-  async take(want: number, maxWaitMs: number): Promise<number> {
+  async waitForTokens(want: number, maxWaitMs: number): Promise<number> {
     const { now, sleep, ratePerSecond, burst } = this.#options;
     const deadline = now() + maxWaitMs;
-    let granted = 0;
-    // Waiting for a fifth of a second's worth at a time keeps grants (writes) coarse under contention.
-    const chunk = Math.max(1, Math.ceil(ratePerSecond / 5));
-    for (let round = 0; granted < want && round < 1000; round += 1) {
+    const enough = Math.max(
+      1,
+      Math.min(want, burst, Math.floor((ratePerSecond * maxWaitMs) / 1000)),
+    );
+    for (let round = 0; round < 100; round += 1) {
       const state = this.#state ?? (await this.#read());
       const at = now();
       const available = this.#available(state, at);
-      const grant = Math.min(want - granted, Math.floor(available));
-      if (grant > 0) {
-        if (await this.#write(state, available - grant, at)) granted += grant;
-        continue;
-      }
-      const need = Math.min(want - granted, chunk, burst);
-      const waitMs = Math.ceil(((need - available) * 1000) / ratePerSecond);
-      if (at + waitMs > deadline) break;
-      await sleep(waitMs);
+      if (available >= enough || at >= deadline) return Math.floor(available);
+      // A little jitter, so batchers waiting on one bucket do not all wake at the same moment.
+      const waitMs = Math.ceil(((enough - available) * 1000) / ratePerSecond + Math.random() * 20);
+      await sleep(Math.max(1, Math.min(waitMs, deadline - at)));
       // Another consumer may have taken tokens meanwhile: start from the stored state.
       this.#state = undefined;
     }
-    return granted;
+    return 0;
+  }
+
+  /**
+   * Takes up to `want` tokens in one conditional write, after waiting at most `maxWaitMs` as
+   * {@link waitForTokens} does; resolves to the number granted (possibly 0). Tokens are taken in
+   * one go and spent at once: tokens gathered over a wait and sent together would reach the provider
+   * as one lump, above the rate.
+   */
+  async take(want: number, maxWaitMs = 0): Promise<number> {
+    if (maxWaitMs > 0) await this.waitForTokens(want, maxWaitMs);
+    for (let round = 0; round < 20; round += 1) {
+      const state = this.#state ?? (await this.#read());
+      const at = this.#options.now();
+      const available = this.#available(state, at);
+      const grant = Math.min(want, Math.floor(available));
+      if (grant <= 0) return 0;
+      if (await this.#write(state, available - grant, at)) return grant;
+    }
+    return 0;
   }
 
   #available(state: BucketState, at: number): number {

@@ -69,6 +69,14 @@ export class EmailHarness {
   sandbox!: EmailSandbox;
   #sources: SqsEventSource[] = [];
 
+  /**
+   * A job of this harness: its id is prefixed with the harness's, because the ledger lives in the
+   * stack's shared state table and other test files use the same short names.
+   */
+  job(name: string, overrides: Partial<EmailJob> = {}, bytes = 1024): EmailJob {
+    return emailJob(`${this.id}-${name}`, overrides, bytes);
+  }
+
   /** The token the harness's secret and sandbox start with. */
   readonly sandboxToken = `token-${this.id}`;
 
@@ -120,13 +128,13 @@ export class EmailHarness {
       EMAIL_JOBS_DLQ_URL: this.dlqUrl,
       EMAIL_API_URL: this.sandbox.url,
       EMAIL_PROVIDER_ACCOUNT: this.account,
-      EMAIL_PROVIDER_TIMEOUT_MS: '1500',
+      EMAIL_PROVIDER_TIMEOUT_MS: '4000',
       EMAIL_RATE_PER_SECOND: '5000',
       EMAIL_RATE_BURST: '5000',
       EMAIL_MAX_ATTEMPTS: '6',
       EMAIL_BACKOFF_BASE_SECONDS: '1',
       EMAIL_BACKOFF_MAX_SECONDS: '2',
-      EMAIL_CLAIM_SECONDS: '3',
+      EMAIL_CLAIM_SECONDS: '5',
       EMAIL_PAUSE_SECONDS: '2',
       ...env,
     });
@@ -227,11 +235,11 @@ export class EmailHarness {
     return [...all.values()];
   }
 
-  /** How often the sandbox recorded each job id (read from the subject, `Your receipt <id>`). */
+  /** How often the sandbox recorded each job, by name (read from the subject, `Your receipt <id>`). */
   sentCounts(): Map<string, number> {
     const counts = new Map<string, number>();
     for (const message of this.sandbox.state.messages) {
-      const id = message.subject.replace(/^Your receipt /, '');
+      const id = message.subject.replace(/^Your receipt /, '').replace(`${this.id}-`, '');
       counts.set(id, (counts.get(id) ?? 0) + 1);
     }
     return counts;

@@ -2,7 +2,7 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { toSqsRecord } from '../../local/sqs-lambda-event';
 import { JobLedger } from '../../shared/ledger/job-ledger';
-import { EmailHarness, emailJob, waitFor } from '../helpers/email-harness';
+import { EmailHarness, waitFor } from '../helpers/email-harness';
 import { tableName } from '../helpers/local-stack';
 
 const ids = (prefix: string, count: number) =>
@@ -22,9 +22,9 @@ describe('email batcher: provider results and faults', () => {
   it('retries or dead-letters only the failed messages of a batch, per their code, and never resends the others', async () => {
     harness.sandbox.state.settings.recipientCodes = { 'inactive@': 406, 'maintenance@': 100 };
     await harness.enqueue([
-      ...ids('ok', 3).map((id) => emailJob(id)),
-      emailJob('gone', { to: 'Inactive <inactive@example.test>' }),
-      emailJob('later', { to: 'maintenance@example.test' }),
+      ...ids('ok', 3).map((id) => harness.job(id)),
+      harness.job('gone', { to: 'Inactive <inactive@example.test>' }),
+      harness.job('later', { to: 'maintenance@example.test' }),
     ]);
     await harness.start({ batchSize: 10, windowSeconds: 2 });
     await waitFor(
@@ -62,10 +62,10 @@ describe('email batcher: provider results and faults', () => {
       { status: 429, retryAfter: 1 },
       { status: 429 },
       { status: 500 },
-      { hang: 'before', hangMs: 3000 },
+      { hang: 'before', hangMs: 6000 },
     );
     const queued = ids('storm', 20);
-    await harness.enqueue(queued.map((id) => emailJob(id)));
+    await harness.enqueue(queued.map((id) => harness.job(id)));
     await harness.start({ batchSize: 10, windowSeconds: 1 });
     await waitFor(() => harness.sentCounts().size >= queued.length, 60_000);
     await harness.stopBatchers();
@@ -79,9 +79,9 @@ describe('email batcher: provider results and faults', () => {
   }, 90_000);
 
   it('sends a job twice after a hang past recording only when it counted it ambiguous', async () => {
-    harness.sandbox.state.faults.push({ hang: 'after', hangMs: 3000 });
+    harness.sandbox.state.faults.push({ hang: 'after', hangMs: 6000 });
     const queued = ids('hang', 5);
-    await harness.enqueue(queued.map((id) => emailJob(id)));
+    await harness.enqueue(queued.map((id) => harness.job(id)));
     await harness.start({ batchSize: 10, windowSeconds: 1 });
     await waitFor(
       () => harness.sandbox.state.calls.filter((call) => call.status === 200).length >= 1,
@@ -98,13 +98,13 @@ describe('email batcher: provider results and faults', () => {
   }, 60_000);
 
   it('sends a job once more, counted ambiguous, when its batcher stopped mid-call after the provider accepted', async () => {
-    await harness.enqueue([emailJob('orphan')]);
+    await harness.enqueue([harness.job('orphan')]);
     // Batcher A receives the job and dies while its call is in flight: the request reaches the
     // sandbox, the answer never comes back, and A never settles anything.
     const { Messages = [] } = await harness.sqs.send(
       new ReceiveMessageCommand({
         QueueUrl: harness.queueUrl,
-        VisibilityTimeout: 4,
+        VisibilityTimeout: 6,
         MessageAttributeNames: ['All'],
         AttributeNames: ['All'],
       }),
@@ -137,18 +137,18 @@ describe('email batcher: provider results and faults', () => {
       keepSeconds: 60,
       now: Date.now,
     });
-    const entry = await ledger.get('orphan');
+    const entry = await ledger.get(`${harness.id}-orphan`);
     expect(entry).toMatchObject({ status: 'sent', attempts: 2 });
   }, 60_000);
 
   it('re-reads a rotated token after a 401 and delivers, dead-lettering nothing', async () => {
     await harness.start({ batchSize: 10, windowSeconds: 1 });
-    await harness.enqueue([emailJob('before-rotation')]);
+    await harness.enqueue([harness.job('before-rotation')]);
     await waitFor(() => harness.sentCounts().has('before-rotation'), 20_000);
 
     harness.sandbox.state.settings.token = 'rotated-token';
     await harness.rotateSecret('rotated-token');
-    await harness.enqueue([emailJob('after-rotation')]);
+    await harness.enqueue([harness.job('after-rotation')]);
     await waitFor(() => harness.sentCounts().has('after-rotation'), 20_000);
     await harness.stopBatchers();
 
@@ -159,7 +159,7 @@ describe('email batcher: provider results and faults', () => {
 
   it('pauses the provider on a token it keeps refusing, keeps the jobs, and delivers once the secret is fixed', async () => {
     harness.sandbox.state.settings.token = 'only-the-provider-knows';
-    await harness.enqueue(ids('paused', 3).map((id) => emailJob(id)));
+    await harness.enqueue(ids('paused', 3).map((id) => harness.job(id)));
     await harness.start({ batchSize: 10, windowSeconds: 1 });
     await waitFor(() => harness.telemetry.counts.paused >= 1, 20_000);
     const refusedCalls = harness.sandbox.state.calls.length;

@@ -1,5 +1,5 @@
 import { listDeadLetters } from '../../shared/dead-letter/dead-letter-index';
-import { EmailHarness, emailJob, waitFor } from '../helpers/email-harness';
+import { EmailHarness, waitFor } from '../helpers/email-harness';
 import { tableName } from '../helpers/local-stack';
 
 const queueName = (url: string) => url.slice(url.lastIndexOf('/') + 1);
@@ -16,7 +16,7 @@ describe('email batcher: delivery once, in the fewest calls', () => {
   });
 
   it('sends 1,001 jobs of about 1 KB queued before it starts exactly once each, in 3 calls', async () => {
-    const jobs = Array.from({ length: 1001 }, (_, index) => emailJob(`bulk-${index}`));
+    const jobs = Array.from({ length: 1001 }, (_, index) => harness.job(`bulk-${index}`));
     expect(JSON.stringify(jobs[0]).length).toBeGreaterThanOrEqual(1000);
     await harness.enqueue(jobs);
 
@@ -31,7 +31,7 @@ describe('email batcher: delivery once, in the fewest calls', () => {
   }, 120_000);
 
   it('sends a job repeated in one batch and across batches once', async () => {
-    const job = emailJob('dup-1');
+    const job = harness.job('dup-1');
     await harness.enqueue([job, job, job]);
     await harness.start({ batchSize: 10, windowSeconds: 1 });
     await waitFor(() => harness.telemetry.counts.duplicate >= 2, 20_000);
@@ -48,7 +48,7 @@ describe('email batcher: delivery once, in the fewest calls', () => {
   it('absorbs a job enqueued again under the same id by a webhook retried after a 503', async () => {
     // Ingest enqueued the job, then answered 503; the sender's retry enqueues it again under the same
     // deterministic id with a new correlation id and receive time.
-    const first = emailJob('stripe:evt_1:email:invoice-paid', {
+    const first = harness.job('stripe:evt_1:email:invoice-paid', {
       metadata: { source: 'stripe', eventType: 'invoice.paid', receivedAt: '2026-01-01T00:00:00Z' },
       correlationId: 'first-attempt',
     });
@@ -72,7 +72,7 @@ describe('email batcher: delivery once, in the fewest calls', () => {
   it('dead-letters invalid jobs, jobs over 50 recipients and a reused id at once, with a reason and an index entry', async () => {
     const tooMany = Array.from({ length: 51 }, (_, index) => `r${index}@example.test`);
     await harness.enqueue([
-      emailJob('ok-1'),
+      harness.job('ok-1'),
       '{not json',
       JSON.stringify({
         id: 'no-subject',
@@ -80,13 +80,13 @@ describe('email batcher: delivery once, in the fewest calls', () => {
         to: 'b@example.test',
         textBody: 'x',
       }),
-      emailJob('bad-address', { to: 'not an address' }),
-      emailJob('no-body', { textBody: '  ' }),
-      emailJob('too-many', { to: tooMany }),
+      harness.job('bad-address', { to: 'not an address' }),
+      harness.job('no-body', { textBody: '  ' }),
+      harness.job('too-many', { to: tooMany }),
     ]);
     await harness.start({ batchSize: 10, windowSeconds: 1 });
     await waitFor(() => harness.telemetry.counts.sent >= 1, 20_000);
-    await harness.enqueue([emailJob('ok-1', { textBody: 'Another body under the same id' })]);
+    await harness.enqueue([harness.job('ok-1', { textBody: 'Another body under the same id' })]);
     await waitFor(() => harness.telemetry.counts['dead-lettered'] >= 6, 20_000);
     await harness.stopBatchers();
 
@@ -100,7 +100,7 @@ describe('email batcher: delivery once, in the fewest calls', () => {
         expect.stringMatching(/to has 1 value\(s\) that are not email addresses/),
         expect.stringMatching(/no htmlBody or textBody/),
         expect.stringMatching(/to has 51 recipients, over the limit of 50/),
-        expect.stringMatching(/id "ok-1" was already used for an email with other content/),
+        expect.stringMatching(/id ".*-ok-1" was already used for an email with other content/),
       ]),
     );
     for (const letter of letters) {
@@ -120,6 +120,6 @@ describe('email batcher: delivery once, in the fewest calls', () => {
       source: 'test',
       eventType: 'test.email',
     });
-    expect(reused.map((item) => item.jobId)).toEqual(['ok-1']);
+    expect(reused.map((item) => item.jobId)).toEqual([`${harness.id}-ok-1`]);
   }, 60_000);
 });

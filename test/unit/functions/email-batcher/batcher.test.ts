@@ -53,8 +53,10 @@ function deps(overrides: Partial<EmailBatcherDeps> = {}) {
       backoffMaxSeconds: 900,
       pauseSeconds: 300,
       rateMaxWaitMs: 1000,
+      sendAlignMs: 0,
     },
     now: () => 0,
+    sleep: async () => {},
     random: () => 0.5,
     newClaimToken: () => 'claim',
   };
@@ -75,14 +77,15 @@ describe('email batcher', () => {
     ]);
   });
 
-  it('sends what the rate limit grants and defers the rest, giving their attempts back', async () => {
-    const d = deps({ bucket: { take: jest.fn(async () => 1) } });
+  it('claims only what the rate limit covers and defers the rest unclaimed, spending no attempt', async () => {
+    const d = deps({
+      bucket: { take: jest.fn(async () => 1) },
+    });
     await makeEmailBatcher(d)({ Records: [record('a'), record('b')] });
 
-    expect(d.send).toHaveBeenCalledTimes(1);
+    expect(d.ledger.claim).toHaveBeenCalledTimes(1);
     expect((d.send as jest.Mock).mock.calls[0][1]).toHaveLength(1);
     expect(d.defer).toHaveBeenCalledWith([expect.objectContaining({ attempts: 0 })]);
-    expect(d.ledger.release).toHaveBeenCalledWith('b', 'retry', 'rate limit', true);
   });
 
   it('pauses the provider once on account error codes and gives the attempts back', async () => {

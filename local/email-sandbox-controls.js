@@ -1,0 +1,109 @@
+// The sandbox email provider's control routes and the small HTTP helpers it shares with them.
+
+/**
+ * @param {import('node:http').ServerResponse} response
+ * @param {number} status
+ * @param {unknown} body
+ * @param {Record<string, string>} [headers]
+ */
+function sendJson(response, status, body, headers = {}) {
+  response.writeHead(status, { 'content-type': 'application/json', ...headers });
+  response.end(JSON.stringify(body));
+}
+
+/**
+ * Reads a request body, up to `limit` bytes; resolves to undefined past it.
+ * @param {import('node:http').IncomingMessage} request
+ * @param {number} limit
+ * @returns {Promise<Buffer | undefined>}
+ */
+function readBody(request, limit) {
+  return new Promise((resolve, reject) => {
+    /** @type {Buffer[]} */
+    const chunks = [];
+    let size = 0;
+    request.on('data', (/** @type {Buffer} */ chunk) => {
+      size += chunk.length;
+      if (size <= limit) chunks.push(chunk);
+    });
+    request.on('end', () => resolve(size > limit ? undefined : Buffer.concat(chunks)));
+    request.on('error', reject);
+  });
+}
+
+/**
+ * Answers the sandbox's control routes (README, "Sandbox controls"): listings, faults, settings, reset.
+ * @param {import('node:http').IncomingMessage} request
+ * @param {import('node:http').ServerResponse} response
+ * @param {URL} url
+ * @param {{ messages: any[], calls: any[], faults: any[], settings: any }} state
+ * @param {() => any} initialSettings the settings a reset returns to
+ */
+async function handleControl(request, response, url, state, initialSettings) {
+  const body = request.method === 'POST' ? await readBody(request, 1 << 20) : undefined;
+  /** @type {any} */
+  let input = {};
+  try {
+    input = body && body.length > 0 ? JSON.parse(body.toString('utf8')) : {};
+  } catch {
+    return sendJson(response, 400, { error: 'body is not JSON' });
+  }
+  const route = `${request.method} ${url.pathname}`;
+  if (route === 'GET /sandbox' || route === 'GET /') {
+    return sendJson(response, 200, {
+      messages: state.messages.length,
+      calls: state.calls.length,
+      pendingFaults: state.faults,
+      latencyMs: state.settings.latencyMs,
+      recipientCodes: state.settings.recipientCodes,
+      endpoints: [
+        'GET /sandbox/messages',
+        'GET /sandbox/calls',
+        'POST /sandbox/faults',
+        'POST /sandbox/settings',
+        'POST /sandbox/reset',
+      ],
+    });
+  }
+  if (route === 'GET /sandbox/messages') {
+    const bodies = url.searchParams.get('bodies') === '1';
+    const limit = Number(url.searchParams.get('limit') ?? state.messages.length);
+    const list = state.messages
+      .slice(-limit)
+      .map((m) => (bodies ? m : { ...m, htmlBody: undefined, textBody: undefined }));
+    return sendJson(response, 200, { count: state.messages.length, messages: list });
+  }
+  if (route === 'GET /sandbox/calls') return sendJson(response, 200, { calls: state.calls });
+  if (route === 'POST /sandbox/faults') {
+    const faults = Array.isArray(input)
+      ? input
+      : Array.isArray(input.faults)
+        ? input.faults
+        : [input];
+    state.faults.push(...faults);
+    return sendJson(response, 200, { pendingFaults: state.faults });
+  }
+  if (route === 'DELETE /sandbox/faults') {
+    state.faults.length = 0;
+    return sendJson(response, 200, { pendingFaults: [] });
+  }
+  if (route === 'POST /sandbox/settings') {
+    if (typeof input.token === 'string') state.settings.token = input.token;
+    if (typeof input.latencyMs === 'number')
+      state.settings.latencyMs = Math.max(0, input.latencyMs);
+    if (input.recipientCodes && typeof input.recipientCodes === 'object') {
+      state.settings.recipientCodes = { ...input.recipientCodes };
+    }
+    return sendJson(response, 200, { ...state.settings, token: undefined });
+  }
+  if (route === 'POST /sandbox/reset') {
+    state.messages.length = 0;
+    state.calls.length = 0;
+    state.faults.length = 0;
+    state.settings = initialSettings();
+    return sendJson(response, 200, { reset: true });
+  }
+  return sendJson(response, 404, { error: `no route ${route}` });
+}
+
+module.exports = { handleControl, readBody, sendJson };
