@@ -92,6 +92,14 @@ describe('SQS event source long polling', () => {
     await pause(1500);
 
     await source.stop();
+    // Handed back means visible again well before its 30 s visibility timeout would have done it.
+    await waitFor(
+      'the message to be visible again',
+      async () => {
+        return (await harness.queues.counts(queueUrl)).visible === 1;
+      },
+      5000,
+    ).catch(() => undefined);
 
     expect(events).toHaveLength(0);
     expect(await harness.queues.counts(queueUrl)).toEqual({
