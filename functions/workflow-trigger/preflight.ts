@@ -1,0 +1,67 @@
+import { type PreflightInput, settingProblems } from '../../shared/preflight';
+import { SOURCES_FILE, sourceProfiles } from '../webhook-ingest/source-profiles';
+import { loadWorkflowTriggerConfig, WORKFLOW_TRIGGER_SETTINGS } from './config';
+import {
+  loadWorkflowRegistry,
+  missingWorkflows,
+  WORKFLOWS_FILE,
+  workflowProfiles,
+} from './registry';
+
+/** Every variable the trigger's loaders read: what a local run may override. */
+export const settings: readonly string[] = Object.freeze([
+  ...WORKFLOW_TRIGGER_SETTINGS,
+  WORKFLOWS_FILE,
+  SOURCES_FILE,
+  'SOURCES_PROFILE',
+]);
+
+/** Route targets of one sources profile, read loosely (ingest's own preflight validates them). */
+function routeTargets(profiles: unknown, profile: string): string[] {
+  const sources =
+    (profiles as Record<string, { sources?: Record<string, { routes?: { to?: unknown }[] }> }>)?.[
+      profile
+    ]?.sources ?? {};
+  return Object.values(sources).flatMap((source) =>
+    (source.routes ?? []).map((route) => (typeof route.to === 'string' ? route.to : '')),
+  );
+}
+
+/**
+ * The trigger's start-up check: its settings, the workflow registry of its profile, every
+ * `workflow:<name>` route of the sources profile registered, and the engine token in the seed.
+ */
+export function preflight({ env, secrets }: PreflightInput): string[] {
+  const problems = settingProblems(loadWorkflowTriggerConfig, env, WORKFLOW_TRIGGER_SETTINGS);
+  const profile = env.WORKFLOWS_PROFILE?.trim() || 'default';
+  try {
+    const registry = loadWorkflowRegistry(workflowProfiles(env), profile);
+    const sourcesProfile = env.SOURCES_PROFILE?.trim() || 'default';
+    for (const name of missingWorkflows(
+      registry,
+      routeTargets(sourceProfiles(env), sourcesProfile),
+    )) {
+      problems.push(
+        `config/sources.json profile "${sourcesProfile}" routes to workflow:${name}, which config/workflows.json profile "${profile}" does not register`,
+      );
+    }
+  } catch (error) {
+    problems.push(error instanceof Error ? error.message : String(error));
+  }
+  const prefix = env.SECRETS_PREFIX?.trim();
+  const name = `${prefix}/providers/workflow`;
+  if (prefix) {
+    let token: unknown;
+    try {
+      token = JSON.parse(secrets.values[name] ?? 'null')?.token;
+    } catch {
+      token = undefined;
+    }
+    if (typeof token !== 'string' || token === '') {
+      problems.push(
+        `${secrets.file} has no secret "${name}" with a "token": the engine would refuse every call`,
+      );
+    }
+  }
+  return problems;
+}
