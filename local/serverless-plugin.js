@@ -5,6 +5,7 @@ const {
   applyLocalAwsEnvironment,
   rewriteFunctionEnvironments,
   useEmailSandbox,
+  useWorkflowSandbox,
 } = require('./local-environment');
 const { startLocalStack, topologyFor } = require('./local-stack');
 const { LocalStackError } = require('./local-stack-error');
@@ -95,6 +96,7 @@ class LocalStackPlugin {
     });
     rewriteFunctionEnvironments(this.serverless.service, topology.resolve);
     useEmailSandbox(this.serverless.service, `http://${LOOPBACK}:${ports.emailSandbox}`);
+    useWorkflowSandbox(this.serverless.service, `http://${LOOPBACK}:${ports.workflowSandbox}`);
     applyLocalAwsEnvironment(process.env, ports);
     this.log.debug('invoke local uses the local servers of a running "npm run dev"');
   }
@@ -132,6 +134,7 @@ class LocalStackPlugin {
     });
     rewriteFunctionEnvironments(this.serverless.service, this.stack.topology.resolve);
     useEmailSandbox(this.serverless.service, this.stack.endpoints.emailSandbox);
+    useWorkflowSandbox(this.serverless.service, this.stack.endpoints.workflowSandbox);
     applyLocalAwsEnvironment(process.env, ports);
   }
 

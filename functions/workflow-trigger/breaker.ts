@@ -301,3 +301,30 @@ export class CircuitBreaker {
     }
   }
 }
+
+/**
+ * Reads an engine's breaker state from the state table for the health probe (one `GetItem`; the
+ * probe's role may read the table but never changes the breaker).
+ */
+export function breakerStateReader(options: {
+  client: DynamoDBClient;
+  tableName: string;
+  engine: string;
+  now?: () => number;
+}): { read(signal?: AbortSignal): Promise<BreakerState> } {
+  const documents = DynamoDBDocumentClient.from(options.client);
+  const now = options.now ?? Date.now;
+  return {
+    async read(signal) {
+      const { Item } = await documents.send(
+        new GetCommand({
+          TableName: options.tableName,
+          Key: { pk: `breaker#${options.engine}`, sk: 'state' },
+        }),
+        signal ? { abortSignal: signal } : {},
+      );
+      if (Item?.state !== 'open') return 'closed';
+      return Number(Item.openUntil ?? 0) > now() ? 'open' : 'half-open';
+    },
+  };
+}
