@@ -109,6 +109,8 @@ class LocalStackPlugin {
   async start() {
     const ports = readLocalPorts();
     const offline = this.offlineSettings();
+    // The sandbox engine's URL is known from its port: the preflight checks it like any other.
+    useWorkflowSandbox(this.serverless.service, `http://${LOOPBACK}:${ports.workflowSandbox}`);
     // Config mistakes fail here, before any server starts, instead of at the first request.
     await checkLocalConfig({
       serverless: this.serverless,

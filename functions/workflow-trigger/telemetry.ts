@@ -54,7 +54,7 @@ export const emptyCounts = (): TriggerCounts => ({
 /** Telemetry backed by a Powertools logger and metrics; `metrics` is flushed by the handler. */
 export function makeTriggerTelemetry(
   logger: Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>,
-  metrics: Pick<Metrics, 'addMetric'>,
+  metrics: { addMetric: (...args: Parameters<Metrics['addMetric']>) => unknown },
 ): TriggerTelemetry {
   const counts = emptyCounts();
   return {
