@@ -69,7 +69,24 @@ function useEmailSandbox(service, sandboxUrl) {
   }
 }
 
+/**
+ * Points every function whose `WORKFLOW_API_URL` is empty at the sandbox engine: the local stage leaves
+ * it empty unless `WORKFLOW_API_URL` is set in the environment of `npm run dev`.
+ * @param {{ functions?: Record<string, { environment?: Record<string, unknown> }> }} service
+ * @param {string} sandboxUrl
+ * @returns {void}
+ */
+function useWorkflowSandbox(service, sandboxUrl) {
+  for (const definition of Object.values(service.functions ?? {})) {
+    const environment = definition?.environment;
+    if (environment && 'WORKFLOW_API_URL' in environment && !environment.WORKFLOW_API_URL) {
+      environment.WORKFLOW_API_URL = sandboxUrl;
+    }
+  }
+}
+
 module.exports = {
+  useWorkflowSandbox,
   localAwsEnvironment,
   applyLocalAwsEnvironment,
   rewriteFunctionEnvironments,

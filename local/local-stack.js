@@ -3,6 +3,7 @@ const { LOCAL_REGION, localTopology } = require('./cloudformation-local');
 const { createTables } = require('./dynamodb-tables');
 const { assertJava, startDynamoDbLocal } = require('./dynamodb-local');
 const { startEmailSandbox } = require('./email-sandbox');
+const { startWorkflowSandbox } = require('./workflow-sandbox');
 const { LOOPBACK } = require('./ports');
 const { readSecretSeed, seededSecretStore } = require('./secret-store');
 const { startSecretsManagerServer } = require('./secrets-manager-server');
@@ -11,7 +12,7 @@ const { startSqsServer } = require('./sqs-server');
 /**
  * @typedef {object} LocalStack
  * @property {import('./cloudformation-local').LocalTopology} topology
- * @property {{ sqs: string, dynamodb: string, secretsManager: string, emailSandbox: string }} endpoints
+ * @property {{ sqs: string, dynamodb: string, secretsManager: string, emailSandbox: string, workflowSandbox: string }} endpoints
  * @property {number} dynamoDbPid
  * @property {string[]} secretNames
  * @property {() => Promise<void>} stop stops every server and child process it started
@@ -34,7 +35,7 @@ function topologyFor(resources, { sqsPort, stackName, warn }) {
  * Starts the SQS emulator, DynamoDB Local and the Secrets Manager endpoint, creates every queue and
  * table of `resources`, and seeds the secrets. On any failure, what was started is stopped again.
  * @param {{ resources: Record<string, any> | undefined, stackName: string,
- *   ports: { sqs: number, dynamodb: number, secretsManager: number, emailSandbox: number },
+ *   ports: { sqs: number, dynamodb: number, secretsManager: number, emailSandbox: number, workflowSandbox: number },
  *   secretsFile: string,
  *   log: { info: (m: string) => void, warn: (m: string) => void, debug: (m: string) => void } }} options
  * @returns {Promise<LocalStack>}
@@ -66,6 +67,12 @@ async function startLocalStack({ resources, stackName, ports, secretsFile, log }
       log: log.debug,
     });
     stops.push(emailSandbox.close);
+    const workflowSandbox = await startWorkflowSandbox({
+      port: ports.workflowSandbox,
+      token: seededToken(seed, 'providers/workflow', 'the workflow sandbox', log.warn),
+      log: log.debug,
+    });
+    stops.push(workflowSandbox.close);
     const dynamodb = await startDynamoDbLocal({
       port: ports.dynamodb,
       log: (line) => log.debug(`[dynamodb-local] ${line}`),
@@ -92,6 +99,7 @@ async function startLocalStack({ resources, stackName, ports, secretsFile, log }
         dynamodb: dynamodb.endpoint,
         secretsManager: secrets.endpoint,
         emailSandbox: emailSandbox.url,
+        workflowSandbox: workflowSandbox.url,
       },
       dynamoDbPid: dynamodb.pid,
       secretNames: Object.keys(seed),
@@ -111,16 +119,26 @@ async function startLocalStack({ resources, stackName, ports, secretsFile, log }
  * @returns {string}
  */
 function emailProviderToken(seed, warn) {
-  const name = Object.keys(seed).find((key) => key.endsWith('/providers/email'));
+  return seededToken(seed, 'providers/email', 'the email sandbox', warn);
+}
+
+/**
+ * The `token` of the seeded `<prefix>/<suffix>` secret, so a sandbox accepts what the functions read.
+ * @param {Record<string, string>} seed
+ * @param {string} suffix
+ * @param {string} label
+ * @param {(message: string) => void} warn
+ * @returns {string}
+ */
+function seededToken(seed, suffix, label, warn) {
+  const name = Object.keys(seed).find((key) => key.endsWith(`/${suffix}`));
   try {
     const token = name ? JSON.parse(seed[name] ?? 'null')?.token : undefined;
     if (typeof token === 'string' && token !== '') return token;
   } catch {
     // Reported below.
   }
-  warn(
-    'No "<prefix>/providers/email" secret with a "token" in the seed: the email sandbox refuses every call.',
-  );
+  warn(`No "<prefix>/${suffix}" secret with a "token" in the seed: ${label} refuses every call.`);
   return `unset-${Date.now()}`;
 }
 

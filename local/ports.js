@@ -6,7 +6,7 @@ const LOOPBACK = '127.0.0.1';
 
 /**
  * The ports of the servers the local stack owns, each overridable by one environment variable.
- * @type {Record<'sqs' | 'dynamodb' | 'secretsManager' | 'emailSandbox', { envVar: string, fallback: number, label: string }>}
+ * @type {Record<'sqs' | 'dynamodb' | 'secretsManager' | 'emailSandbox' | 'workflowSandbox', { envVar: string, fallback: number, label: string }>}
  */
 const LOCAL_PORTS = Object.freeze({
   sqs: { envVar: 'LOCAL_SQS_PORT', fallback: 9324, label: 'SQS emulator' },
@@ -17,6 +17,7 @@ const LOCAL_PORTS = Object.freeze({
     label: 'Secrets Manager endpoint',
   },
   emailSandbox: { envVar: 'LOCAL_EMAIL_PORT', fallback: 4590, label: 'Email sandbox' },
+  workflowSandbox: { envVar: 'LOCAL_WORKFLOW_PORT', fallback: 4591, label: 'Workflow sandbox' },
 });
 
 /**
@@ -39,7 +40,7 @@ function readPort(env, envVar, fallback) {
 /**
  * The ports of the SQS emulator, DynamoDB Local, the Secrets Manager endpoint and the email sandbox.
  * @param {NodeJS.ProcessEnv} [env]
- * @returns {{ sqs: number, dynamodb: number, secretsManager: number, emailSandbox: number }}
+ * @returns {{ sqs: number, dynamodb: number, secretsManager: number, emailSandbox: number, workflowSandbox: number }}
  */
 function readLocalPorts(env = process.env) {
   return {
@@ -51,6 +52,11 @@ function readLocalPorts(env = process.env) {
       LOCAL_PORTS.secretsManager.fallback,
     ),
     emailSandbox: readPort(env, LOCAL_PORTS.emailSandbox.envVar, LOCAL_PORTS.emailSandbox.fallback),
+    workflowSandbox: readPort(
+      env,
+      LOCAL_PORTS.workflowSandbox.envVar,
+      LOCAL_PORTS.workflowSandbox.fallback,
+    ),
   };
 }
 

@@ -5,6 +5,7 @@ const {
   applyLocalAwsEnvironment,
   rewriteFunctionEnvironments,
   useEmailSandbox,
+  useWorkflowSandbox,
 } = require('./local-environment');
 const { startLocalStack, topologyFor } = require('./local-stack');
 const { LocalStackError } = require('./local-stack-error');
@@ -95,6 +96,7 @@ class LocalStackPlugin {
     });
     rewriteFunctionEnvironments(this.serverless.service, topology.resolve);
     useEmailSandbox(this.serverless.service, `http://${LOOPBACK}:${ports.emailSandbox}`);
+    useWorkflowSandbox(this.serverless.service, `http://${LOOPBACK}:${ports.workflowSandbox}`);
     applyLocalAwsEnvironment(process.env, ports);
     this.log.debug('invoke local uses the local servers of a running "npm run dev"');
   }
@@ -107,6 +109,8 @@ class LocalStackPlugin {
   async start() {
     const ports = readLocalPorts();
     const offline = this.offlineSettings();
+    // The sandbox engine's URL is known from its port: the preflight checks it like any other.
+    useWorkflowSandbox(this.serverless.service, `http://${LOOPBACK}:${ports.workflowSandbox}`);
     // Config mistakes fail here, before any server starts, instead of at the first request.
     await checkLocalConfig({
       serverless: this.serverless,
@@ -132,6 +136,7 @@ class LocalStackPlugin {
     });
     rewriteFunctionEnvironments(this.serverless.service, this.stack.topology.resolve);
     useEmailSandbox(this.serverless.service, this.stack.endpoints.emailSandbox);
+    useWorkflowSandbox(this.serverless.service, this.stack.endpoints.workflowSandbox);
     applyLocalAwsEnvironment(process.env, ports);
   }
 

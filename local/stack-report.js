@@ -16,6 +16,7 @@ const { invokeUrl } = require('./offline-settings');
  * @property {string} dynamodb
  * @property {string} secretsManager
  * @property {string} emailSandbox the sandbox email provider's base URL
+ * @property {string} workflowSandbox the sandbox workflow engine's base URL
  * @property {Record<string, { name: string, url: string, arn: string }>} queues by logical id
  * @property {Record<string, { name: string, arn: string }>} tables by logical id
  * @property {string[]} secrets seeded secret names
@@ -45,6 +46,7 @@ function stackState({ pid, stage, region, http, lambda, stack, subscriptions, fu
     dynamodb: endpoints.dynamodb,
     secretsManager: endpoints.secretsManager,
     emailSandbox: endpoints.emailSandbox,
+    workflowSandbox: endpoints.workflowSandbox,
     queues: Object.fromEntries(
       topology.queues.map((q) => [q.logicalId, { name: q.name, url: q.url, arn: q.arn }]),
     ),
@@ -75,6 +77,10 @@ function formatStackReport(state) {
     [
       'Email sandbox',
       `${state.emailSandbox} (what it received: ${state.emailSandbox}/sandbox/messages)`,
+    ],
+    [
+      'Workflow sandbox',
+      `${state.workflowSandbox} (what it received: ${state.workflowSandbox}/sandbox/calls)`,
     ],
   ];
   const lines = rows.map(([label, value]) => `  ${label.padEnd(16)} ${value}`);

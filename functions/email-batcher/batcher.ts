@@ -1,7 +1,7 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { ClaimResult, JobLedger } from '../../shared/ledger/job-ledger';
+import { clampDelay } from '../../shared/queue/deferral';
 import type { TokenBucket } from '../../shared/rate-limit/token-bucket';
-import { clampDelay } from './deferral';
 import { type ClaimedJob, type DeliveryContext, deliverCall } from './delivery';
 import { makeDeliveryContext } from './delivery-context';
 import { type BatchJob, prepareBatch } from './jobs';

@@ -1,5 +1,5 @@
+import { backoffSeconds } from '../../shared/queue/deferral';
 import type { EmailBatcherDeps } from './batcher';
-import { backoffSeconds } from './deferral';
 import type { DeliveryContext } from './delivery';
 import type { Settlement } from './settlement';
 

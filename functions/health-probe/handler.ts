@@ -5,6 +5,7 @@ import { clientOptions, timeouts } from '../../shared/clients/options';
 import { secretsManagerClient } from '../../shared/clients/secrets-manager';
 import { sqsClient } from '../../shared/clients/sqs';
 import { logger } from '../../shared/logger';
+import { breakerStateReader } from '../workflow-trigger/breaker';
 import { loadHealthConfig } from './config';
 import { buildHealthProbe } from './wiring';
 
@@ -21,4 +22,12 @@ export const handler = buildHealthProbe(
   },
   { logger, metrics: new Metrics({ namespace: 'ConnectorSuite', serviceName: 'health-probe' }) },
   timeouts,
+  {
+    // The workflow trigger's breaker (engine `n8n` unless WORKFLOW_ENGINE_NAME says otherwise).
+    workflowBreaker: breakerStateReader({
+      client: dynamoDbClient,
+      tableName: config.stateTable,
+      engine: process.env.WORKFLOW_ENGINE_NAME?.trim() || 'n8n',
+    }),
+  },
 );

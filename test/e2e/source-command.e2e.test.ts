@@ -86,7 +86,9 @@ describe('a source added with npm run source -- add', () => {
 
     expect(printed).toMatch(/^202 /m);
     const { eventId } = JSON.parse(printed.slice(printed.indexOf('{'))) as { eventId: string };
-    const queue = Object.values(state.queues).find((q) => q.name.endsWith('-workflow-jobs'));
+    // The workflow trigger consumes the queue; "acme" is in no workflow registry, so the job lands,
+    // unchanged, in the DLQ as unknown-workflow.
+    const queue = Object.values(state.queues).find((q) => q.name.endsWith('-workflow-jobs-dlq'));
     const message = await receiveMatching(sqs, queue?.url as string, (m) =>
       (m.Body ?? '').includes(eventId),
     );
@@ -95,7 +97,7 @@ describe('a source added with npm run source -- add', () => {
       workflow: 'acme',
       input: { source: 'acme', eventId },
     });
-  });
+  }, 20_000);
 
   it('takes MAX_BODY_BYTES from the shell that started it', async () => {
     const seed = JSON.parse(readFileSync(files.LOCAL_SECRETS_FILE, 'utf8'));

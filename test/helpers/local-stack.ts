@@ -15,6 +15,8 @@ export interface LocalStackState {
   secretsManager: string;
   /** The sandbox email provider's base URL. */
   emailSandbox: string;
+  /** The sandbox workflow engine's base URL. */
+  workflowSandbox: string;
   queues: Record<string, { name: string; url: string; arn: string }>;
   tables: Record<string, { name: string; arn: string }>;
   secrets: string[];

@@ -84,7 +84,8 @@ module.exports = async function globalSetup(globalConfig) {
   fs.mkdirSync(stateDir, { recursive: true });
   fs.rmSync(stateFile, { force: true });
 
-  const [sqs, dynamodb, secrets, http, lambda, email] = [
+  const [sqs, dynamodb, secrets, http, lambda, email, workflow] = [
+    await pickFreePort(),
     await pickFreePort(),
     await pickFreePort(),
     await pickFreePort(),
@@ -118,6 +119,7 @@ module.exports = async function globalSetup(globalConfig) {
         LOCAL_DYNAMODB_PORT: String(dynamodb),
         LOCAL_SECRETS_PORT: String(secrets),
         LOCAL_EMAIL_PORT: String(email),
+        LOCAL_WORKFLOW_PORT: String(workflow),
         HTTP_PORT: String(http),
         LAMBDA_PORT: String(lambda),
         LOCAL_STACK_STATE_FILE: stateFile,

@@ -2,7 +2,7 @@ import {
   EMAIL_BATCHER_SETTINGS,
   loadEmailBatcherConfig,
 } from '../../../../functions/email-batcher/config';
-import { backoffSeconds, clampDelay } from '../../../../functions/email-batcher/deferral';
+import { backoffSeconds, clampDelay } from '../../../../shared/queue/deferral';
 
 const required = {
   SECRETS_PREFIX: 'connector-suite/test',

@@ -4,7 +4,7 @@ import {
   type SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSRecord } from 'aws-lambda';
-import { recordAttributes } from '../../shared/dead-letter/dead-letter';
+import { recordAttributes } from '../dead-letter/dead-letter';
 
 /** SQS's longest message delay. */
 export const MAX_DELAY_SECONDS = 900;
@@ -14,6 +14,8 @@ export interface Deferral {
   record: SQSRecord;
   delaySeconds: number;
   attempts: number;
+  /** More string attributes to set on the re-sent message (a consumer's own bookkeeping). */
+  attributes?: Readonly<Record<string, string>>;
 }
 
 /**
@@ -67,6 +69,7 @@ export async function deferRecords(
               DelaySeconds: clampDelay(deferral.delaySeconds),
               MessageAttributes: toAttributes({
                 ...recordAttributes(deferral.record),
+                ...deferral.attributes,
                 attempts: String(deferral.attempts),
               }),
             })),

@@ -1,0 +1,330 @@
+import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
+
+/** A breaker's state as callers and the health probe see it. */
+export type BreakerState = 'closed' | 'half-open' | 'open';
+
+/** What a caller may do now. */
+export type BreakerPermit =
+  | { kind: 'closed' }
+  /** This caller holds the one half-open trial: settle it with {@link CircuitBreaker.settleTrial}. */
+  | { kind: 'trial'; token: string }
+  | { kind: 'open'; retryInMs: number };
+
+/** Tunables of {@link CircuitBreaker}. */
+export interface BreakerSettings {
+  /** Opens when failures / calls in the window reach this share (0..1). */
+  failureRatio: number;
+  /** ... and the window holds at least this many calls. */
+  minCalls: number;
+  windowSeconds: number;
+  bucketSeconds: number;
+  cooldownSeconds: number;
+  /** Cool-down after the engine refused our configuration (401, 403, 404, 422). */
+  refusedCooldownSeconds: number;
+  /** How long a container trusts the state it read. */
+  cacheMs: number;
+  /** Counts are written at most this often per container (one `ADD` per flush). */
+  flushMs: number;
+  /** How long the half-open trial may take before another container may try. */
+  trialLeaseMs: number;
+}
+
+/** A state change, for logs and metrics. */
+export interface BreakerChange {
+  to: BreakerState;
+  reason: string;
+}
+
+interface StateItem {
+  state?: 'closed' | 'open';
+  openUntil?: number;
+  leaseUntil?: number;
+  closedAt?: number;
+  reason?: string;
+}
+
+/**
+ * A circuit breaker per engine, shared by every container through the state table. Outcomes are
+ * summed in memory and flushed as one `ADD` into a short time bucket at most once per `flushMs`, so a
+ * success costs no write of its own; the window is read only when a flush carried failures. After the
+ * cool-down (with jitter) one caller takes the half-open lease by conditional write and makes the
+ * trial call; success closes the breaker, failure reopens it.
+ */
+export class CircuitBreaker {
+  readonly #documents: DynamoDBDocumentClient;
+  readonly #table: string;
+  readonly #pk: string;
+  readonly #settings: BreakerSettings;
+  readonly #now: () => number;
+  readonly #random: () => number;
+  readonly #newToken: () => string;
+  readonly #onChange: (change: BreakerChange) => void;
+  #cached: { item: StateItem; at: number } | undefined;
+  #pending = { calls: 0, failures: 0 };
+  #lastFlush = 0;
+
+  constructor(options: {
+    client: DynamoDBClient;
+    tableName: string;
+    engine: string;
+    settings: BreakerSettings;
+    now: () => number;
+    random: () => number;
+    newToken: () => string;
+    onChange?: (change: BreakerChange) => void;
+  }) {
+    this.#documents = DynamoDBDocumentClient.from(options.client, {
+      marshallOptions: { removeUndefinedValues: true },
+    });
+    this.#table = options.tableName;
+    this.#pk = `breaker#${options.engine}`;
+    this.#settings = options.settings;
+    this.#now = options.now;
+    this.#random = options.random;
+    this.#newToken = options.newToken;
+    this.#onChange = options.onChange ?? (() => {});
+  }
+
+  async #item(fresh = false): Promise<StateItem> {
+    const now = this.#now();
+    if (!fresh && this.#cached && now - this.#cached.at < this.#settings.cacheMs) {
+      return this.#cached.item;
+    }
+    const { Item } = await this.#documents.send(
+      new GetCommand({ TableName: this.#table, Key: { pk: this.#pk, sk: 'state' } }),
+    );
+    const item = (Item ?? {}) as StateItem;
+    this.#cached = { item, at: now };
+    return item;
+  }
+
+  /** The state for the health probe: `half-open` once the cool-down is over. */
+  async state(): Promise<BreakerState> {
+    const item = await this.#item(true);
+    if (item.state !== 'open') return 'closed';
+    return (item.openUntil ?? 0) > this.#now() ? 'open' : 'half-open';
+  }
+
+  /** May a call go to the engine now? Past the cool-down, one caller gets the trial. */
+  async permit(): Promise<BreakerPermit> {
+    const item = await this.#item();
+    if (item.state !== 'open') return { kind: 'closed' };
+    const now = this.#now();
+    const openUntil = item.openUntil ?? 0;
+    if (openUntil > now) return { kind: 'open', retryInMs: openUntil - now };
+    const token = this.#newToken();
+    try {
+      await this.#documents.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: this.#pk, sk: 'state' },
+          ConditionExpression:
+            '#state = :open AND #openUntil <= :now AND (attribute_not_exists(#leaseUntil) OR #leaseUntil < :now)',
+          UpdateExpression: 'SET #leaseUntil = :lease, #leaseToken = :token',
+          ExpressionAttributeNames: {
+            '#state': 'state',
+            '#openUntil': 'openUntil',
+            '#leaseUntil': 'leaseUntil',
+            '#leaseToken': 'leaseToken',
+          },
+          ExpressionAttributeValues: {
+            ':open': 'open',
+            ':now': now,
+            ':lease': now + this.#settings.trialLeaseMs,
+            ':token': token,
+          },
+        }),
+      );
+      this.#onChange({ to: 'half-open', reason: 'cool-down over: one trial call' });
+      return { kind: 'trial', token };
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      // Another container holds the trial (or it just closed): look again shortly.
+      this.#cached = undefined;
+      return { kind: 'open', retryInMs: this.#settings.trialLeaseMs };
+    }
+  }
+
+  /** Ends the trial: success closes the breaker, failure reopens it for another cool-down. */
+  async settleTrial(token: string, success: boolean, reason: string): Promise<void> {
+    const now = this.#now();
+    const names = { '#state': 'state', '#leaseToken': 'leaseToken', '#leaseUntil': 'leaseUntil' };
+    try {
+      await this.#documents.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: this.#pk, sk: 'state' },
+          ConditionExpression: '#leaseToken = :token',
+          UpdateExpression: success
+            ? 'SET #state = :closed, #closedAt = :now, #reason = :reason REMOVE #leaseUntil, #leaseToken, #openUntil'
+            : 'SET #openUntil = :until, #reason = :reason REMOVE #leaseUntil, #leaseToken',
+          ExpressionAttributeNames: success
+            ? { ...names, '#closedAt': 'closedAt', '#reason': 'reason', '#openUntil': 'openUntil' }
+            : {
+                '#openUntil': 'openUntil',
+                '#reason': 'reason',
+                '#leaseToken': 'leaseToken',
+                '#leaseUntil': 'leaseUntil',
+              },
+          ExpressionAttributeValues: success
+            ? { ':closed': 'closed', ':now': now, ':token': token, ':reason': reason }
+            : {
+                ':until': now + this.#cooldownMs(this.#settings.cooldownSeconds),
+                ':token': token,
+                ':reason': reason,
+              },
+        }),
+      );
+      this.#cached = undefined;
+      this.#onChange({ to: success ? 'closed' : 'open', reason });
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  #cooldownMs(seconds: number): number {
+    // Jitter up to a fifth, so containers do not all come back at the same instant.
+    return Math.round(seconds * 1000 * (1 + 0.2 * this.#random()));
+  }
+
+  /** Opens the breaker now (the engine refused our configuration), whatever the counts say. */
+  async open(reason: string, refused = false): Promise<void> {
+    const seconds = refused
+      ? this.#settings.refusedCooldownSeconds
+      : this.#settings.cooldownSeconds;
+    const now = this.#now();
+    try {
+      await this.#documents.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: { pk: this.#pk, sk: 'state' },
+          // Only from closed: an open breaker keeps its cool-down, a trial its lease.
+          ConditionExpression: 'attribute_not_exists(#state) OR #state = :closed',
+          UpdateExpression:
+            'SET #state = :open, #openUntil = :until, #reason = :reason, #openedAt = :now',
+          ExpressionAttributeNames: {
+            '#state': 'state',
+            '#openUntil': 'openUntil',
+            '#reason': 'reason',
+            '#openedAt': 'openedAt',
+          },
+          ExpressionAttributeValues: {
+            ':open': 'open',
+            ':closed': 'closed',
+            ':until': now + this.#cooldownMs(seconds),
+            ':reason': reason.slice(0, 300),
+            ':now': now,
+          },
+        }),
+      );
+      this.#onChange({ to: 'open', reason });
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+    this.#cached = undefined;
+  }
+
+  /** Counts one call's outcome in memory (written by {@link flush}). */
+  record(success: boolean): void {
+    this.#pending.calls += 1;
+    if (!success) this.#pending.failures += 1;
+  }
+
+  /**
+   * Writes the counts as one `ADD` when `flushMs` has passed (or failures wait to be counted), then,
+   * when they held failures, reads the window and opens the breaker past the threshold.
+   */
+  async flush(): Promise<void> {
+    const now = this.#now();
+    const { calls, failures } = this.#pending;
+    if (calls === 0) return;
+    if (failures === 0 && now - this.#lastFlush < this.#settings.flushMs) return;
+    this.#pending = { calls: 0, failures: 0 };
+    this.#lastFlush = now;
+    const bucketMs = this.#settings.bucketSeconds * 1000;
+    const bucket = Math.floor(now / bucketMs) * bucketMs;
+    await this.#documents.send(
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: { pk: this.#pk, sk: `bucket#${String(bucket).padStart(15, '0')}` },
+        UpdateExpression: 'ADD #calls :calls, #failures :failures SET #expiresAt = :expires',
+        ExpressionAttributeNames: {
+          '#calls': 'calls',
+          '#failures': 'failures',
+          '#expiresAt': 'expiresAt',
+        },
+        ExpressionAttributeValues: {
+          ':calls': calls,
+          ':failures': failures,
+          ':expires': Math.floor(now / 1000) + this.#settings.windowSeconds + 3600,
+        },
+      }),
+    );
+    if (failures > 0) await this.#evaluate(now);
+  }
+
+  async #evaluate(now: number): Promise<void> {
+    const item = await this.#item(true);
+    if (item.state === 'open') return;
+    const bucketMs = this.#settings.bucketSeconds * 1000;
+    // Buckets from before the last close do not count: they are what opened it.
+    const start = Math.max(
+      Math.floor((now - this.#settings.windowSeconds * 1000) / bucketMs) * bucketMs,
+      Math.ceil((item.closedAt ?? 0) / bucketMs) * bucketMs,
+    );
+    const { Items = [] } = await this.#documents.send(
+      new QueryCommand({
+        TableName: this.#table,
+        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
+        ExpressionAttributeValues: {
+          ':pk': this.#pk,
+          ':from': `bucket#${String(start).padStart(15, '0')}`,
+          ':to': `bucket#${String(now).padStart(15, '0')}`,
+        },
+        ConsistentRead: true,
+      }),
+    );
+    let calls = 0;
+    let failures = 0;
+    for (const bucket of Items) {
+      calls += Number(bucket.calls ?? 0);
+      failures += Number(bucket.failures ?? 0);
+    }
+    if (calls >= this.#settings.minCalls && failures / calls >= this.#settings.failureRatio) {
+      await this.open(`${failures} of ${calls} calls failed in ${this.#settings.windowSeconds} s`);
+    }
+  }
+}
+
+/**
+ * Reads an engine's breaker state from the state table for the health probe (one `GetItem`; the
+ * probe's role may read the table but never changes the breaker).
+ */
+export function breakerStateReader(options: {
+  client: DynamoDBClient;
+  tableName: string;
+  engine: string;
+  now?: () => number;
+}): { read(signal?: AbortSignal): Promise<BreakerState> } {
+  const documents = DynamoDBDocumentClient.from(options.client);
+  const now = options.now ?? Date.now;
+  return {
+    async read(signal) {
+      const { Item } = await documents.send(
+        new GetCommand({
+          TableName: options.tableName,
+          Key: { pk: `breaker#${options.engine}`, sk: 'state' },
+        }),
+        signal ? { abortSignal: signal } : {},
+      );
+      if (Item?.state !== 'open') return 'closed';
+      return Number(Item.openUntil ?? 0) > now() ? 'open' : 'half-open';
+    },
+  };
+}

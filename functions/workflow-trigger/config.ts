@@ -1,0 +1,110 @@
+import { optionalInteger, optionalString, requireString } from '../../shared/config';
+import { ConfigError } from '../../shared/errors';
+
+type Env = Record<string, string | undefined>;
+
+/** Every environment variable {@link loadWorkflowTriggerConfig} reads (for the start-up preflight). */
+export const WORKFLOW_TRIGGER_SETTINGS = Object.freeze([
+  'SECRETS_PREFIX',
+  'SECRETS_CACHE_SECONDS',
+  'SECRETS_REFRESH_INTERVAL_SECONDS',
+  'STATE_TABLE',
+  'WORKFLOWS_PROFILE',
+  'WORKFLOW_JOBS_QUEUE_URL',
+  'WORKFLOW_JOBS_DLQ_URL',
+  'WORKFLOW_API_URL',
+  'WORKFLOW_ENGINE_NAME',
+  'WORKFLOW_TIMEOUT_MS',
+  'WORKFLOW_MAX_ATTEMPTS',
+  'WORKFLOW_BACKOFF_BASE_SECONDS',
+  'WORKFLOW_BACKOFF_MAX_SECONDS',
+  'WORKFLOW_CLAIM_SECONDS',
+  'WORKFLOW_LEDGER_DAYS',
+  'WORKFLOW_BREAKER_FAILURE_PERCENT',
+  'WORKFLOW_BREAKER_MIN_CALLS',
+  'WORKFLOW_BREAKER_WINDOW_SECONDS',
+  'WORKFLOW_BREAKER_COOLDOWN_SECONDS',
+  'WORKFLOW_REFUSED_COOLDOWN_SECONDS',
+] as const);
+
+/** An http(s) base URL without a trailing slash. */
+export function requireUrl(env: Env, name: string): string {
+  const value = requireString(env, name);
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new ConfigError(`Environment variable ${name} must be an http(s) URL, got "${value}"`);
+  }
+  return value.replace(/\/+$/, '');
+}
+
+/**
+ * The workflow trigger's settings, read and checked once at cold start. A missing or malformed value
+ * fails start-up with the variable's name.
+ */
+export function loadWorkflowTriggerConfig(env: Env) {
+  const timeoutMs = optionalInteger(env, 'WORKFLOW_TIMEOUT_MS', 5000, { min: 100, max: 30_000 });
+  const claimSeconds = optionalInteger(env, 'WORKFLOW_CLAIM_SECONDS', 60, { min: 1, max: 43_200 });
+  if (claimSeconds * 1000 <= timeoutMs) {
+    throw new ConfigError(
+      `Environment variable WORKFLOW_CLAIM_SECONDS (${claimSeconds}) must outlast WORKFLOW_TIMEOUT_MS (${timeoutMs} ms)`,
+    );
+  }
+  return Object.freeze({
+    secretsPrefix: requireString(env, 'SECRETS_PREFIX'),
+    secretsCacheSeconds: optionalInteger(env, 'SECRETS_CACHE_SECONDS', 300, { min: 0, max: 3600 }),
+    secretsRefreshSeconds: optionalInteger(env, 'SECRETS_REFRESH_INTERVAL_SECONDS', 30, {
+      min: 0,
+      max: 3600,
+    }),
+    stateTable: requireString(env, 'STATE_TABLE'),
+    workflowsProfile: optionalString(env, 'WORKFLOWS_PROFILE', 'default'),
+    queueUrl: requireString(env, 'WORKFLOW_JOBS_QUEUE_URL'),
+    dlqUrl: requireString(env, 'WORKFLOW_JOBS_DLQ_URL'),
+    apiUrl: requireUrl(env, 'WORKFLOW_API_URL'),
+    engineName: optionalString(env, 'WORKFLOW_ENGINE_NAME', 'n8n'),
+    timeoutMs,
+    // 8 attempts with a 60 s base and a 2 h cap: the ceilings add up to about 4 h, the jittered
+    // waits to about half of that.
+    maxAttempts: optionalInteger(env, 'WORKFLOW_MAX_ATTEMPTS', 8, { min: 1, max: 100 }),
+    backoffBaseSeconds: optionalInteger(env, 'WORKFLOW_BACKOFF_BASE_SECONDS', 60, {
+      min: 1,
+      max: 3600,
+    }),
+    backoffMaxSeconds: optionalInteger(env, 'WORKFLOW_BACKOFF_MAX_SECONDS', 7200, {
+      min: 1,
+      max: 43_200,
+    }),
+    claimSeconds,
+    // Ledger items must outlive the DLQ's 14 days, so a redriven dead letter still finds its history.
+    ledgerDays: optionalInteger(env, 'WORKFLOW_LEDGER_DAYS', 15, { min: 14, max: 365 }),
+    breaker: {
+      failureRatio:
+        optionalInteger(env, 'WORKFLOW_BREAKER_FAILURE_PERCENT', 50, { min: 1, max: 100 }) / 100,
+      minCalls: optionalInteger(env, 'WORKFLOW_BREAKER_MIN_CALLS', 10, { min: 1, max: 100_000 }),
+      windowSeconds: optionalInteger(env, 'WORKFLOW_BREAKER_WINDOW_SECONDS', 30, {
+        min: 2,
+        max: 3600,
+      }),
+      bucketSeconds: 1,
+      cooldownSeconds: optionalInteger(env, 'WORKFLOW_BREAKER_COOLDOWN_SECONDS', 30, {
+        min: 1,
+        max: 3600,
+      }),
+      refusedCooldownSeconds: optionalInteger(env, 'WORKFLOW_REFUSED_COOLDOWN_SECONDS', 300, {
+        min: 1,
+        max: 86_400,
+      }),
+      cacheMs: 1000,
+      flushMs: 1000,
+      trialLeaseMs: timeoutMs + 2000,
+    },
+  });
+}
+
+/** The validated settings. */
+export type WorkflowTriggerConfig = ReturnType<typeof loadWorkflowTriggerConfig>;

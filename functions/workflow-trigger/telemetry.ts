@@ -1,0 +1,103 @@
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { BreakerChange } from './breaker';
+
+/** How one job ended in this invocation. */
+export type TriggerOutcome = 'triggered' | 'duplicate' | 'retried' | 'deferred' | 'dead-lettered';
+
+/** One line per job outcome: ids and codes only, never the input or the token. */
+export interface TriggerLine {
+  jobId: string;
+  correlationId: string;
+  workflow?: string;
+  outcome: TriggerOutcome;
+  executionId?: string;
+  attempts?: number;
+  status?: number;
+  reason?: string;
+  delaySeconds?: number;
+}
+
+/** Counters kept beside the metrics, for tests and benchmarks in the same process. */
+export type TriggerCounts = Record<TriggerOutcome | 'ambiguous' | 'calls' | 'refused', number>;
+
+/** What the trigger reports: log lines and Powertools metrics (embedded metric format). */
+export interface TriggerTelemetry {
+  job(line: TriggerLine): void;
+  ambiguous(jobId: string, correlationId: string): void;
+  engineCall(latencyMs: number, result: string): void;
+  refused(status: number): void;
+  breaker(change: BreakerChange): void;
+  readonly counts: TriggerCounts;
+}
+
+const METRIC_NAMES: Record<TriggerOutcome, string> = {
+  triggered: 'WorkflowTriggered',
+  duplicate: 'WorkflowDuplicate',
+  retried: 'WorkflowRetried',
+  deferred: 'WorkflowDeferred',
+  'dead-lettered': 'WorkflowDeadLettered',
+};
+
+/** Fresh counters. */
+export const emptyCounts = (): TriggerCounts => ({
+  triggered: 0,
+  duplicate: 0,
+  retried: 0,
+  deferred: 0,
+  'dead-lettered': 0,
+  ambiguous: 0,
+  calls: 0,
+  refused: 0,
+});
+
+/** Telemetry backed by a Powertools logger and metrics; `metrics` is flushed by the handler. */
+export function makeTriggerTelemetry(
+  logger: Pick<Logger, 'info' | 'warn' | 'error' | 'debug'>,
+  metrics: { addMetric: (...args: Parameters<Metrics['addMetric']>) => unknown },
+): TriggerTelemetry {
+  const counts = emptyCounts();
+  return {
+    counts,
+    job(line) {
+      counts[line.outcome] += 1;
+      metrics.addMetric(METRIC_NAMES[line.outcome], MetricUnit.Count, 1);
+      logger.info('workflow job', { ...line });
+    },
+    ambiguous(jobId, correlationId) {
+      counts.ambiguous += 1;
+      metrics.addMetric('WorkflowAmbiguous', MetricUnit.Count, 1);
+      logger.warn('workflow call ended without an answer: the engine may have it (ambiguous)', {
+        jobId,
+        correlationId,
+        outcome: 'ambiguous',
+      });
+    },
+    engineCall(latencyMs, result) {
+      counts.calls += 1;
+      metrics.addMetric('EngineLatency', MetricUnit.Milliseconds, latencyMs);
+      logger.debug('engine call', { latencyMs, result });
+    },
+    refused(status) {
+      counts.refused += 1;
+      // The alarm WorkflowEngineRefusedAlarm watches this metric.
+      metrics.addMetric('WorkflowEngineRefused', MetricUnit.Count, 1);
+      logger.error('the workflow engine refuses our configuration (token or workflow)', { status });
+    },
+    breaker(change) {
+      metrics.addMetric(
+        change.to === 'open'
+          ? 'BreakerOpened'
+          : change.to === 'closed'
+            ? 'BreakerClosed'
+            : 'BreakerHalfOpen',
+        MetricUnit.Count,
+        1,
+      );
+      logger.warn('workflow circuit breaker changed', {
+        breakerState: change.to,
+        reason: change.reason,
+      });
+    },
+  };
+}

@@ -1,0 +1,223 @@
+import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { JobLedger } from '../../shared/ledger/job-ledger';
+import type { WorkflowJob } from '../../shared/messages/jobs';
+import {
+  parseWorkflowJob,
+  workflowJobFingerprint,
+} from '../../shared/messages/workflow-job-schema';
+import { mapLimit } from '../email-batcher/map-limit';
+import { attemptsOf, Settlement, type SettlementDeps } from '../email-batcher/settlement';
+import { attemptJob } from './attempt';
+import type { CircuitBreaker } from './breaker';
+import type { EngineOutcome } from './engine';
+import type { WorkflowRegistry } from './registry';
+import { NOT_BEFORE, nextHop } from './schedule';
+import type { TriggerTelemetry } from './telemetry';
+
+/** Tunables of the trigger (from config). */
+export interface TriggerSettings {
+  maxAttempts: number;
+  backoffBaseSeconds: number;
+  backoffMaxSeconds: number;
+  claimMs: number;
+}
+
+/** What the engine call needs beyond the job: the path, the token and the `_metadata`. */
+export interface TriggerCall {
+  path: string;
+  token: string;
+  job: WorkflowJob;
+  metadata: Record<string, unknown>;
+}
+
+/** Everything the trigger talks to, passed in as one object. */
+export interface TriggerDeps extends SettlementDeps {
+  registry: WorkflowRegistry;
+  ledger: Pick<JobLedger, 'claim' | 'markSent' | 'release'>;
+  breaker: Pick<CircuitBreaker, 'permit' | 'settleTrial' | 'open' | 'record' | 'flush'>;
+  call: (call: TriggerCall) => Promise<EngineOutcome>;
+  /** The engine token: cached, and fetched anew at most once per invocation on a refusal. */
+  token: { current(): Promise<string>; refresh(): Promise<string | undefined> };
+  telemetry: TriggerTelemetry;
+  log: { warn(message: string, extra: Record<string, unknown>): void };
+  settings: TriggerSettings;
+  now: () => number;
+  random: () => number;
+  newClaimToken: () => string;
+}
+
+/** A record whose job is valid and whose workflow is known: ready to claim and call. */
+export interface ReadyJob {
+  record: SQSRecord;
+  job: WorkflowJob;
+  path: string;
+  correlationId: string;
+  source: string;
+  fingerprint: string;
+}
+
+/** What one job's attempt told the breaker: the engine answered, failed, or was not called. */
+export type CallResult = 'success' | 'failure' | 'refused' | 'no-call';
+
+/** Per-invocation state: the settlement, one token refresh, and whether the breaker opened. */
+export interface TriggerRun {
+  settlement: Settlement;
+  refreshTokenOnce(): Promise<string | undefined>;
+  opened: boolean;
+}
+
+/** Puts a record back on the queue for `seconds` without spending an attempt. */
+export function deferRecord(
+  deps: TriggerDeps,
+  run: TriggerRun,
+  entry: { record: SQSRecord; correlationId: string; jobId: string },
+  seconds: number,
+  reason: string,
+  attempts = attemptsOf(entry.record),
+): void {
+  const hop = nextHop(seconds, deps.now());
+  run.settlement.defer({
+    record: entry.record,
+    delaySeconds: hop.delaySeconds,
+    attempts,
+    attributes: hop.attributes,
+  });
+  deps.telemetry.job({
+    jobId: entry.jobId,
+    correlationId: entry.correlationId,
+    outcome: 'deferred',
+    reason,
+    delaySeconds: Math.ceil(seconds),
+  });
+}
+
+/**
+ * The workflow trigger: checks each record (schema, registry, its chained wait), asks the circuit
+ * breaker, then claims and triggers each job (see `attempt.ts`). Returns the records SQS must
+ * redeliver; everything else is triggered, deferred by re-send, or dead-lettered.
+ */
+export function makeWorkflowTrigger(deps: TriggerDeps) {
+  const { telemetry } = deps;
+
+  function prepare(record: SQSRecord, run: TriggerRun): ReadyJob | undefined {
+    const attributes = record.messageAttributes ?? {};
+    const fallbackCorrelation = attributes.correlationId?.stringValue ?? record.messageId;
+    const notBefore = Number(attributes[NOT_BEFORE]?.stringValue ?? 0);
+    const parsed = parseWorkflowJob(record.body);
+    const jobId = parsed.ok ? parsed.job.id : (parsed.jobId ?? record.messageId);
+    if (notBefore > deps.now() + 1000) {
+      const entry = { record, correlationId: fallbackCorrelation, jobId };
+      deferRecord(deps, run, entry, (notBefore - deps.now()) / 1000, 'waiting for its retry time');
+      return undefined;
+    }
+    if (!parsed.ok) {
+      deadLetter(run, record, jobId, fallbackCorrelation, 'invalid-job', parsed.reason);
+      return undefined;
+    }
+    const { job } = parsed;
+    const correlationId =
+      attributes.correlationId?.stringValue ?? job.correlationId ?? record.messageId;
+    const path = deps.registry.get(job.workflow);
+    if (path === undefined) {
+      deadLetter(
+        run,
+        record,
+        job.id,
+        correlationId,
+        'unknown-workflow',
+        `workflow "${job.workflow}" is not in the registry`,
+      );
+      return undefined;
+    }
+    return {
+      record,
+      job,
+      path,
+      correlationId,
+      source: attributes.source?.stringValue ?? 'api',
+      fingerprint: workflowJobFingerprint(job),
+    };
+  }
+
+  function deadLetter(
+    run: TriggerRun,
+    record: SQSRecord,
+    jobId: string,
+    correlationId: string,
+    reasonCode: string,
+    reason: string,
+  ) {
+    run.settlement.deadLetter(record, {
+      reason,
+      reasonCode,
+      attempts: attemptsOf(record),
+      jobId,
+      correlationId,
+    });
+    telemetry.job({ jobId, correlationId, outcome: 'dead-lettered', reason: reasonCode });
+  }
+
+  const deferAll = (run: TriggerRun, jobs: readonly ReadyJob[], ms: number, reason: string) => {
+    for (const entry of jobs) {
+      // Spread over a few seconds, so the backlog does not all come back at the same instant.
+      const seconds = ms / 1000 + deps.random() * 3;
+      deferRecord(deps, run, { ...entry, jobId: entry.job.id }, seconds, reason);
+    }
+  };
+
+  return async function handleBatch(event: SQSEvent): Promise<SQSBatchResponse> {
+    let refreshed: Promise<string | undefined> | undefined;
+    const run: TriggerRun = {
+      settlement: new Settlement(deps),
+      refreshTokenOnce: () => {
+        refreshed ??= deps.token.refresh().catch(() => undefined);
+        return refreshed;
+      },
+      opened: false,
+    };
+    const ready = event.Records.map((record) => prepare(record, run)).filter(
+      (entry): entry is ReadyJob => entry !== undefined,
+    );
+    if (ready.length > 0) await triggerJobs(run, ready);
+    await deps.breaker
+      .flush()
+      .catch((error) =>
+        deps.log.warn('could not write the breaker counts', { error: String(error) }),
+      );
+    return run.settlement.finish();
+  };
+
+  async function triggerJobs(run: TriggerRun, jobs: ReadyJob[]): Promise<void> {
+    let permit: Awaited<ReturnType<TriggerDeps['breaker']['permit']>>;
+    try {
+      permit = await deps.breaker.permit();
+    } catch (error) {
+      deps.log.warn('state table unavailable: the batch is left to SQS', { error: String(error) });
+      for (const entry of jobs) run.settlement.fail(entry.record);
+      return;
+    }
+    if (permit.kind === 'open')
+      return deferAll(run, jobs, permit.retryInMs, 'circuit breaker open');
+    let rest = jobs;
+    if (permit.kind === 'trial') {
+      // One call decides: the first job that reaches the engine is the trial.
+      let result: CallResult = 'no-call';
+      while (result === 'no-call' && rest.length > 0) {
+        const [first, ...others] = rest as [ReadyJob, ...ReadyJob[]];
+        rest = others;
+        result = await attemptJob(deps, run, first);
+      }
+      if (result === 'no-call') return;
+      const success = result === 'success';
+      await deps.breaker
+        .settleTrial(permit.token, success, success ? 'trial call succeeded' : 'trial call failed')
+        .catch((error) => deps.log.warn('could not settle the trial', { error: String(error) }));
+      if (!success) return deferAll(run, rest, 5000, 'circuit breaker reopened');
+    }
+    await mapLimit(rest, 10, async (entry) => {
+      if (!run.opened) return attemptJob(deps, run, entry);
+      deferAll(run, [entry], 5000, 'circuit breaker opened');
+      return 'no-call';
+    });
+  }
+}

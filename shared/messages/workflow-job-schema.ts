@@ -1,0 +1,40 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+import type { WorkflowJob } from './jobs';
+
+/** A workflow job as the queue carries it (ARCHITECTURE.md, "Queues"). */
+export const workflowJobSchema = z.object({
+  id: z.string().min(1).max(512),
+  workflow: z.string().min(1).max(64),
+  input: z.record(z.string(), z.unknown()),
+  correlationId: z.string().min(1).max(200).optional(),
+});
+
+/** Parses a queue body into a workflow job, or says why it can never be one. */
+export function parseWorkflowJob(
+  body: string,
+): { ok: true; job: WorkflowJob } | { ok: false; reason: string; jobId?: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch {
+    return { ok: false, reason: 'the body is not JSON' };
+  }
+  const parsed = workflowJobSchema.safeParse(value);
+  if (parsed.success) return { ok: true, job: parsed.data };
+  const id = (value as { id?: unknown } | null)?.id;
+  const reason = parsed.error.issues
+    .map((issue) => `${issue.path.join('.') || '(job)'}: ${issue.message}`)
+    .join('; ');
+  return { ok: false, reason, ...(typeof id === 'string' ? { jobId: id } : {}) };
+}
+
+/**
+ * What defines a job's effect: its workflow and input, not delivery facts such as the correlation id.
+ * A reused id with another fingerprint is a producer error.
+ */
+export function workflowJobFingerprint(job: Pick<WorkflowJob, 'workflow' | 'input'>): string {
+  return createHash('sha256')
+    .update(JSON.stringify([job.workflow, job.input]))
+    .digest('base64url');
+}
