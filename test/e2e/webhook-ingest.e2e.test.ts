@@ -1,12 +1,29 @@
-import { SQSClient } from '@aws-sdk/client-sqs';
-import { drain, localSecret } from '../helpers/ingest-harness';
+import { localSecret } from '../helpers/ingest-harness';
 import { localStack } from '../helpers/local-stack';
 import { sample, signed } from '../helpers/webhook-requests';
 
+jest.setTimeout(60_000);
+
 describe('webhook ingest through serverless offline', () => {
   const state = localStack();
-  const sqs = new SQSClient({ endpoint: state.sqs, region: state.region });
-  afterAll(() => sqs.destroy());
+
+  /** The sandbox engine's calls for this event, after a bounded wait for the first. */
+  const engineCalls = async (eventId: string) => {
+    const calls = async () => {
+      const response = await fetch(`${state.workflowSandbox}/sandbox/calls`, {
+        signal: AbortSignal.timeout(5000),
+      });
+      const body = (await response.json()) as { calls: Record<string, unknown>[] };
+      return body.calls.filter((call) => JSON.stringify(call.body).includes(eventId));
+    };
+    const deadline = Date.now() + 20_000;
+    while ((await calls()).length === 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    // Anything triggered twice would have arrived by now too.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    return calls();
+  };
 
   const post = (source: string, request: { body: string; headers: Record<string, string> }) =>
     fetch(`${state.http}/webhooks/${source}`, {
@@ -16,7 +33,7 @@ describe('webhook ingest through serverless offline', () => {
       signal: AbortSignal.timeout(15_000),
     });
 
-  it('turns a signed request into a message in the local queue with the right body and attributes', async () => {
+  it('turns a signed request into one call of its workflow at the engine, with its body, correlation id and idempotency key', async () => {
     const envelope = sample('stripe', { fresh: true });
     const eventId = (envelope.body as { id: string }).id;
     const request = signed({ scheme: 'stripe' }, envelope, localSecret('stripe'));
@@ -26,19 +43,23 @@ describe('webhook ingest through serverless offline', () => {
 
     expect(response.status).toBe(202);
     expect(await response.json()).toEqual({ eventId, status: 'accepted', routes: 1 });
-    const queueUrl = state.queues.WorkflowJobsQueue?.url as string;
-    const mine = (await drain(sqs, queueUrl)).filter((m) => m.Body?.includes(eventId));
+    // The workflow trigger consumes the stack's workflow queue: the job shows at the sandbox engine,
+    // with its body, the correlation id and source carried through, and its id as Idempotency-Key.
+    const mine = await engineCalls(eventId);
     expect(mine).toHaveLength(1);
-    expect(JSON.parse(mine[0]?.Body ?? '{}')).toMatchObject({
-      id: `stripe:${eventId}:workflow:payments`,
-      workflow: 'payments',
-      correlationId: 'e2e-corr-1',
-      input: { source: 'stripe', eventType: 'payment_intent.succeeded', eventId },
-    });
-    expect(mine[0]?.MessageAttributes).toMatchObject({
-      correlationId: { StringValue: 'e2e-corr-1', DataType: 'String' },
-      source: { StringValue: 'stripe', DataType: 'String' },
-      eventType: { StringValue: 'payment_intent.succeeded', DataType: 'String' },
+    expect(mine[0]).toMatchObject({
+      path: 'webhook/payments',
+      idempotencyKey: `stripe:${eventId}:workflow:payments`,
+      body: {
+        source: 'stripe',
+        eventType: 'payment_intent.succeeded',
+        eventId,
+        _metadata: {
+          correlationId: 'e2e-corr-1',
+          source: 'stripe',
+          jobId: `stripe:${eventId}:workflow:payments`,
+        },
+      },
     });
   });
 

@@ -71,6 +71,7 @@ export class EventSourceHarness {
     options: SourceOptions = {},
   ) {
     const events: SQSEvent[] = [];
+    const warnings: string[] = [];
     const source = new SqsEventSource({
       sqs: this.sqs,
       queueUrl,
@@ -83,11 +84,11 @@ export class EventSourceHarness {
         events.push(event);
         return handle(event, events.length);
       },
-      log: { debug: () => {}, warn: () => {} },
+      log: { debug: () => {}, warn: (message: string) => warnings.push(message) },
     });
     this.#sources.push(source);
     await source.start();
-    return { source, events };
+    return { source, events, warnings };
   }
 
   /** Stops every source started so far. */

@@ -78,7 +78,7 @@ describe('SQS event source long polling', () => {
   });
   it('hands back what it received inside a batching window when stopped, invoking nothing', async () => {
     const { queueUrl } = await harness.createQueuePair({ VisibilityTimeout: '30' });
-    const { source, events } = await harness.startSource(queueUrl, async () => ({}), {
+    const { source, events, warnings } = await harness.startSource(queueUrl, async () => ({}), {
       maximumBatchingWindow: 10,
     });
     await harness.send(queueUrl, ['in-the-window']);
@@ -102,6 +102,7 @@ describe('SQS event source long polling', () => {
     ).catch(() => undefined);
 
     expect(events).toHaveLength(0);
+    expect(warnings).toEqual([]);
     expect(await harness.queues.counts(queueUrl)).toEqual({
       visible: 1,
       notVisible: 0,
