@@ -169,13 +169,10 @@ class SqsEventSource {
     /** @type {number | undefined} */
     let deadline;
     while (this.#running && byId.size < this.#batchSize && overflow.length === 0) {
-      const wait =
-        deadline === undefined
-          ? this.#waitTimeSeconds
-          : Math.max(
-              0,
-              Math.min(this.#waitTimeSeconds, Math.floor((deadline - Date.now()) / 1000)),
-            );
+      // Inside a batching window (once a message is held) it short-polls with a pause instead of
+      // long-polling: a stop then has no long poll to abort, and an aborted long poll could otherwise
+      // still be handed the very messages the stop releases, before the emulator sees its client gone.
+      const wait = deadline === undefined ? this.#waitTimeSeconds : 0;
       /** @type {Message[]} */
       let received;
       try {
