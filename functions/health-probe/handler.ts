@@ -5,6 +5,7 @@ import { clientOptions, timeouts } from '../../shared/clients/options';
 import { secretsManagerClient } from '../../shared/clients/secrets-manager';
 import { sqsClient } from '../../shared/clients/sqs';
 import { logger } from '../../shared/logger';
+import { tokenBucketUse } from '../../shared/rate-limit/token-bucket';
 import { breakerStateReader } from '../workflow-trigger/breaker';
 import { loadHealthConfig } from './config';
 import { buildHealthProbe } from './wiring';
@@ -29,5 +30,19 @@ export const handler = buildHealthProbe(
       tableName: config.stateTable,
       engine: process.env.WORKFLOW_ENGINE_NAME?.trim() || 'n8n',
     }),
+    emailRateLimiter: {
+      read: (signal) =>
+        tokenBucketUse(
+          {
+            client: dynamoDbClient,
+            tableName: config.stateTable,
+            name: `email#${config.emailRateLimit.account}`,
+            ratePerSecond: config.emailRateLimit.ratePerSecond,
+            burst: config.emailRateLimit.burst,
+            now: Date.now,
+          },
+          signal,
+        ),
+    },
   },
 );

@@ -33,6 +33,9 @@ const HEALTH_SETTINGS = [
   'CEILING_WARN_PERCENT',
   'CEILING_WINDOW_SECONDS',
   'ABUSE_CEILING_SHARDS',
+  'EMAIL_PROVIDER_ACCOUNT',
+  'EMAIL_RATE_PER_SECOND',
+  'EMAIL_RATE_BURST',
 ];
 
 /** Every variable the health probe's loaders read: what a local run may override. */

@@ -162,3 +162,40 @@ function toState(item: Record<string, unknown>): BucketState {
     version: Number(item.version ?? 0),
   };
 }
+
+/** What {@link tokenBucketUse} needs to read one bucket. */
+export interface TokenBucketUseOptions {
+  client: DynamoDBClient;
+  tableName: string;
+  name: string;
+  ratePerSecond: number;
+  burst: number;
+  now: () => number;
+}
+
+/**
+ * How much of a bucket is in use right now, in percent (0 when full, 100 when empty), from one
+ * eventually consistent read: what the health probe shows. Written beside the bucket so the refill
+ * rule is the bucket's own.
+ */
+export async function tokenBucketUse(
+  options: TokenBucketUseOptions,
+  signal?: AbortSignal,
+): Promise<number> {
+  const documents = DynamoDBDocumentClient.from(options.client);
+  const { Item } = await documents.send(
+    new GetCommand({
+      TableName: options.tableName,
+      Key: { pk: `bucket#${options.name}`, sk: 'bucket' },
+    }),
+    signal ? { abortSignal: signal } : {},
+  );
+  if (!Item) return 0;
+  const state = toState(Item);
+  const elapsed = Math.max(0, options.now() - state.updatedAt);
+  const available = Math.min(
+    options.burst,
+    state.tokens + (elapsed * options.ratePerSecond) / 1000,
+  );
+  return Math.round(100 * (1 - available / options.burst));
+}

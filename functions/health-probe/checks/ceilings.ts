@@ -104,8 +104,8 @@ export function ceilingUseCheck(
 }
 
 /**
- * Reads how much of the email provider's rate limit is in use, in percent. The extension point for
- * the email issue's token bucket: nothing implements it yet, so the check is left out until then.
+ * Reads how much of the email provider's rate limit is in use, in percent (the handler reads the
+ * email batcher's token bucket with `tokenBucketUse`).
  */
 export interface RateLimiterUseReader {
   read(signal: AbortSignal): Promise<number>;
