@@ -1,15 +1,15 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { ClaimResult, JobLedger } from '../../shared/ledger/job-ledger';
 import { clampDelay } from '../../shared/queue/deferral';
+import { mapLimit } from '../../shared/queue/map-limit';
+import { attemptsOf, Settlement, type SettlementDeps } from '../../shared/queue/settlement';
 import type { TokenBucket } from '../../shared/rate-limit/token-bucket';
 import { type ClaimedJob, type DeliveryContext, deliverCall } from './delivery';
 import { makeDeliveryContext } from './delivery-context';
 import { type BatchJob, prepareBatch } from './jobs';
-import { mapLimit } from './map-limit';
 import type { CallOutcome } from './postmark';
 import { type PostmarkMessage, splitIntoCalls, toPostmarkMessage } from './postmark';
 import type { ProviderPause } from './provider-pause';
-import { attemptsOf, Settlement, type SettlementDeps } from './settlement';
 import type { BatcherTelemetry } from './telemetry';
 
 /** Tunables of the batcher (from config). */

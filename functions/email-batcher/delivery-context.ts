@@ -1,7 +1,7 @@
 import { backoffSeconds } from '../../shared/queue/deferral';
+import type { Settlement } from '../../shared/queue/settlement';
 import type { EmailBatcherDeps } from './batcher';
 import type { DeliveryContext } from './delivery';
-import type { Settlement } from './settlement';
 
 /** Per-invocation state for delivering calls: one token refresh and one pause at most. */
 export function makeDeliveryContext(

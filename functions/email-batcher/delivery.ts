@@ -1,9 +1,9 @@
+import { mapLimit } from '../../shared/queue/map-limit';
+import type { Settlement } from '../../shared/queue/settlement';
 import type { EmailBatcherDeps } from './batcher';
 import { verdictFor } from './error-codes';
 import type { BatchJob } from './jobs';
-import { mapLimit } from './map-limit';
 import type { CallOutcome, PostmarkMessage } from './postmark';
-import type { Settlement } from './settlement';
 
 /** A job this invocation holds a ledger claim for. */
 export interface ClaimedJob extends BatchJob {

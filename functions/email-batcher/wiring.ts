@@ -8,6 +8,7 @@ import { deadLetterRecord } from '../../shared/dead-letter/dead-letter';
 import { DependencyError } from '../../shared/errors';
 import { JobLedger } from '../../shared/ledger/job-ledger';
 import { deferRecords } from '../../shared/queue/deferral';
+import { queueNameOf } from '../../shared/queue/queue-name';
 import { TokenBucket } from '../../shared/rate-limit/token-bucket';
 import { SecretCache } from '../../shared/secrets/secret-cache';
 import { makeEmailBatcher } from './batcher';
@@ -38,9 +39,6 @@ function tokenOf(value: unknown): string {
   }
   return token;
 }
-
-/** The queue's name, the last segment of its URL: how the dead-letter index names it. */
-export const queueNameOf = (url: string) => url.slice(url.lastIndexOf('/') + 1);
 
 /**
  * Builds the batcher from validated config and clients: the handler calls it once per container;

@@ -9,6 +9,7 @@ import { sendToDeadLetterQueue } from '../../shared/dead-letter/dead-letter';
 import { DependencyError } from '../../shared/errors';
 import type { HttpContext } from '../../shared/http/correlation-id';
 import { httpFunction } from '../../shared/http/http-function';
+import { queueNameOf } from '../../shared/queue/queue-name';
 import { FixedWindowCeiling } from '../../shared/rate-limit/fixed-window-ceiling';
 import { SecretCache } from '../../shared/secrets/secret-cache';
 import type { IngestConfig } from './config';
@@ -68,7 +69,7 @@ export function buildWebhookIngest(
           { sqs, dynamoDb, tableName: config.stateTable, now: Date.now },
           {
             dlqUrl: config.emailJobsDlqUrl,
-            queue: config.emailJobsQueueUrl.slice(config.emailJobsQueueUrl.lastIndexOf('/') + 1),
+            queue: queueNameOf(config.emailJobsQueueUrl),
             body: dead.body,
             reason: dead.reason,
             reasonCode: 'unfillable-template',

@@ -5,8 +5,8 @@ import {
   parseWorkflowJob,
   workflowJobFingerprint,
 } from '../../shared/messages/workflow-job-schema';
-import { mapLimit } from '../email-batcher/map-limit';
-import { attemptsOf, Settlement, type SettlementDeps } from '../email-batcher/settlement';
+import { mapLimit } from '../../shared/queue/map-limit';
+import { attemptsOf, Settlement, type SettlementDeps } from '../../shared/queue/settlement';
 import { attemptJob } from './attempt';
 import type { CircuitBreaker } from './breaker';
 import type { EngineOutcome } from './engine';

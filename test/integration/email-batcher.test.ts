@@ -1,8 +1,7 @@
 import { listDeadLetters } from '../../shared/dead-letter/dead-letter-index';
+import { queueNameOf } from '../../shared/queue/queue-name';
 import { EmailHarness, waitFor } from '../helpers/email-harness';
 import { tableName } from '../helpers/local-stack';
-
-const queueName = (url: string) => url.slice(url.lastIndexOf('/') + 1);
 
 describe('email batcher: delivery once, in the fewest calls', () => {
   let harness: EmailHarness;
@@ -111,11 +110,11 @@ describe('email batcher: delivery once, in the fewest calls', () => {
     expect(harness.sandbox.state.messages).toHaveLength(1);
 
     const indexed = await listDeadLetters(harness.dynamoDb, tableName('state'), {
-      queue: queueName(harness.queueUrl),
+      queue: queueNameOf(harness.queueUrl),
     });
     expect(indexed).toHaveLength(6);
     const reused = await listDeadLetters(harness.dynamoDb, tableName('state'), {
-      queue: queueName(harness.queueUrl),
+      queue: queueNameOf(harness.queueUrl),
       reasonCode: 'reused-id',
       source: 'test',
       eventType: 'test.email',

@@ -1,5 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { listDeadLetters } from '../../shared/dead-letter/dead-letter-index';
+import { queueNameOf } from '../../shared/queue/queue-name';
 import { drain, ingestHarness, localSecret } from '../helpers/ingest-harness';
 import { tableName } from '../helpers/local-stack';
 import { httpEvent, sample, signed } from '../helpers/webhook-requests';
@@ -133,7 +134,7 @@ describe('webhook ingest against the local servers', () => {
     expect(bodyOf(letter ?? {}).id).toBe(`stripe:${eventId}:email:invoice-paid`);
     expect(letter?.MessageAttributes?.reason?.StringValue).toMatch(/customer_email/);
     expect(letter?.MessageAttributes?.attempts?.StringValue).toBe('0');
-    const queue = harness.queues.emailJobs.slice(harness.queues.emailJobs.lastIndexOf('/') + 1);
+    const queue = queueNameOf(harness.queues.emailJobs);
     const indexed = await listDeadLetters(harness.dynamoDb, tableName('state'), { queue });
     expect(indexed).toEqual([
       expect.objectContaining({

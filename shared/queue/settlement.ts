@@ -1,6 +1,6 @@
 import type { SQSBatchResponse, SQSRecord } from 'aws-lambda';
-import type { DeadLetterReceipt } from '../../shared/dead-letter/dead-letter';
-import type { Deferral } from '../../shared/queue/deferral';
+import type { DeadLetterReceipt } from '../dead-letter/dead-letter';
+import type { Deferral } from './deferral';
 import { mapLimit } from './map-limit';
 
 /** Why a record goes to the DLQ. */
