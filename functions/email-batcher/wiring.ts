@@ -4,11 +4,9 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { deadLetterRecord } from '../../shared/dead-letter/dead-letter';
 import { DependencyError } from '../../shared/errors';
 import { JobLedger } from '../../shared/ledger/job-ledger';
-import { deferRecords } from '../../shared/queue/deferral';
-import { queueNameOf } from '../../shared/queue/queue-name';
+import { consumerPlumbing } from '../../shared/queue/consumer-plumbing';
 import { TokenBucket } from '../../shared/rate-limit/token-bucket';
 import { SecretCache } from '../../shared/secrets/secret-cache';
 import { makeEmailBatcher } from './batcher';
@@ -59,14 +57,19 @@ export function buildEmailBatcher(
     minRefreshIntervalSeconds: config.secretsRefreshSeconds,
     now,
   });
-  const telemetry = overrides.telemetry ?? makeTelemetry(logger, metrics);
-  const deadLetterDeps = {
+  const plumbing = consumerPlumbing({
     sqs: clients.sqs,
     dynamoDb: clients.dynamoDb,
-    tableName: config.stateTable,
+    stateTable: config.stateTable,
+    queueUrl: config.emailJobsQueueUrl,
+    dlqUrl: config.emailJobsDlqUrl,
+    secrets,
+    secretName,
+    tokenOf: tokenOf,
+    logger,
     now,
-  };
-  const queue = queueNameOf(config.emailJobsQueueUrl);
+  });
+  const telemetry = overrides.telemetry ?? makeTelemetry(logger, metrics);
   const bucket = new TokenBucket({
     client: clients.dynamoDb,
     tableName: config.stateTable,
@@ -102,27 +105,10 @@ export function buildEmailBatcher(
         token,
         messages,
       ),
-    token: {
-      current: async () => tokenOf(await secrets.get(secretName)),
-      refresh: async () => {
-        const value = await secrets.refresh(secretName);
-        return value === undefined ? undefined : tokenOf(value);
-      },
-    },
-    deadLetter: (record, note) =>
-      deadLetterRecord(deadLetterDeps, record, {
-        ...note,
-        dlqUrl: config.emailJobsDlqUrl,
-        queue,
-        source: record.messageAttributes?.source?.stringValue,
-        eventType: record.messageAttributes?.eventType?.stringValue,
-      }),
-    defer: (deferrals) => deferRecords(clients.sqs, config.emailJobsQueueUrl, deferrals),
-    onIndexFailure: (record, error) =>
-      logger.error('dead letter sent but not indexed', {
-        messageId: record.messageId,
-        error: String(error),
-      }),
+    token: plumbing.token,
+    deadLetter: plumbing.deadLetter,
+    defer: plumbing.defer,
+    onIndexFailure: plumbing.onIndexFailure,
     telemetry,
     log: logger,
     settings: {

@@ -4,11 +4,9 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { deadLetterRecord } from '../../shared/dead-letter/dead-letter';
 import { DependencyError } from '../../shared/errors';
 import { JobLedger } from '../../shared/ledger/job-ledger';
-import { deferRecords } from '../../shared/queue/deferral';
-import { queueNameOf } from '../../shared/queue/queue-name';
+import { consumerPlumbing } from '../../shared/queue/consumer-plumbing';
 import { SecretCache } from '../../shared/secrets/secret-cache';
 import { CircuitBreaker } from './breaker';
 import type { WorkflowTriggerConfig } from './config';
@@ -79,15 +77,20 @@ export function buildWorkflowTrigger(
     minRefreshIntervalSeconds: config.secretsRefreshSeconds,
     now,
   });
-  const telemetry = overrides.telemetry ?? makeTriggerTelemetry(logger, metrics);
-  const breaker = makeBreaker(config, clients.dynamoDb, now, telemetry);
-  const queue = queueNameOf(config.queueUrl);
-  const deadLetterDeps = {
+  const plumbing = consumerPlumbing({
     sqs: clients.sqs,
     dynamoDb: clients.dynamoDb,
-    tableName: config.stateTable,
+    stateTable: config.stateTable,
+    queueUrl: config.queueUrl,
+    dlqUrl: config.dlqUrl,
+    secrets,
+    secretName,
+    tokenOf: workflowTokenOf,
+    logger,
     now,
-  };
+  });
+  const telemetry = overrides.telemetry ?? makeTriggerTelemetry(logger, metrics);
+  const breaker = makeBreaker(config, clients.dynamoDb, now, telemetry);
   const handle = makeWorkflowTrigger({
     registry:
       overrides.registry ?? loadWorkflowRegistry(workflowProfiles(), config.workflowsProfile),
@@ -113,27 +116,10 @@ export function buildWorkflowTrigger(
         overrides.fetch,
         now,
       ),
-    token: {
-      current: async () => workflowTokenOf(await secrets.get(secretName)),
-      refresh: async () => {
-        const value = await secrets.refresh(secretName);
-        return value === undefined ? undefined : workflowTokenOf(value);
-      },
-    },
-    deadLetter: (record, note) =>
-      deadLetterRecord(deadLetterDeps, record, {
-        ...note,
-        dlqUrl: config.dlqUrl,
-        queue,
-        source: record.messageAttributes?.source?.stringValue,
-        eventType: record.messageAttributes?.eventType?.stringValue,
-      }),
-    defer: (deferrals) => deferRecords(clients.sqs, config.queueUrl, deferrals),
-    onIndexFailure: (record, error) =>
-      logger.error('dead letter sent but not indexed', {
-        messageId: record.messageId,
-        error: String(error),
-      }),
+    token: plumbing.token,
+    deadLetter: plumbing.deadLetter,
+    defer: plumbing.defer,
+    onIndexFailure: plumbing.onIndexFailure,
     telemetry,
     log: logger,
     settings: {
