@@ -1,12 +1,9 @@
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
-import middy from '@middy/core';
-import type { SQSEvent } from 'aws-lambda';
 import { dynamoDbClient } from '../../shared/clients/dynamodb';
 import { secretsManagerClient } from '../../shared/clients/secrets-manager';
 import { sqsClient } from '../../shared/clients/sqs';
 import { logger } from '../../shared/logger';
+import { sqsFunction } from '../../shared/queue/sqs-function';
 import { loadWorkflowTriggerConfig } from './config';
 import { buildWorkflowTrigger } from './wiring';
 
@@ -20,6 +17,4 @@ const { handle } = buildWorkflowTrigger(
 );
 
 /** Consumes `workflow-jobs`; answers the records SQS must deliver again. */
-export const handler = middy((event: SQSEvent) => handle(event))
-  .use(injectLambdaContext(logger, { resetKeys: true }))
-  .use(logMetrics(metrics));
+export const handler = sqsFunction(handle, { logger, metrics });
