@@ -87,6 +87,8 @@ export function loadHealthConfig(env: Env) {
     ceilingWarnPercent: optionalInteger(env, 'CEILING_WARN_PERCENT', 80, { min: 1, max: 100 }),
     ceilingWindowSeconds: optionalInteger(env, 'CEILING_WINDOW_SECONDS', 10, { min: 1, max: 60 }),
     abuseCeilingShards: optionalInteger(env, 'ABUSE_CEILING_SHARDS', 1, { min: 1, max: 100 }),
+    /** The engine whose circuit breaker the probe shows (the workflow trigger's, same default). */
+    workflowEngineName: optionalString(env, 'WORKFLOW_ENGINE_NAME', 'n8n'),
     /** The email batcher's token bucket, as its function is configured (same defaults). */
     emailRateLimit: {
       account: optionalString(env, 'EMAIL_PROVIDER_ACCOUNT', 'postmark'),

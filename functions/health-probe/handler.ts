@@ -24,11 +24,11 @@ export const handler = buildHealthProbe(
   { logger, metrics: new Metrics({ namespace: 'ConnectorSuite', serviceName: 'health-probe' }) },
   timeouts,
   {
-    // The workflow trigger's breaker (engine `n8n` unless WORKFLOW_ENGINE_NAME says otherwise).
+    // The workflow trigger's breaker.
     workflowBreaker: breakerStateReader({
       client: dynamoDbClient,
       tableName: config.stateTable,
-      engine: process.env.WORKFLOW_ENGINE_NAME?.trim() || 'n8n',
+      engine: config.workflowEngineName,
     }),
     emailRateLimiter: {
       read: (signal) =>
