@@ -12,7 +12,6 @@ import {
   DeleteQueueCommand,
   GetQueueAttributesCommand,
   type Message,
-  ReceiveMessageCommand,
   SendMessageBatchCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
@@ -24,6 +23,7 @@ import { SqsEventSource } from '../../local/sqs-event-source';
 import type { EmailJob } from '../../shared/messages/jobs';
 import { recordingTelemetry } from './email-telemetry';
 import { localClientOptions, tableName } from './local-stack';
+import { drain } from './queue-messages';
 
 /** The sandbox as tests see it. */
 export type EmailSandbox = Awaited<ReturnType<typeof startEmailSandbox>>;
@@ -219,20 +219,7 @@ export class EmailHarness {
 
   /** Every message in the DLQ (received once with a long visibility, so each is seen once). */
   async deadLetters(): Promise<Message[]> {
-    const all = new Map<string, Message>();
-    for (let round = 0; round < 50; round += 1) {
-      const { Messages = [] } = await this.sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: this.dlqUrl,
-          MaxNumberOfMessages: 10,
-          VisibilityTimeout: 120,
-          MessageAttributeNames: ['All'],
-        }),
-      );
-      if (Messages.length === 0) break;
-      for (const message of Messages) all.set(message.MessageId as string, message);
-    }
-    return [...all.values()];
+    return drain(this.sqs, this.dlqUrl, { visibilityTimeout: 120 });
   }
 
   /** How often the sandbox recorded each job, by name (read from the subject, `Your receipt <id>`). */

@@ -2,13 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import {
-  CreateQueueCommand,
-  DeleteQueueCommand,
-  type Message,
-  ReceiveMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { CreateQueueCommand, DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { loadIngestConfig } from '../../functions/webhook-ingest/config';
 import { buildWebhookIngest } from '../../functions/webhook-ingest/wiring';
@@ -16,6 +10,8 @@ import { localSource } from '../../local/send';
 import { loadTimeoutSettings, sdkClientOptions } from '../../shared/clients/options';
 import { localClientOptions, localStack } from './local-stack';
 import { lambdaContext } from './webhook-requests';
+
+export { drain } from './queue-messages';
 
 const clientConfig = (endpoint: string) => ({ ...localClientOptions(), endpoint });
 
@@ -25,25 +21,6 @@ const ingestClientConfig = (endpoint: string) => ({
   ...sdkClientOptions(loadTimeoutSettings({})),
   endpoint,
 });
-
-/** Receives every message in a queue (bounded), leaving them invisible for the queue's timeout. */
-export async function drain(sqs: SQSClient, queueUrl: string): Promise<Message[]> {
-  const messages: Message[] = [];
-  for (let empty = 0, round = 0; empty < 2 && round < 50; round += 1) {
-    const { Messages = [] } = await sqs.send(
-      new ReceiveMessageCommand({
-        QueueUrl: queueUrl,
-        MaxNumberOfMessages: 10,
-        WaitTimeSeconds: 0,
-        MessageAttributeNames: ['All'],
-        AttributeNames: ['All'],
-      }),
-    );
-    empty = Messages.length === 0 ? empty + 1 : 0;
-    messages.push(...Messages);
-  }
-  return messages;
-}
 
 /**
  * Ingest built in this process against the local servers, as the handler builds it, with queues of

@@ -8,7 +8,6 @@ import {
   DeleteQueueCommand,
   GetQueueAttributesCommand,
   type Message,
-  ReceiveMessageCommand,
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
@@ -20,6 +19,7 @@ import { SqsEventSource } from '../../local/sqs-event-source';
 import { startWorkflowSandbox } from '../../local/workflow-sandbox';
 import type { WorkflowJob } from '../../shared/messages/jobs';
 import { localClientOptions, tableName } from './local-stack';
+import { drain } from './queue-messages';
 
 /** The sandbox engine as tests see it. */
 export type WorkflowSandbox = Awaited<ReturnType<typeof startWorkflowSandbox>>;
@@ -157,20 +157,7 @@ export class WorkflowHarness {
 
   /** Every message in the DLQ (received once with a long visibility). */
   async deadLetters(): Promise<Message[]> {
-    const all = new Map<string, Message>();
-    for (let round = 0; round < 20; round += 1) {
-      const { Messages = [] } = await this.sqs.send(
-        new ReceiveMessageCommand({
-          QueueUrl: this.dlqUrl,
-          MaxNumberOfMessages: 10,
-          VisibilityTimeout: 120,
-          MessageAttributeNames: ['All'],
-        }),
-      );
-      if (Messages.length === 0) break;
-      for (const message of Messages) all.set(message.MessageId as string, message);
-    }
-    return [...all.values()];
+    return drain(this.sqs, this.dlqUrl, { visibilityTimeout: 120 });
   }
 
   /** The engine calls for one job id (what its `Idempotency-Key` said). */
