@@ -55,6 +55,7 @@ function countingTelemetry() {
     job: (/** @type {{ outcome: keyof typeof counts }} */ line) => {
       counts[line.outcome] += 1;
     },
+    claimed: () => {},
     ambiguous: () => {
       counts.ambiguous += 1;
     },

@@ -57,16 +57,14 @@ export function makeEmailBatcher(deps: EmailBatcherDeps) {
   const { telemetry, settings } = deps;
 
   const deferFor = (settlement: Settlement, entry: BatchJob, seconds: number, reason: string) => {
-    settlement.defer({
-      record: entry.record,
-      delaySeconds: clampDelay(seconds),
-      attempts: attemptsOf(entry.record),
-    });
+    const delaySeconds = clampDelay(seconds);
+    settlement.defer({ record: entry.record, delaySeconds, attempts: attemptsOf(entry.record) });
     telemetry.job({
       jobId: entry.job.id,
       correlationId: entry.correlationId,
       outcome: 'deferred',
       reason,
+      delaySeconds,
     });
   };
 
@@ -85,6 +83,7 @@ export function makeEmailBatcher(deps: EmailBatcherDeps) {
     } catch (error) {
       deps.log.warn('ledger unavailable: the job is left to SQS', {
         jobId: entry.job.id,
+        correlationId: entry.correlationId,
         error: String(error),
       });
       settlement.fail(entry.record);
@@ -116,6 +115,12 @@ export function makeEmailBatcher(deps: EmailBatcherDeps) {
         errorCode: 'reused-id',
       });
     } else {
+      telemetry.claimed({
+        jobId: id,
+        correlationId: entry.correlationId,
+        attempt: claim.attempts,
+        ambiguous: claim.ambiguous,
+      });
       if (claim.ambiguous) telemetry.ambiguous(id, entry.correlationId);
       return { ...entry, attempts: claim.attempts, history: claim.history };
     }

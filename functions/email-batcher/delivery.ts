@@ -118,7 +118,13 @@ async function timedSend(context: DeliveryContext, token: string, call: readonly
       : outcome.kind === 'unauthorized'
         ? String(outcome.status)
         : outcome.kind;
-  deps.telemetry.providerCall(deps.now() - started, call.length, result);
+  deps.telemetry.providerCall({
+    latencyMs: deps.now() - started,
+    messages: call.length,
+    result,
+    jobIds: call.map((item) => item.entry.job.id),
+    correlationIds: [...new Set(call.map((item) => item.entry.correlationId))],
+  });
   return outcome;
 }
 
@@ -135,6 +141,7 @@ async function sent(context: DeliveryContext, entry: ClaimedJob, messageId: stri
     // counted ambiguous, which is the truth about it.
     deps.log.error('sent, but the ledger could not record it', {
       jobId: entry.job.id,
+      correlationId: entry.correlationId,
       error: String(error),
     });
   }
@@ -186,6 +193,7 @@ export async function holdJob(
     correlationId: entry.correlationId,
     outcome: 'deferred',
     reason,
+    delaySeconds: seconds,
   });
 }
 
@@ -210,5 +218,6 @@ async function retry(
     outcome: 'retried',
     errorCode: errorCode ?? error,
     attempts: entry.attempts,
+    delaySeconds,
   });
 }

@@ -14,6 +14,18 @@ export interface JobOutcomeLine {
   reason?: string;
   attempts?: number;
   ambiguous?: boolean;
+  /** Deferred or retried: seconds until it comes back. */
+  delaySeconds?: number;
+}
+
+/** One provider call: how many messages, for which jobs and events, its result and latency. */
+export interface ProviderCallLine {
+  latencyMs: number;
+  messages: number;
+  result: string;
+  jobIds: string[];
+  /** The distinct correlation ids of the call's jobs. */
+  correlationIds: string[];
 }
 
 /** Counters kept beside the metrics, for tests and benchmarks in the same process. */
@@ -22,8 +34,15 @@ export type TelemetryCounts = Record<JobOutcome | 'ambiguous' | 'calls' | 'pause
 /** What the batcher reports: log lines and Powertools metrics (embedded metric format). */
 export interface BatcherTelemetry {
   job(line: JobOutcomeLine): void;
+  /** The job is claimed in the ledger for this attempt (counted before the call). */
+  claimed(line: {
+    jobId: string;
+    correlationId: string;
+    attempt: number;
+    ambiguous: boolean;
+  }): void;
   ambiguous(jobId: string, correlationId: string): void;
-  providerCall(latencyMs: number, messages: number, result: string): void;
+  providerCall(line: ProviderCallLine): void;
   paused(reason: string, seconds: number): void;
   readonly counts: TelemetryCounts;
 }
@@ -62,6 +81,9 @@ export function makeTelemetry(logger: Logger, metrics: Metrics): BatcherTelemetr
       }
       logger.info('email job', { ...line });
     },
+    claimed(line) {
+      logger.info('email job claimed', { ...line });
+    },
     ambiguous(jobId, correlationId) {
       counts.ambiguous += 1;
       metrics.addMetric('EmailAmbiguous', MetricUnit.Count, 1);
@@ -71,10 +93,10 @@ export function makeTelemetry(logger: Logger, metrics: Metrics): BatcherTelemetr
         outcome: 'ambiguous',
       });
     },
-    providerCall(latencyMs, messages, result) {
+    providerCall(line) {
       counts.calls += 1;
-      metrics.addMetric('ProviderCallLatency', MetricUnit.Milliseconds, latencyMs);
-      logger.debug('provider call', { latencyMs, messages, result });
+      metrics.addMetric('ProviderCallLatency', MetricUnit.Milliseconds, line.latencyMs);
+      logger.info('provider call', { ...line });
     },
     paused(reason, seconds) {
       counts.paused += 1;

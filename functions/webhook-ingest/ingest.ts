@@ -4,7 +4,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { PayloadTooLargeError, RateLimitedError, UnknownSourceError } from '../../shared/errors';
 import type { HttpContext } from '../../shared/http/correlation-id';
 import { jsonResponse } from '../../shared/http/problem';
-import { messageSize, sendMessages } from '../../shared/queue/send-messages';
+import { queueNameOf } from '../../shared/queue/queue-name';
+import { messageSize, type QueuedMessage, sendMessages } from '../../shared/queue/send-messages';
 import type { CeilingDecision } from '../../shared/rate-limit/fixed-window-ceiling';
 import { identify } from './event-identity';
 import { bodyFormatOf, checkNesting, parseBody, rawBodyOf } from './request';
@@ -104,12 +105,21 @@ export function makeWebhookIngest(deps: IngestDeps) {
     const routed = routeEvent(source, deps.catalog, identity, payload, facts, deps.queues);
     checkSizes(routed, deps.limits.maxMessageBytes);
 
+    let queued: QueuedMessage[] = [];
     const { result, performed } = await deps.dedupe.once(`${source.name}:${identity.eventId}`, () =>
-      enqueue(source, routed, identity.eventId),
+      enqueue(source, routed, identity.eventId, (sent) => {
+        queued = sent;
+      }),
     );
     logger.info(performed ? 'webhook accepted' : 'duplicate webhook absorbed', {
       outcome: performed ? 'accepted' : 'duplicate',
       routes: result.routes,
+      // Where each routed job went: the first hop of `npm run trace`.
+      queued: queued.map((message) => ({
+        queue: queueNameOf(message.queueUrl),
+        messageId: message.messageId,
+        jobId: message.jobId,
+      })),
       deliveryId: identity.deliveryId,
       secretIndex: verification.secretIndex,
       secretRefreshed: verification.refreshed,
@@ -121,7 +131,12 @@ export function makeWebhookIngest(deps: IngestDeps) {
    * The once-per-event part. The ceiling slot is taken only here, after the dedupe claim, so a
    * duplicate (stored or in flight) never takes one, not even for a moment.
    */
-  async function enqueue(source: Source, routed: RoutedEvent, eventId: string): Promise<Accepted> {
+  async function enqueue(
+    source: Source,
+    routed: RoutedEvent,
+    eventId: string,
+    onQueued: (queued: QueuedMessage[]) => void,
+  ): Promise<Accepted> {
     const decision = await deps.ceiling.take(source.name, source.ceilingPerSecond);
     if (!decision.allowed) {
       throw new RateLimitedError(
@@ -129,7 +144,7 @@ export function makeWebhookIngest(deps: IngestDeps) {
         decision.retryAfterSeconds,
       );
     }
-    await sendMessages(deps.sqs, routed.messages, deps.limits.maxMessageBytes);
+    onQueued(await sendMessages(deps.sqs, routed.messages, deps.limits.maxMessageBytes));
     for (const dead of routed.deadLettered) {
       const { indexed } = await deps.deadLetter(dead);
       logger.warn('route dead-lettered', {

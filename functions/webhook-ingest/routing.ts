@@ -100,6 +100,7 @@ export function routeEvent(
         queueUrl: queues.workflowJobs,
         body: JSON.stringify(job),
         attributes,
+        jobId: id,
       });
       continue;
     }
@@ -113,7 +114,12 @@ export function routeEvent(
     };
     job.correlationId = facts.correlationId;
     if (missing.size === 0) {
-      result.messages.push({ queueUrl: queues.emailJobs, body: JSON.stringify(job), attributes });
+      result.messages.push({
+        queueUrl: queues.emailJobs,
+        body: JSON.stringify(job),
+        attributes,
+        jobId: id,
+      });
       continue;
     }
     const reason = `template "${destination.template}" has no value for ${[...missing].join(', ')}`;

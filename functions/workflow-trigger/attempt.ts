@@ -1,4 +1,5 @@
 import type { ClaimResult } from '../../shared/ledger/job-ledger';
+import type { EngineOutcome } from './engine';
 import { retryDelaySeconds } from './schedule';
 import {
   type CallResult,
@@ -32,6 +33,7 @@ export async function attemptJob(
   } catch (error) {
     deps.log.warn('ledger unavailable: the job is left to SQS', {
       jobId: job.id,
+      correlationId,
       error: String(error),
     });
     settlement.fail(entry.record);
@@ -81,6 +83,12 @@ export async function attemptJob(
     await giveUp('attempts made without an outcome', 'attempts-exhausted');
     return 'no-call';
   }
+  telemetry.claimed({
+    jobId: job.id,
+    correlationId,
+    attempt: attempts,
+    ambiguous: claim.ambiguous,
+  });
   if (claim.ambiguous) telemetry.ambiguous(job.id, correlationId);
 
   const metadata = {
@@ -98,15 +106,24 @@ export async function attemptJob(
     settlement.fail(entry.record);
     return 'no-call';
   }
+  const callLine = (answer: EngineOutcome) => ({
+    jobId: job.id,
+    correlationId,
+    attempt: attempts,
+    result: answer.kind,
+    latencyMs: answer.latencyMs,
+    ...(answer.status === undefined ? {} : { status: answer.status }),
+    ...(answer.kind === 'triggered' ? {} : { error: answer.error }),
+  });
   let outcome = await deps.call({ path: entry.path, token, job, metadata });
-  telemetry.engineCall(outcome.latencyMs, outcome.kind);
+  telemetry.engineCall(callLine(outcome));
   if (outcome.kind === 'refused') {
     // A rotated token is the likely cause: read it again once, and try once more with it.
     const fresh = await run.refreshTokenOnce();
     if (fresh !== undefined && fresh !== token) {
       token = fresh;
       outcome = await deps.call({ path: entry.path, token, job, metadata });
-      telemetry.engineCall(outcome.latencyMs, outcome.kind);
+      telemetry.engineCall(callLine(outcome));
     }
   }
 
@@ -116,11 +133,13 @@ export async function attemptJob(
       const executionId = outcome.executionId ?? `status-${outcome.status}`;
       // The engine has the job: a failed mark leaves an expired claim, whose retry is ambiguous
       // and carries the same Idempotency-Key, so the record is acknowledged either way.
-      await deps.ledger
-        .markSent(job.id, executionId)
-        .catch((error) =>
-          deps.log.warn('triggered but not recorded', { jobId: job.id, error: String(error) }),
-        );
+      await deps.ledger.markSent(job.id, executionId).catch((error) =>
+        deps.log.warn('triggered but not recorded', {
+          jobId: job.id,
+          correlationId,
+          error: String(error),
+        }),
+      );
       telemetry.job({ ...line, outcome: 'triggered', executionId, attempts });
       return 'success';
     }
@@ -168,6 +187,7 @@ export async function attemptJob(
         ...line,
         outcome: 'retried',
         attempts,
+        delaySeconds: seconds,
         ...(outcome.status ? { status: outcome.status } : {}),
       });
       return 'failure';

@@ -18,16 +18,37 @@ export interface TriggerLine {
   delaySeconds?: number;
 }
 
+/** One engine call of one job: its attempt, the answer (or why there was none) and the latency. */
+export interface EngineCallLine {
+  jobId: string;
+  correlationId: string;
+  attempt: number;
+  /** `triggered`, `retry`, `refused` or `permanent`. */
+  result: string;
+  status?: number;
+  latencyMs: number;
+  error?: string;
+}
+
 /** Counters kept beside the metrics, for tests and benchmarks in the same process. */
 export type TriggerCounts = Record<TriggerOutcome | 'ambiguous' | 'calls' | 'refused', number>;
 
 /** What the trigger reports: log lines and Powertools metrics (embedded metric format). */
 export interface TriggerTelemetry {
   job(line: TriggerLine): void;
+  /** The job is claimed in the ledger for this attempt (counted before the call). */
+  claimed(line: {
+    jobId: string;
+    correlationId: string;
+    attempt: number;
+    ambiguous: boolean;
+  }): void;
   ambiguous(jobId: string, correlationId: string): void;
-  engineCall(latencyMs: number, result: string): void;
+  engineCall(line: EngineCallLine): void;
   refused(status: number): void;
   breaker(change: BreakerChange): void;
+  /** The breaker as one invocation found it: `BreakerOpen` 1 when open, 0 otherwise. */
+  breakerReading(open: boolean): void;
   readonly counts: TriggerCounts;
 }
 
@@ -64,6 +85,9 @@ export function makeTriggerTelemetry(
       metrics.addMetric(METRIC_NAMES[line.outcome], MetricUnit.Count, 1);
       logger.info('workflow job', { ...line });
     },
+    claimed(line) {
+      logger.info('workflow job claimed', { ...line });
+    },
     ambiguous(jobId, correlationId) {
       counts.ambiguous += 1;
       metrics.addMetric('WorkflowAmbiguous', MetricUnit.Count, 1);
@@ -73,16 +97,19 @@ export function makeTriggerTelemetry(
         outcome: 'ambiguous',
       });
     },
-    engineCall(latencyMs, result) {
+    engineCall(line) {
       counts.calls += 1;
-      metrics.addMetric('EngineLatency', MetricUnit.Milliseconds, latencyMs);
-      logger.debug('engine call', { latencyMs, result });
+      metrics.addMetric('EngineLatency', MetricUnit.Milliseconds, line.latencyMs);
+      logger.info('engine call', { ...line });
     },
     refused(status) {
       counts.refused += 1;
       // The alarm WorkflowEngineRefusedAlarm watches this metric.
       metrics.addMetric('WorkflowEngineRefused', MetricUnit.Count, 1);
       logger.error('the workflow engine refuses our configuration (token or workflow)', { status });
+    },
+    breakerReading(open) {
+      metrics.addMetric('BreakerOpen', MetricUnit.Count, open ? 1 : 0);
     },
     breaker(change) {
       metrics.addMetric(

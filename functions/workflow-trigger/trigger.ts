@@ -196,6 +196,8 @@ export function makeWorkflowTrigger(deps: TriggerDeps) {
       for (const entry of jobs) run.settlement.fail(entry.record);
       return;
     }
+    // One reading per invocation that has jobs: the alarm on the breaker staying open watches it.
+    telemetry.breakerReading(permit.kind === 'open');
     if (permit.kind === 'open')
       return deferAll(run, jobs, permit.retryInMs, 'circuit breaker open');
     let rest = jobs;

@@ -50,6 +50,7 @@ export function consumerPlumbing(options: ConsumerPlumbingOptions) {
     onIndexFailure: (record, error) =>
       options.logger.error('dead letter sent but not indexed', {
         messageId: record.messageId,
+        correlationId: record.messageAttributes?.correlationId?.stringValue,
         error: String(error),
       }),
   };

@@ -11,6 +11,15 @@ export interface OutgoingMessage {
   queueUrl: string;
   body: string;
   attributes: Readonly<Record<string, string>>;
+  /** The job's id, to report beside its queue message id (not sent as such). */
+  jobId?: string;
+}
+
+/** Where one message went: its queue's URL, the id SQS gave it and its job's id. */
+export interface QueuedMessage {
+  queueUrl: string;
+  messageId: string;
+  jobId?: string;
 }
 
 /** SQS limits for one SendMessageBatch call. */
@@ -61,14 +70,15 @@ function toBatches(messages: readonly OutgoingMessage[], maxBatchBytes: number) 
 
 /**
  * Sends every message, one SendMessageBatch per queue when they fit, and resolves only when SQS has
- * stored all of them. Any failed entry fails the whole call with a retryable `DependencyError`: the
- * caller answers 503 and the sender's retry re-sends under the same deterministic ids.
+ * stored all of them, with the message id of each (in the order given). Any failed entry fails the
+ * whole call with a retryable `DependencyError`: the caller answers 503 and the sender's retry
+ * re-sends under the same deterministic ids.
  */
 export async function sendMessages(
   sqs: SQSClient,
   messages: readonly OutgoingMessage[],
   maxBatchBytes: number,
-): Promise<void> {
+): Promise<QueuedMessage[]> {
   const batches = toBatches(messages, maxBatchBytes);
   const results = await Promise.allSettled(
     batches.map((batch) =>
@@ -85,4 +95,17 @@ export async function sendMessages(
       throw new DependencyError('The queue refused a message', { cause: new Error(codes) });
     }
   }
+  // Entry ids are the messages' indexes, unique across batches.
+  const ids = new Map<string, string>();
+  for (const result of results) {
+    if (result.status !== 'fulfilled') continue;
+    for (const entry of result.value.Successful ?? []) {
+      if (entry.Id !== undefined) ids.set(entry.Id, entry.MessageId ?? '');
+    }
+  }
+  return messages.map((message, index) => ({
+    queueUrl: message.queueUrl,
+    messageId: ids.get(String(index)) ?? '',
+    ...(message.jobId === undefined ? {} : { jobId: message.jobId }),
+  }));
 }

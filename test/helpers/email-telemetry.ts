@@ -24,6 +24,7 @@ export function recordingTelemetry(): BatcherTelemetry & { lines: JobOutcomeLine
       counts[line.outcome] += 1;
       lines.push(line);
     },
+    claimed: () => {},
     ambiguous: () => {
       counts.ambiguous += 1;
     },
