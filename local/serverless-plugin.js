@@ -9,6 +9,7 @@ const {
 } = require('./local-environment');
 const { startLocalStack, topologyFor } = require('./local-stack');
 const { LocalStackError } = require('./local-stack-error');
+const { LOG_FILE_ENV, localLogFile, teeJsonLogs } = require('./log-file');
 const { localSchedulePeriod, scheduledFunctions, startLocalSchedule } = require('./local-schedule');
 const { offlineSettings } = require('./offline-settings');
 const { checkLocalConfig } = require('./preflight');
@@ -47,6 +48,8 @@ class LocalStackPlugin {
     this.schedule = undefined;
     /** @type {string | undefined} */
     this.stateFile = undefined;
+    /** @type {import('./log-file').LogSink | undefined} */
+    this.logSink = undefined;
     this.onEarlySignal = () => {
       this.stop().finally(() => process.exit(130));
     };
@@ -126,6 +129,9 @@ class LocalStackPlugin {
     this.watchParent();
 
     const serviceDir = this.serverless.serviceDir ?? process.cwd();
+    // The handlers' JSON lines also go to a file, for `npm run trace`; the console shows them as ever.
+    this.logSink = teeJsonLogs({ file: localLogFile({ serviceDir }) });
+    this.log.info(`JSON logs appended to ${this.logSink.file} (${LOG_FILE_ENV} to change)`);
     const secretsFile = secretSeedFile(serviceDir);
     this.stack = await startLocalStack({
       resources: this.serverless.service.resources?.Resources,
@@ -152,6 +158,7 @@ class LocalStackPlugin {
       lambdaEndpoint: lambda,
       sqsEndpoint: this.stack.endpoints.sqs,
       log: this.log,
+      ...(this.logSink ? { journal: this.logSink.write } : {}),
     });
     this.schedule = startLocalSchedule({
       functions: scheduledFunctions(service),
@@ -170,6 +177,7 @@ class LocalStackPlugin {
       functions: service
         .getAllFunctions()
         .map((/** @type {string} */ key) => ({ key, name: service.getFunction(key).name })),
+      logFile: this.logSink?.file,
     });
     this.log.info(formatStackReport(state));
     if (process.env.LOCAL_STACK_STATE_FILE) {
@@ -218,6 +226,9 @@ class LocalStackPlugin {
       if (this.stateFile) fs.rmSync(this.stateFile, { force: true });
       this.log.info('Local stack stopped.');
     }
+    const sink = this.logSink;
+    this.logSink = undefined;
+    await sink?.close();
   }
 }
 

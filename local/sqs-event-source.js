@@ -1,4 +1,5 @@
 const { GetQueueAttributesCommand } = require('@aws-sdk/client-sqs');
+const { jobIdOf, journalRecords } = require('./sqs-event-journal');
 const { deleteMessages, receiveMessages, releaseMessages, sleep } = require('./sqs-queue-calls');
 const {
   eventPayloadBytes,
@@ -33,6 +34,8 @@ const {
  * @property {number} [maxPayloadBytes] cap on an invocation's event, default Lambda's 6 MB
  * @property {number} [idleDelayMs] pause between short polls (waitTimeSeconds 0), default 200
  * @property {Partial<EventSourceLog>} [log]
+ * @property {(entry: Record<string, unknown>) => void} [journal] receives one JSON log entry per
+ *   record delivered and per record settled (the queue hops `npm run trace` shows)
  */
 
 /**
@@ -69,6 +72,8 @@ class SqsEventSource {
   #pollers = new Set();
   /** @type {import('./sqs-queue-calls').QueueTarget} */
   #target;
+  /** @type {((entry: Record<string, unknown>) => void) | undefined} */
+  #journal;
 
   /** @param {SqsEventSourceOptions} options */
   constructor(options) {
@@ -86,6 +91,16 @@ class SqsEventSource {
     this.#idleDelayMs = Math.max(10, options.idleDelayMs ?? 200);
     this.#log = { debug: () => {}, warn: (m) => console.warn(m), ...options.log };
     this.#target = { sqs: this.#sqs, queueUrl: this.#queueUrl, warn: (m) => this.#log.warn(m) };
+    this.#journal = options.journal;
+  }
+
+  /**
+   * @param {SQSRecord[]} records
+   * @param {string} message
+   * @param {(record: SQSRecord) => Record<string, unknown>} [extra]
+   */
+  #record(records, message, extra) {
+    if (this.#journal) journalRecords(this.#journal, this.#queueUrl, records, message, extra);
   }
 
   /** Starts polling; resolves once the queue ARN is known and the first poller runs. */
@@ -224,11 +239,20 @@ class SqsEventSource {
    */
   async #process(messages, records) {
     const ids = messages.map((message) => /** @type {string} */ (message.MessageId));
+    this.#record(records, 'sqs message delivered', (record) => ({
+      receiveCount: Number(record.attributes.ApproximateReceiveCount),
+      jobId: jobIdOf(record.body),
+      batchSize: records.length,
+    }));
     let response;
     try {
       response = await this.#invoke({ Records: records });
     } catch (error) {
       this.#log.warn(`Batch of ${ids.length} from ${this.#queueUrl} failed, all retried: ${error}`);
+      this.#record(records, 'sqs message settled', () => ({
+        result: 'redelivered',
+        error: `the invocation failed: ${String(error).slice(0, 300)}`,
+      }));
       return;
     }
     const failed = this.#reportFailures ? failedMessageIds(response, ids) : new Set();
@@ -237,8 +261,15 @@ class SqsEventSource {
         `Invalid batchItemFailures from the function for ${this.#queueUrl}: all ${ids.length} ` +
           `records retried (${JSON.stringify(response)?.slice(0, 200)})`,
       );
+      this.#record(records, 'sqs message settled', () => ({
+        result: 'redelivered',
+        error: 'invalid batchItemFailures',
+      }));
       return;
     }
+    this.#record(records, 'sqs message settled', (record) => ({
+      result: failed.has(record.messageId) ? 'redelivered' : 'deleted',
+    }));
     const done = messages.filter(
       (message) => !failed.has(/** @type {string} */ (message.MessageId)),
     );

@@ -87,12 +87,14 @@ function lambdaInvoker(lambda, functionName) {
 }
 
 /**
- * Starts one event source per SQS subscription, invoking through serverless-offline.
+ * Starts one event source per SQS subscription, invoking through serverless-offline. `journal`, when
+ * given, receives each record's delivery and settlement as a JSON log entry naming the function.
  * @param {{ subscriptions: SqsSubscription[], lambdaEndpoint: string, sqsEndpoint: string,
- *   log: import('./sqs-event-source').EventSourceLog }} options
+ *   log: import('./sqs-event-source').EventSourceLog,
+ *   journal?: (entry: Record<string, unknown>) => void }} options
  * @returns {Promise<{ stop: () => Promise<void> }>}
  */
-async function startSqsEventSources({ subscriptions, lambdaEndpoint, sqsEndpoint, log }) {
+async function startSqsEventSources({ subscriptions, lambdaEndpoint, sqsEndpoint, log, journal }) {
   const sqs = new SQSClient({
     endpoint: sqsEndpoint,
     region: LOCAL_REGION,
@@ -122,6 +124,9 @@ async function startSqsEventSources({ subscriptions, lambdaEndpoint, sqsEndpoint
       maxConcurrency: subscription.maximumConcurrency,
       invoke: lambdaInvoker(lambda, subscription.functionName),
       log,
+      ...(journal
+        ? { journal: (entry) => journal({ ...entry, function: subscription.functionKey }) }
+        : {}),
     });
   });
   await Promise.all(sources.map((source) => source.start()));

@@ -21,16 +21,27 @@ const { invokeUrl } = require('./offline-settings');
  * @property {Record<string, { name: string, arn: string }>} tables by logical id
  * @property {string[]} secrets seeded secret names
  * @property {{ function: string, queue: string }[]} eventSources
+ * @property {string} [logFile] where the handlers' JSON log lines are appended (`npm run trace`)
  */
 
 /**
  * @param {{ pid: number, stage: string, region: string, http: string, lambda: string,
  *   stack: import('./local-stack').LocalStack,
  *   subscriptions: import('./sqs-event-wiring').SqsSubscription[],
- *   functions: { key: string, name: string }[] }} input
+ *   functions: { key: string, name: string }[], logFile?: string }} input
  * @returns {StackState}
  */
-function stackState({ pid, stage, region, http, lambda, stack, subscriptions, functions }) {
+function stackState({
+  pid,
+  stage,
+  region,
+  http,
+  lambda,
+  stack,
+  subscriptions,
+  functions,
+  logFile,
+}) {
   const { topology, endpoints } = stack;
   return {
     pid,
@@ -55,6 +66,7 @@ function stackState({ pid, stage, region, http, lambda, stack, subscriptions, fu
     ),
     secrets: stack.secretNames,
     eventSources: subscriptions.map((s) => ({ function: s.functionKey, queue: s.queue.name })),
+    ...(logFile ? { logFile } : {}),
   };
 }
 
@@ -83,6 +95,8 @@ function formatStackReport(state) {
       `${state.workflowSandbox} (what it received: ${state.workflowSandbox}/sandbox/calls)`,
     ],
   ];
+  if (state.logFile)
+    rows.push(['JSON logs', `${state.logFile} (npm run trace -- <correlationId>)`]);
   const lines = rows.map(([label, value]) => `  ${label.padEnd(16)} ${value}`);
   // By deployed name: the Lambda API answers 404 to a function's key from serverless.yml.
   lines.push('  Functions (invoke: POST the event to the URL, or InvokeCommand with the name):');

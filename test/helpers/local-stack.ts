@@ -21,6 +21,8 @@ export interface LocalStackState {
   tables: Record<string, { name: string; arn: string }>;
   secrets: string[];
   eventSources: { function: string; queue: string }[];
+  /** Where the stack appends the handlers' JSON log lines (what `npm run trace` reads). */
+  logFile?: string;
 }
 
 let cached: LocalStackState | undefined;

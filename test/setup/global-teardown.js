@@ -64,5 +64,9 @@ module.exports = async function globalTeardown() {
   signalGroup(pid, 'SIGKILL');
   await waitWhile(() => exists(-pid), 2000);
   fs.rmSync(stack.stateFile, { force: true });
-  if (process.env.LOCAL_STACK_KEEP_LOG !== '1') fs.rmSync(stack.logFile, { force: true });
+  if (process.env.LOCAL_STACK_KEEP_LOG !== '1') {
+    fs.rmSync(stack.logFile, { force: true });
+    // The stack's JSON log file, beside its state file (local/log-file.js).
+    fs.rmSync(stack.stateFile.replace(/\.json$/, '.logs.jsonl'), { force: true });
+  }
 };
