@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { type CfnSpec, loadCfnSpec, validateTemplateSchema } from '../helpers/cfn-schema';
+import { emittedMetrics } from '../helpers/emitted-metrics';
 import {
   type CfnTemplate,
   deadLetterQueueIds,
@@ -121,6 +122,81 @@ describe('deploy template (serverless package --stage prod)', () => {
 
   it("matches CloudFormation's resource specification (types, properties, references)", () => {
     expect(validateTemplateSchema(template, spec)).toEqual([]);
+  });
+
+  /** The alarms' metric, namespace and dimensions (values as written in the template). */
+  const alarms = () =>
+    resourcesOfType('AWS::CloudWatch::Alarm').map(([id, resource]) => {
+      const properties = resource.Properties as {
+        Namespace: string;
+        MetricName: string;
+        Dimensions?: { Name: string; Value: unknown }[];
+      };
+      const dimensions = Object.fromEntries(
+        (properties.Dimensions ?? []).map((d) => [d.Name, JSON.stringify(d.Value)]),
+      );
+      return { id, namespace: properties.Namespace, metric: properties.MetricName, dimensions };
+    });
+
+  it("alarms on each job queue's oldest message and on each queue consumer's Errors", () => {
+    const dlqs = deadLetterQueueIds(template);
+    const jobQueues = resourcesOfType('AWS::SQS::Queue')
+      .map(([id]) => id)
+      .filter((id) => !dlqs.has(id));
+    const consumers = resourcesOfType('AWS::Lambda::EventSourceMapping').map(
+      ([, mapping]) =>
+        (mapping.Properties as { FunctionName: { 'Fn::GetAtt': string[] } }).FunctionName[
+          'Fn::GetAtt'
+        ][0],
+    );
+    const watched = alarms();
+
+    expect(jobQueues.length).toBeGreaterThan(0);
+    expect(consumers.length).toBeGreaterThan(0);
+    for (const queue of jobQueues) {
+      expect(watched).toContainEqual(
+        expect.objectContaining({
+          metric: 'ApproximateAgeOfOldestMessage',
+          dimensions: { QueueName: JSON.stringify({ 'Fn::GetAtt': [queue, 'QueueName'] }) },
+        }),
+      );
+    }
+    for (const consumer of consumers) {
+      expect(watched).toContainEqual(
+        expect.objectContaining({
+          namespace: 'AWS/Lambda',
+          metric: 'Errors',
+          dimensions: { FunctionName: JSON.stringify({ Ref: consumer }) },
+        }),
+      );
+    }
+  });
+
+  it('alarms only on ConnectorSuite metrics the consumers really emit, with the same dimensions', () => {
+    const emitted = emittedMetrics().map(
+      (m) => `${m.namespace}/${m.name} ${JSON.stringify(m.dimensions)}`,
+    );
+    const ours = alarms().filter(
+      (alarm) =>
+        alarm.namespace === 'ConnectorSuite' &&
+        // The health probe's HealthFail is published by its own run (test/unit/functions/health-probe).
+        alarm.dimensions.service !== JSON.stringify('health-probe'),
+    );
+
+    expect(ours.map((alarm) => alarm.metric).sort()).toEqual([
+      'BreakerOpen',
+      'BreakerOpened',
+      'EmailAmbiguous',
+      'ProviderPaused',
+      'WorkflowAmbiguous',
+      'WorkflowEngineRefused',
+    ]);
+    for (const alarm of ours) {
+      const dimensions = Object.fromEntries(
+        Object.entries(alarm.dimensions).map(([name, value]) => [name, JSON.parse(value)]),
+      );
+      expect(emitted).toContain(`ConnectorSuite/${alarm.metric} ${JSON.stringify(dimensions)}`);
+    }
   });
 
   it.each(Object.entries(deployTemplateRules))('%s', (_, rule) => {
