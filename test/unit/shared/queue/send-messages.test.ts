@@ -58,6 +58,39 @@ describe('messageSize', () => {
 });
 
 describe('sendMessages', () => {
+  it("answers each message's SQS message id and job id, in the order given", async () => {
+    sqsMock.on(SendMessageBatchCommand, { QueueUrl: EMAIL }).resolves({
+      Successful: [
+        { Id: '2', MessageId: 'm-c', MD5OfMessageBody: 'x' },
+        { Id: '0', MessageId: 'm-a', MD5OfMessageBody: 'x' },
+      ],
+      Failed: [],
+    });
+    sqsMock.on(SendMessageBatchCommand, { QueueUrl: WORKFLOW }).resolves({
+      Successful: [{ Id: '1', MessageId: 'm-b', MD5OfMessageBody: 'x' }],
+      Failed: [],
+    });
+
+    const queued = await sendMessages(
+      sqs,
+      [
+        { ...message(EMAIL, '{"id":"a"}'), jobId: 'a' },
+        { ...message(WORKFLOW, '{"id":"b"}'), jobId: 'b' },
+        message(EMAIL, '{"id":"c"}'),
+      ],
+      LIMIT,
+    );
+
+    expect(queued).toEqual([
+      { queueUrl: EMAIL, messageId: 'm-a', jobId: 'a' },
+      { queueUrl: WORKFLOW, messageId: 'm-b', jobId: 'b' },
+      { queueUrl: EMAIL, messageId: 'm-c' },
+    ]);
+    expect(batchesSent().flatMap((batch) => batch.Entries ?? [])).not.toContainEqual(
+      expect.objectContaining({ jobId: expect.anything() }),
+    );
+  });
+
   it('sends nothing when there is nothing to send', async () => {
     await sendMessages(sqs, [], LIMIT);
 
