@@ -1,5 +1,5 @@
 const { GetQueueAttributesCommand } = require('@aws-sdk/client-sqs');
-const { jobIdOf, journalRecords } = require('./sqs-event-journal');
+const { journalDelivered, journalSettled } = require('./sqs-event-journal');
 const { deleteMessages, receiveMessages, releaseMessages, sleep } = require('./sqs-queue-calls');
 const {
   eventPayloadBytes,
@@ -92,15 +92,6 @@ class SqsEventSource {
     this.#log = { debug: () => {}, warn: (m) => console.warn(m), ...options.log };
     this.#target = { sqs: this.#sqs, queueUrl: this.#queueUrl, warn: (m) => this.#log.warn(m) };
     this.#journal = options.journal;
-  }
-
-  /**
-   * @param {SQSRecord[]} records
-   * @param {string} message
-   * @param {(record: SQSRecord) => Record<string, unknown>} [extra]
-   */
-  #record(records, message, extra) {
-    if (this.#journal) journalRecords(this.#journal, this.#queueUrl, records, message, extra);
   }
 
   /** Starts polling; resolves once the queue ARN is known and the first poller runs. */
@@ -239,20 +230,14 @@ class SqsEventSource {
    */
   async #process(messages, records) {
     const ids = messages.map((message) => /** @type {string} */ (message.MessageId));
-    this.#record(records, 'sqs message delivered', (record) => ({
-      receiveCount: Number(record.attributes.ApproximateReceiveCount),
-      jobId: jobIdOf(record.body),
-      batchSize: records.length,
-    }));
+    const journal = { journal: this.#journal, queueUrl: this.#queueUrl, records };
+    journalDelivered(journal);
     let response;
     try {
       response = await this.#invoke({ Records: records });
     } catch (error) {
       this.#log.warn(`Batch of ${ids.length} from ${this.#queueUrl} failed, all retried: ${error}`);
-      this.#record(records, 'sqs message settled', () => ({
-        result: 'redelivered',
-        error: `the invocation failed: ${String(error).slice(0, 300)}`,
-      }));
+      journalSettled(journal, undefined, `the invocation failed: ${error}`);
       return;
     }
     const failed = this.#reportFailures ? failedMessageIds(response, ids) : new Set();
@@ -261,15 +246,10 @@ class SqsEventSource {
         `Invalid batchItemFailures from the function for ${this.#queueUrl}: all ${ids.length} ` +
           `records retried (${JSON.stringify(response)?.slice(0, 200)})`,
       );
-      this.#record(records, 'sqs message settled', () => ({
-        result: 'redelivered',
-        error: 'invalid batchItemFailures',
-      }));
+      journalSettled(journal, undefined, 'invalid batchItemFailures');
       return;
     }
-    this.#record(records, 'sqs message settled', (record) => ({
-      result: failed.has(record.messageId) ? 'redelivered' : 'deleted',
-    }));
+    journalSettled(journal, failed);
     const done = messages.filter(
       (message) => !failed.has(/** @type {string} */ (message.MessageId)),
     );
