@@ -43,6 +43,34 @@ export function requireUrl(env: Env, name: string): string {
 }
 
 /**
+ * The circuit breaker's settings (shared by the trigger and `POST /workflows/{name}`, which must
+ * read the same breaker the same way). `timeoutMs` is the longest engine call a trial may make.
+ */
+export function loadBreakerSettings(env: Env, timeoutMs: number) {
+  return {
+    failureRatio:
+      optionalInteger(env, 'WORKFLOW_BREAKER_FAILURE_PERCENT', 50, { min: 1, max: 100 }) / 100,
+    minCalls: optionalInteger(env, 'WORKFLOW_BREAKER_MIN_CALLS', 10, { min: 1, max: 100_000 }),
+    windowSeconds: optionalInteger(env, 'WORKFLOW_BREAKER_WINDOW_SECONDS', 30, {
+      min: 2,
+      max: 3600,
+    }),
+    bucketSeconds: 1,
+    cooldownSeconds: optionalInteger(env, 'WORKFLOW_BREAKER_COOLDOWN_SECONDS', 30, {
+      min: 1,
+      max: 3600,
+    }),
+    refusedCooldownSeconds: optionalInteger(env, 'WORKFLOW_REFUSED_COOLDOWN_SECONDS', 300, {
+      min: 1,
+      max: 86_400,
+    }),
+    cacheMs: 1000,
+    flushMs: 1000,
+    trialLeaseMs: timeoutMs + 2000,
+  };
+}
+
+/**
  * The workflow trigger's settings, read and checked once at cold start. A missing or malformed value
  * fails start-up with the variable's name.
  */
@@ -82,27 +110,7 @@ export function loadWorkflowTriggerConfig(env: Env) {
     claimSeconds,
     // Ledger items must outlive the DLQ's 14 days, so a redriven dead letter still finds its history.
     ledgerDays: optionalInteger(env, 'WORKFLOW_LEDGER_DAYS', 15, { min: 14, max: 365 }),
-    breaker: {
-      failureRatio:
-        optionalInteger(env, 'WORKFLOW_BREAKER_FAILURE_PERCENT', 50, { min: 1, max: 100 }) / 100,
-      minCalls: optionalInteger(env, 'WORKFLOW_BREAKER_MIN_CALLS', 10, { min: 1, max: 100_000 }),
-      windowSeconds: optionalInteger(env, 'WORKFLOW_BREAKER_WINDOW_SECONDS', 30, {
-        min: 2,
-        max: 3600,
-      }),
-      bucketSeconds: 1,
-      cooldownSeconds: optionalInteger(env, 'WORKFLOW_BREAKER_COOLDOWN_SECONDS', 30, {
-        min: 1,
-        max: 3600,
-      }),
-      refusedCooldownSeconds: optionalInteger(env, 'WORKFLOW_REFUSED_COOLDOWN_SECONDS', 300, {
-        min: 1,
-        max: 86_400,
-      }),
-      cacheMs: 1000,
-      flushMs: 1000,
-      trialLeaseMs: timeoutMs + 2000,
-    },
+    breaker: loadBreakerSettings(env, timeoutMs),
   });
 }
 
