@@ -37,3 +37,19 @@ export function optionalInteger(
   }
   return value;
 }
+
+/**
+ * Where a function's secrets live and how long they are cached: `SECRETS_PREFIX`,
+ * `SECRETS_CACHE_SECONDS` (300) and `SECRETS_REFRESH_INTERVAL_SECONDS` (30, the least time between
+ * two early refreshes of one secret), the same for every function.
+ */
+export function secretsSettings(env: Env) {
+  return {
+    secretsPrefix: requireString(env, 'SECRETS_PREFIX'),
+    secretsCacheSeconds: optionalInteger(env, 'SECRETS_CACHE_SECONDS', 300, { min: 0, max: 3600 }),
+    secretsRefreshSeconds: optionalInteger(env, 'SECRETS_REFRESH_INTERVAL_SECONDS', 30, {
+      min: 0,
+      max: 3600,
+    }),
+  };
+}

@@ -12,10 +12,9 @@ import type { HttpContext } from '../../shared/http/correlation-id';
 import { httpFunction } from '../../shared/http/http-function';
 import { JobLedger } from '../../shared/ledger/job-ledger';
 import { SecretCache } from '../../shared/secrets/secret-cache';
-import { callEngine } from '../workflow-trigger/engine';
 import { loadWorkflowRegistry, workflowProfiles } from '../workflow-trigger/registry';
 import { makeTriggerTelemetry } from '../workflow-trigger/telemetry';
-import { makeBreaker, workflowTokenOf } from '../workflow-trigger/wiring';
+import { engineCall, makeBreaker, workflowTokenOf } from '../workflow-trigger/wiring';
 import { makeWorkflowApi } from './api';
 import type { WorkflowApiConfig } from './config';
 
@@ -74,19 +73,7 @@ export function buildWorkflowApi(
       now: Date.now,
     }),
     breaker: makeBreaker(config, dynamoDb, Date.now, telemetry),
-    call: ({ path, token, job, metadata, timeoutMs }) =>
-      callEngine(
-        {
-          baseUrl: config.apiUrl,
-          path,
-          token,
-          idempotencyKey: job.id,
-          correlationId: String(metadata.correlationId),
-          body: { ...job.input, _metadata: metadata },
-          timeoutMs,
-        },
-        overrides.fetch,
-      ),
+    call: (call) => engineCall(config.apiUrl, call, overrides.fetch),
     token: async () =>
       workflowTokenOf(await secrets.get(`${config.secretsPrefix}/providers/workflow`)),
     enqueue: async (job, attributes, delaySeconds) => {

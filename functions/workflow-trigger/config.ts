@@ -1,4 +1,9 @@
-import { optionalInteger, optionalString, requireString } from '../../shared/config';
+import {
+  optionalInteger,
+  optionalString,
+  requireString,
+  secretsSettings,
+} from '../../shared/config';
 import { ConfigError } from '../../shared/errors';
 
 type Env = Record<string, string | undefined>;
@@ -83,12 +88,7 @@ export function loadWorkflowTriggerConfig(env: Env) {
     );
   }
   return Object.freeze({
-    secretsPrefix: requireString(env, 'SECRETS_PREFIX'),
-    secretsCacheSeconds: optionalInteger(env, 'SECRETS_CACHE_SECONDS', 300, { min: 0, max: 3600 }),
-    secretsRefreshSeconds: optionalInteger(env, 'SECRETS_REFRESH_INTERVAL_SECONDS', 30, {
-      min: 0,
-      max: 3600,
-    }),
+    ...secretsSettings(env),
     stateTable: requireString(env, 'STATE_TABLE'),
     workflowsProfile: optionalString(env, 'WORKFLOWS_PROFILE', 'default'),
     queueUrl: requireString(env, 'WORKFLOW_JOBS_QUEUE_URL'),

@@ -13,7 +13,7 @@ import type { WorkflowTriggerConfig } from './config';
 import { callEngine } from './engine';
 import { loadWorkflowRegistry, workflowProfiles } from './registry';
 import { makeTriggerTelemetry, type TriggerTelemetry } from './telemetry';
-import { makeWorkflowTrigger } from './trigger';
+import { makeWorkflowTrigger, type TriggerCall } from './trigger';
 
 /** The AWS clients the trigger talks through. */
 export interface WorkflowTriggerClients {
@@ -37,6 +37,31 @@ export function workflowTokenOf(value: unknown): string {
     throw new DependencyError('The workflow engine secret has no "token"');
   }
   return token;
+}
+
+/**
+ * One call of a job's workflow at the engine at `baseUrl`: the job's input with its `_metadata`, its
+ * id as `Idempotency-Key`, cut at `timeoutMs`.
+ */
+export function engineCall(
+  baseUrl: string,
+  call: TriggerCall & { timeoutMs: number },
+  fetchImpl?: typeof fetch,
+  now: () => number = Date.now,
+) {
+  return callEngine(
+    {
+      baseUrl,
+      path: call.path,
+      token: call.token,
+      idempotencyKey: call.job.id,
+      correlationId: String(call.metadata.correlationId),
+      body: { ...call.job.input, _metadata: call.metadata },
+      timeoutMs: call.timeoutMs,
+    },
+    fetchImpl,
+    now,
+  );
 }
 
 /** The breaker of one engine, shared through the state table (also read by the health probe). */
@@ -102,20 +127,8 @@ export function buildWorkflowTrigger(
       now,
     }),
     breaker,
-    call: ({ path, token, job, metadata }) =>
-      callEngine(
-        {
-          baseUrl: config.apiUrl,
-          path,
-          token,
-          idempotencyKey: job.id,
-          correlationId: String(metadata.correlationId),
-          body: { ...job.input, _metadata: metadata },
-          timeoutMs: config.timeoutMs,
-        },
-        overrides.fetch,
-        now,
-      ),
+    call: (call) =>
+      engineCall(config.apiUrl, { ...call, timeoutMs: config.timeoutMs }, overrides.fetch, now),
     token: plumbing.token,
     deadLetter: plumbing.deadLetter,
     defer: plumbing.defer,
