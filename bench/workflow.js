@@ -46,7 +46,12 @@ async function runOnce({ state, mod, jobs, consumers, outageSeconds, breaker, lo
   const { Logger } = require('@aws-lambda-powertools/logger');
   const { Metrics } = require('@aws-lambda-powertools/metrics');
   const name = `bench-wf-${randomUUID().slice(0, 8)}`;
-  const clients = countingClients(state);
+  // Bounded like the suite's clients (retried once, a request cut at its timeout), with more room
+  // than the deployed 2 s: DynamoDB Local on a loaded 2-core machine is far slower than DynamoDB.
+  const clients = countingClients(state, {
+    maxAttempts: 2,
+    requestHandler: { connectionTimeout: 1000, requestTimeout: 5000, throwOnRequestTimeout: true },
+  });
   const capacity = capacityCounter(clients.dynamoDb);
   // The pollers' own client: their receives and deletes are the event source's, not the trigger's.
   const pollers = countingClients(state, { requestHandler: { requestTimeout: 5000 } });
@@ -108,6 +113,12 @@ async function runOnce({ state, mod, jobs, consumers, outageSeconds, breaker, lo
       outageSeconds,
       outageCalls,
       totalCalls: engine.calls().length,
+      // Calls after recovery that did not trigger: 500s still in flight, hung-up trials, and
+      // repeats of a key already triggered (the engine answers them with the first execution).
+      failedAfterRecovery: engine
+        .calls()
+        .filter((call) => call.at >= recoveredAt && call.status !== 200).length,
+      repeatedKeys: engine.calls().filter((call) => call.replayed).length,
       triggered: executions.length,
       recoverySeconds: times.length > 0 ? (Math.max(...times) - recoveredAt) / 1000 : Number.NaN,
       firstTriggerAfterRecoverySeconds:

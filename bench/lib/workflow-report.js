@@ -25,6 +25,12 @@ function printWorkflow(result) {
         ['engine calls in all', on.totalCalls, off.totalCalls, ''],
         ['jobs triggered', on.triggered, off.triggered, ''],
         [
+          'after recovery: failed calls / repeats of a triggered key',
+          `${on.failedAfterRecovery} / ${on.repeatedKeys}`,
+          `${off.failedAfterRecovery} / ${off.repeatedKeys}`,
+          '',
+        ],
+        [
           'recovery -> first job triggered (s)',
           seconds(on.firstTriggerAfterRecoverySeconds),
           seconds(off.firstTriggerAfterRecoverySeconds),
@@ -49,7 +55,7 @@ function printWorkflow(result) {
           '',
         ],
         [
-          'breaker opened / closed',
+          'breaker opened (and reopened) / closed',
           `${on.outcomes.breakerOpened} / ${on.outcomes.breakerClosed}`,
           '',
           '',
