@@ -40,6 +40,8 @@ export function formatShown(queue: string, letters: readonly ShownLetter[]): str
     .join('\n\n');
 }
 
+const rate = (count: number, seconds: number) => (seconds > 0 ? (count / seconds).toFixed(1) : '-');
+
 /** What a replay did, as text. */
 export function formatReplay(summary: ReplaySummary, dryRun: boolean): string {
   const lines = dryRun
@@ -49,7 +51,8 @@ export function formatReplay(summary: ReplaySummary, dryRun: boolean): string {
       ]
     : [
         `replayed ${summary.replayed} of ${summary.matched} matching (${summary.scanned} scanned) ` +
-          `in ${summary.seconds.toFixed(1)} s`,
+          `in ${summary.seconds.toFixed(1)} s (sending ${summary.replaySeconds.toFixed(1)} s, ` +
+          `${rate(summary.replayed, summary.replaySeconds)}/s)`,
         `  already succeeded (absorbed by the consumer): ${summary.alreadySent}`,
         `  idempotency records cleared (--force): ${summary.cleared}`,
         `  failed (left in the DLQ): ${summary.failed}   not started: ${summary.skipped}`,

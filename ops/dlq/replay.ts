@@ -50,11 +50,17 @@ export interface ReplaySummary {
   bySource: [string, number][];
   byType: [string, number][];
   byReason: [string, number][];
+  /** The whole run, scan included. */
   seconds: number;
+  /** The sending part alone (after the scan): what `--rate` paces. */
+  replaySeconds: number;
 }
 
-/** Calls in flight at `rate`: one worker does some tens a second against SQS and DynamoDB. */
-const concurrencyFor = (rate: number) => Math.min(32, Math.max(1, Math.ceil(rate / 10)));
+/**
+ * Messages in flight at `rate`: each worker may take up to two seconds a message (five calls on a
+ * loaded machine) and the rate still holds; the pacer, not the workers, bounds the rate.
+ */
+const concurrencyFor = (rate: number) => Math.min(64, Math.max(2, Math.ceil(rate / 2)));
 
 /**
  * Replays the matching dead letters of one DLQ to their source queue. Per message, in this order:
@@ -87,6 +93,7 @@ export async function replayDeadLetters(
       byType: countBy(facts, (f) => f.eventType),
       byReason: countBy(facts, (f) => f.reasonCode),
       seconds: 0,
+      replaySeconds: 0,
     };
     deps.progress.write(
       `scanned ${letters.length} dead letter(s) in ${deps.queue.dlqName}; ${chosen.length} match ` +
@@ -98,7 +105,9 @@ export async function replayDeadLetters(
         facts.map((f) => f.jobId),
       );
     } else if (chosen.length > 0 && (await mayGoOn(deps, options, chosen.length))) {
+      const replayStarted = Date.now();
       await replayAll(deps, options, scan, chosen, summary);
+      summary.replaySeconds = (Date.now() - replayStarted) / 1000;
     } else {
       summary.skipped = chosen.length;
     }

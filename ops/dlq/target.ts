@@ -88,8 +88,14 @@ function readLocalState(file: string): LocalState {
 }
 
 function clients(region: string, env: NodeJS.ProcessEnv) {
-  // Bounded calls, as everywhere in the suite; the operator can widen them with the same variables.
-  const options = { region, ...sdkClientOptions(loadTimeoutSettings(env)) };
+  // Bounded calls, as everywhere in the suite, but with room for a loaded laptop or a far region
+  // (no Lambda deadline here); the suite's variables still override them.
+  const settings = loadTimeoutSettings({
+    AWS_CLIENT_REQUEST_TIMEOUT_MS: '10000',
+    AWS_CLIENT_MAX_ATTEMPTS: '3',
+    ...env,
+  });
+  const options = { region, ...sdkClientOptions(settings) };
   return { sqs: new SQSClient(options), dynamoDb: new DynamoDBClient(options) };
 }
 
