@@ -7,6 +7,7 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { runColdStart } = require('./cold-start');
+const { printDlqReplay, runDlqReplay } = require('./dlq-replay');
 const { printEmailBatching, runEmailBatching } = require('./email-batching');
 const { printHealth, runHealth } = require('./health');
 const { runHttpThroughput } = require('./http-throughput');
@@ -34,7 +35,7 @@ const log = (/** @type {string} */ message) => process.stderr.write(`${message}\
 /** Benchmarks by name; BENCH_ONLY=ingest,dev (say) runs only those, for quick iterations. */
 const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
 const selected = (
-  /** @type {'ingest' | 'http' | 'cold' | 'email' | 'health' | 'workflow' | 'dev'} */ name,
+  /** @type {'ingest' | 'http' | 'cold' | 'email' | 'health' | 'workflow' | 'dlq' | 'dev'} */ name,
 ) => only.length === 0 || only.includes(name);
 
 /**
@@ -93,6 +94,11 @@ async function runOnStack(results) {
       results.workflow = await runWorkflow({ state, workDir, log });
       printWorkflow(/** @type {any} */ (results.workflow));
     }
+    if (selected('dlq')) {
+      log('bench: dead-letter replay throughput (npm run dlq -- replay)');
+      results.dlqReplay = await runDlqReplay({ state, workDir, log });
+      printDlqReplay(/** @type {any} */ (results.dlqReplay));
+    }
   } finally {
     log('bench: stopping the local stack');
     await stopLocalStack().catch((error) => console.error(`bench: stopping failed: ${error}`));
@@ -117,7 +123,7 @@ async function main() {
   let failed = false;
   try {
     if (
-      ['ingest', 'http', 'cold', 'email', 'health', 'workflow'].some((name) =>
+      ['ingest', 'http', 'cold', 'email', 'health', 'workflow', 'dlq'].some((name) =>
         selected(/** @type {any} */ (name)),
       )
     ) {

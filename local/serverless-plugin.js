@@ -172,10 +172,12 @@ class LocalStackPlugin {
         .map((/** @type {string} */ key) => ({ key, name: service.getFunction(key).name })),
     });
     this.log.info(formatStackReport(state));
-    if (process.env.LOCAL_STACK_STATE_FILE) {
-      this.stateFile = path.resolve(process.env.LOCAL_STACK_STATE_FILE);
-      writeStateFile(this.stateFile, state);
-    }
+    // Tools such as `npm run dlq` find the stack of `npm run dev` through this file.
+    const serviceDir = this.serverless.serviceDir ?? process.cwd();
+    this.stateFile = path.resolve(
+      process.env.LOCAL_STACK_STATE_FILE ?? path.join(serviceDir, '.local-state', 'dev-stack.json'),
+    );
+    writeStateFile(this.stateFile, state);
   }
 
   /**
