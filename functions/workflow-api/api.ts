@@ -5,9 +5,9 @@ import { jsonResponse } from '../../shared/http/problem';
 import type { ClaimResult, JobLedger } from '../../shared/ledger/job-ledger';
 import type { WorkflowJob } from '../../shared/messages/jobs';
 import { workflowJobFingerprint } from '../../shared/messages/workflow-job-schema';
-import type { CircuitBreaker } from '../workflow-trigger/breaker';
-import type { EngineOutcome } from '../workflow-trigger/engine';
-import type { WorkflowRegistry } from '../workflow-trigger/registry';
+import type { CircuitBreaker } from '../../shared/workflow/breaker';
+import type { EngineOutcome } from '../../shared/workflow/engine';
+import type { WorkflowRegistry } from '../../shared/workflow/registry';
 import type { TriggerTelemetry } from '../workflow-trigger/telemetry';
 import { IdempotencyKeyReusedError, type RequestLimits, readDirectRequest } from './request';
 

@@ -4,7 +4,7 @@ import {
   requireString,
   secretsSettings,
 } from '../../shared/config';
-import { loadBreakerSettings, requireUrl } from '../workflow-trigger/config';
+import { loadBreakerSettings, requireUrl } from '../../shared/workflow/settings';
 
 type Env = Record<string, string | undefined>;
 

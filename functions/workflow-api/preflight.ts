@@ -3,7 +3,7 @@ import {
   loadWorkflowRegistry,
   WORKFLOWS_FILE,
   workflowProfiles,
-} from '../workflow-trigger/registry';
+} from '../../shared/workflow/registry';
 import { loadWorkflowApiConfig, WORKFLOW_API_SETTINGS } from './config';
 
 /** Every variable the API's loaders read: what a local run may override. */

@@ -12,9 +12,9 @@ import type { HttpContext } from '../../shared/http/correlation-id';
 import { httpFunction } from '../../shared/http/http-function';
 import { JobLedger } from '../../shared/ledger/job-ledger';
 import { SecretCache } from '../../shared/secrets/secret-cache';
-import { loadWorkflowRegistry, workflowProfiles } from '../workflow-trigger/registry';
+import { engineCall, makeBreaker, workflowTokenOf } from '../../shared/workflow/engine-client';
+import { loadWorkflowRegistry, workflowProfiles } from '../../shared/workflow/registry';
 import { makeTriggerTelemetry } from '../workflow-trigger/telemetry';
-import { engineCall, makeBreaker, workflowTokenOf } from '../workflow-trigger/wiring';
 import { makeWorkflowApi } from './api';
 import type { WorkflowApiConfig } from './config';
 

@@ -5,6 +5,7 @@ import {
   secretsSettings,
 } from '../../shared/config';
 import { ConfigError } from '../../shared/errors';
+import { loadBreakerSettings, requireUrl } from '../../shared/workflow/settings';
 
 type Env = Record<string, string | undefined>;
 
@@ -31,49 +32,6 @@ export const WORKFLOW_TRIGGER_SETTINGS = Object.freeze([
   'WORKFLOW_BREAKER_COOLDOWN_SECONDS',
   'WORKFLOW_REFUSED_COOLDOWN_SECONDS',
 ] as const);
-
-/** An http(s) base URL without a trailing slash. */
-export function requireUrl(env: Env, name: string): string {
-  const value = requireString(env, name);
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new ConfigError(`Environment variable ${name} must be an http(s) URL, got "${value}"`);
-  }
-  return value.replace(/\/+$/, '');
-}
-
-/**
- * The circuit breaker's settings (shared by the trigger and `POST /workflows/{name}`, which must
- * read the same breaker the same way). `timeoutMs` is the longest engine call a trial may make.
- */
-export function loadBreakerSettings(env: Env, timeoutMs: number) {
-  return {
-    failureRatio:
-      optionalInteger(env, 'WORKFLOW_BREAKER_FAILURE_PERCENT', 50, { min: 1, max: 100 }) / 100,
-    minCalls: optionalInteger(env, 'WORKFLOW_BREAKER_MIN_CALLS', 10, { min: 1, max: 100_000 }),
-    windowSeconds: optionalInteger(env, 'WORKFLOW_BREAKER_WINDOW_SECONDS', 30, {
-      min: 2,
-      max: 3600,
-    }),
-    bucketSeconds: 1,
-    cooldownSeconds: optionalInteger(env, 'WORKFLOW_BREAKER_COOLDOWN_SECONDS', 30, {
-      min: 1,
-      max: 3600,
-    }),
-    refusedCooldownSeconds: optionalInteger(env, 'WORKFLOW_REFUSED_COOLDOWN_SECONDS', 300, {
-      min: 1,
-      max: 86_400,
-    }),
-    cacheMs: 1000,
-    flushMs: 1000,
-    trialLeaseMs: timeoutMs + 2000,
-  };
-}
 
 /**
  * The workflow trigger's settings, read and checked once at cold start. A missing or malformed value

@@ -1,6 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { BreakerChange } from './breaker';
+import type { BreakerChange } from '../../shared/workflow/breaker';
 
 /**
  * How one job ended in this invocation. `queued`: `POST /workflows/{name}` could not trigger it at

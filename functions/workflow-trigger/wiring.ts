@@ -4,16 +4,14 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { DependencyError } from '../../shared/errors';
 import { JobLedger } from '../../shared/ledger/job-ledger';
 import { consumerPlumbing } from '../../shared/queue/consumer-plumbing';
 import { SecretCache } from '../../shared/secrets/secret-cache';
-import { CircuitBreaker } from './breaker';
+import { engineCall, makeBreaker, workflowTokenOf } from '../../shared/workflow/engine-client';
+import { loadWorkflowRegistry, workflowProfiles } from '../../shared/workflow/registry';
 import type { WorkflowTriggerConfig } from './config';
-import { callEngine } from './engine';
-import { loadWorkflowRegistry, workflowProfiles } from './registry';
 import { makeTriggerTelemetry, type TriggerTelemetry } from './telemetry';
-import { makeWorkflowTrigger, type TriggerCall } from './trigger';
+import { makeWorkflowTrigger } from './trigger';
 
 /** The AWS clients the trigger talks through. */
 export interface WorkflowTriggerClients {
@@ -28,59 +26,6 @@ export interface WorkflowTriggerOverrides {
   telemetry?: TriggerTelemetry;
   now?: () => number;
   registry?: ReadonlyMap<string, string>;
-}
-
-/** The token in `<prefix>/providers/workflow` (`{"token": "..."}`). */
-export function workflowTokenOf(value: unknown): string {
-  const token = (value as { token?: unknown } | undefined)?.token;
-  if (typeof token !== 'string' || token === '') {
-    throw new DependencyError('The workflow engine secret has no "token"');
-  }
-  return token;
-}
-
-/**
- * One call of a job's workflow at the engine at `baseUrl`: the job's input with its `_metadata`, its
- * id as `Idempotency-Key`, cut at `timeoutMs`.
- */
-export function engineCall(
-  baseUrl: string,
-  call: TriggerCall & { timeoutMs: number },
-  fetchImpl?: typeof fetch,
-  now: () => number = Date.now,
-) {
-  return callEngine(
-    {
-      baseUrl,
-      path: call.path,
-      token: call.token,
-      idempotencyKey: call.job.id,
-      correlationId: String(call.metadata.correlationId),
-      body: { ...call.job.input, _metadata: call.metadata },
-      timeoutMs: call.timeoutMs,
-    },
-    fetchImpl,
-    now,
-  );
-}
-
-/** The breaker of one engine, shared through the state table (also read by the health probe). */
-export function makeBreaker(
-  config: Pick<WorkflowTriggerConfig, 'stateTable' | 'engineName' | 'breaker'>,
-  dynamoDb: DynamoDBClient,
-  now: () => number,
-  telemetry?: Pick<TriggerTelemetry, 'breaker'>,
-) {
-  return new CircuitBreaker({
-    client: dynamoDb,
-    tableName: config.stateTable,
-    engine: config.engineName,
-    settings: config.breaker,
-    now,
-    random: Math.random,
-    newToken: randomUUID,
-    ...(telemetry ? { onChange: (change) => telemetry.breaker(change) } : {}),
-  });
 }
 
 /**

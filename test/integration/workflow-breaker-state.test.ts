@@ -5,7 +5,7 @@ import {
   type BreakerChange,
   type BreakerSettings,
   CircuitBreaker,
-} from '../../functions/workflow-trigger/breaker';
+} from '../../shared/workflow/breaker';
 import { localClientOptions, tableName } from '../helpers/local-stack';
 
 /**

@@ -4,7 +4,7 @@ import {
   callEngine,
   type EngineCall,
   type EngineOutcome,
-} from '../../../../functions/workflow-trigger/engine';
+} from '../../../../shared/workflow/engine';
 
 /** 2023-11-14T22:13:20.000Z */
 const NOW_MS = 1_700_000_000_000;
