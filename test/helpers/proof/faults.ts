@@ -1,0 +1,92 @@
+import type { LocalStackState } from '../local-stack';
+
+/** What goes wrong during a proof run, and for how long. */
+export interface FaultPlan {
+  /** When the faults begin, ms after sending starts. */
+  startMs: number;
+  /** How many calls get each queued fault (429, 500) at the email provider. */
+  emailFaultCalls: number;
+  /** How many calls get each queued fault (429, 500, hang before, hang after) at the engine. */
+  engineFaultCalls: number;
+  /** How long a hung email call is held before its connection drops (past the batcher's timeout). */
+  emailHangMs: number;
+  /** How long a hung engine call is held (past the trigger's timeout). */
+  engineHangMs: number;
+  /** DynamoDB Local is frozen (SIGSTOP) this long, once. */
+  freezeMs: number;
+  /** The engine answers 503 to every call this long (its breaker opens). */
+  engineOutageMs: number;
+}
+
+/** When the faults began and stopped, and what was done (for the report). */
+export interface FaultLog {
+  startedAt: number;
+  stoppedAt: number;
+  steps: string[];
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A control call to a sandbox; a refusal fails the run, since the faults would not be what it says. */
+async function control(url: string, method: string, body?: unknown): Promise<void> {
+  const response = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    signal: AbortSignal.timeout(5000),
+  });
+  if (!response.ok) throw new Error(`${method} ${url} answered ${response.status}`);
+}
+
+/** Freezes a process for `ms`, resuming it whatever happens meanwhile. */
+async function freeze(pid: number, ms: number): Promise<void> {
+  process.kill(pid, 'SIGSTOP');
+  try {
+    await sleep(ms);
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+}
+
+/**
+ * Runs the fault schedule against a private stack: queued 429, 500 and hangs (before and after the
+ * provider records the call) at the email sandbox and the engine, one DynamoDB Local freeze, then an
+ * engine outage; at the end every fault still queued at the email sandbox is cleared.
+ */
+export async function runFaults(state: LocalStackState, plan: FaultPlan): Promise<FaultLog> {
+  const steps: string[] = [];
+  await sleep(plan.startMs);
+  const startedAt = Date.now();
+  const note = (step: string) => steps.push(`+${Date.now() - startedAt} ms ${step}`);
+  const hang = { hangMs: plan.emailHangMs, times: 1 };
+  await control(`${state.emailSandbox}/sandbox/faults`, 'POST', [
+    { status: 429, retryAfter: 1, times: plan.emailFaultCalls },
+    { status: 500, times: plan.emailFaultCalls },
+    { ...hang, hang: 'before' },
+    { ...hang, hang: 'after' },
+  ]);
+  note('email provider: queued 429, 500, a hang before and a hang after recording');
+  await control(`${state.workflowSandbox}/sandbox/faults`, 'POST', [
+    { status: 429, retryAfter: 1, times: plan.engineFaultCalls },
+    { status: 500, times: plan.engineFaultCalls },
+    { hang: 'before', hangMs: plan.engineHangMs, times: plan.engineFaultCalls },
+    { hang: 'after', hangMs: plan.engineHangMs, times: plan.engineFaultCalls },
+  ]);
+  note(`engine: queued ${plan.engineFaultCalls} calls each of 429, 500, hang before, hang after`);
+  await sleep(2000);
+  note(`DynamoDB Local frozen (SIGSTOP pid ${state.dynamoDbPid}) for ${plan.freezeMs} ms`);
+  await freeze(state.dynamoDbPid, plan.freezeMs);
+  note('DynamoDB Local resumed (SIGCONT)');
+  await sleep(2000);
+  await control(`${state.workflowSandbox}/sandbox/settings`, 'POST', { alwaysStatus: 503 });
+  note(`engine: every call answered 503 for ${plan.engineOutageMs} ms`);
+  try {
+    await sleep(plan.engineOutageMs);
+  } finally {
+    await control(`${state.workflowSandbox}/sandbox/settings`, 'POST', { alwaysStatus: null });
+  }
+  note('engine: answering again');
+  await control(`${state.emailSandbox}/sandbox/faults`, 'DELETE');
+  note('email provider: faults not yet used cleared');
+  return { startedAt, stoppedAt: Date.now(), steps };
+}
