@@ -18,6 +18,8 @@ describe('the proof suite (small size)', () => {
     expect(result.accounts.accepted).toBeGreaterThan(0);
     expect(result.timings.drained).toBe(true);
     expect(result.accounts.lost).toEqual([]);
+    // A job both delivered and in a DLQ would be sent again by a replay.
+    expect(result.accounts.deliveredAndDeadLettered).toEqual([]);
   });
 
   it('delivers a job twice only after an attempt whose outcome was unknown', () => {
@@ -35,6 +37,7 @@ describe('the proof suite (small size)', () => {
 
   it('went through the faults it claims', () => {
     expect(Object.keys(result.accounts.engineFaultsHit).length).toBeGreaterThan(0);
+    expect(Object.keys(result.accounts.emailFaultsHit).length).toBeGreaterThan(0);
     expect(Object.keys(result.accounts.senderRetries).length).toBeGreaterThan(0);
   });
 });

@@ -38,6 +38,15 @@ async function control(url: string, method: string, body?: unknown): Promise<voi
   if (!response.ok) throw new Error(`${method} ${url} answered ${response.status}`);
 }
 
+/** How many faults the email sandbox still has queued. */
+async function pendingEmailFaults(state: LocalStackState): Promise<number> {
+  const response = await fetch(`${state.emailSandbox}/sandbox`, {
+    signal: AbortSignal.timeout(5000),
+  });
+  const { pendingFaults } = (await response.json()) as { pendingFaults: unknown[] };
+  return pendingFaults.length;
+}
+
 /** Freezes a process for `ms`, resuming it whatever happens meanwhile. */
 async function freeze(pid: number, ms: number): Promise<void> {
   process.kill(pid, 'SIGSTOP');
@@ -86,7 +95,11 @@ export async function runFaults(state: LocalStackState, plan: FaultPlan): Promis
     await control(`${state.workflowSandbox}/sandbox/settings`, 'POST', { alwaysStatus: null });
   }
   note('engine: answering again');
+  // Email calls come one batch every few seconds: give the queued faults time to be met.
+  for (let waited = 0; waited < 60_000 && (await pendingEmailFaults(state)) > 0; waited += 500) {
+    await sleep(500);
+  }
   await control(`${state.emailSandbox}/sandbox/faults`, 'DELETE');
-  note('email provider: faults not yet used cleared');
+  note('email provider: queued faults all met (any left after 60 s cleared)');
   return { startedAt, stoppedAt: Date.now(), steps };
 }
