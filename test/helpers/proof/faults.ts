@@ -47,6 +47,15 @@ async function pendingEmailFaults(state: LocalStackState): Promise<number> {
   return pendingFaults.length;
 }
 
+/** How many engine calls met a queued fault (429, 500 or a hang; the outage answers 503). */
+async function engineFaultsMet(state: LocalStackState): Promise<number> {
+  const response = await fetch(`${state.workflowSandbox}/sandbox/calls`, {
+    signal: AbortSignal.timeout(30_000),
+  });
+  const { calls } = (await response.json()) as { calls: { status: number }[] };
+  return calls.filter((call) => [429, 500, -1].includes(call.status)).length;
+}
+
 /** Freezes a process for `ms`, resuming it whatever happens meanwhile. */
 async function freeze(pid: number, ms: number): Promise<void> {
   process.kill(pid, 'SIGSTOP');
@@ -101,5 +110,16 @@ export async function runFaults(state: LocalStackState, plan: FaultPlan): Promis
   }
   await control(`${state.emailSandbox}/sandbox/faults`, 'DELETE');
   note('email provider: queued faults all met (any left after 60 s cleared)');
+  // While the engine's breaker is open only its trial calls meet the queued faults, one per
+  // cooldown: the faults have stopped once the last of them was met.
+  const queued = 4 * plan.engineFaultCalls;
+  for (
+    let waited = 0;
+    waited < 300_000 && (await engineFaultsMet(state)) < queued;
+    waited += 1000
+  ) {
+    await sleep(1000);
+  }
+  note(`engine: the ${queued} queued faults met`);
   return { startedAt, stoppedAt: Date.now(), steps };
 }

@@ -13,7 +13,7 @@ export const SMALL_PROOF: ProofSize = {
   faults: {
     startMs: 1000,
     emailFaultCalls: 1,
-    engineFaultCalls: 3,
+    engineFaultCalls: 2,
     emailHangMs: 12_000,
     engineHangMs: 4000,
     freezeMs: 3000,
@@ -31,7 +31,7 @@ export const FULL_PROOF: ProofSize = {
   faults: {
     startMs: 10_000,
     emailFaultCalls: 2,
-    engineFaultCalls: 20,
+    engineFaultCalls: 5,
     emailHangMs: 12_000,
     engineHangMs: 4000,
     freezeMs: 10_000,
