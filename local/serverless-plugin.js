@@ -109,8 +109,9 @@ class LocalStackPlugin {
   async start() {
     const ports = readLocalPorts();
     const offline = this.offlineSettings();
-    // The sandbox engine's URL is known from its port: the preflight checks it like any other.
+    // The sandboxes' URLs are known from their ports: the preflight checks them like any other.
     useWorkflowSandbox(this.serverless.service, `http://${LOOPBACK}:${ports.workflowSandbox}`);
+    useEmailSandbox(this.serverless.service, `http://${LOOPBACK}:${ports.emailSandbox}`);
     // Config mistakes fail here, before any server starts, instead of at the first request.
     await checkLocalConfig({
       serverless: this.serverless,

@@ -53,3 +53,18 @@ export function secretsSettings(env: Env) {
     }),
   };
 }
+
+/** An http(s) base URL without a trailing slash. */
+export function requireUrl(env: Env, name: string): string {
+  const value = requireString(env, name);
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new ConfigError(`Environment variable ${name} must be an http(s) URL, got "${value}"`);
+  }
+  return value.replace(/\/+$/, '');
+}

@@ -2,6 +2,7 @@ import {
   optionalInteger,
   optionalString,
   requireString,
+  requireUrl,
   secretsSettings,
 } from '../../shared/config';
 import { ConfigError } from '../../shared/errors';
@@ -34,20 +35,6 @@ export const EMAIL_BATCHER_SETTINGS = Object.freeze([
   'EMAIL_PAUSE_SECONDS',
   'EMAIL_LEDGER_DAYS',
 ] as const);
-
-function requireUrl(env: Env, name: string): string {
-  const value = requireString(env, name);
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(`Environment variable ${name} must be an http(s) URL, got "${value}"`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(`Environment variable ${name} must be an http(s) URL, got "${value}"`);
-  }
-  return value.replace(/\/+$/, '');
-}
 
 /**
  * The email batcher's settings, read and checked once at cold start. A missing or malformed value

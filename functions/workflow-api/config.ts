@@ -2,9 +2,10 @@ import {
   optionalInteger,
   optionalString,
   requireString,
+  requireUrl,
   secretsSettings,
 } from '../../shared/config';
-import { loadBreakerSettings, requireUrl } from '../../shared/workflow/settings';
+import { loadBreakerSettings } from '../../shared/workflow/settings';
 
 type Env = Record<string, string | undefined>;
 

@@ -2,10 +2,11 @@ import {
   optionalInteger,
   optionalString,
   requireString,
+  requireUrl,
   secretsSettings,
 } from '../../shared/config';
 import { ConfigError } from '../../shared/errors';
-import { loadBreakerSettings, requireUrl } from '../../shared/workflow/settings';
+import { loadBreakerSettings } from '../../shared/workflow/settings';
 
 type Env = Record<string, string | undefined>;
 

@@ -1,22 +1,6 @@
-import { optionalInteger, requireString } from '../config';
-import { ConfigError } from '../errors';
+import { optionalInteger } from '../config';
 
 type Env = Record<string, string | undefined>;
-
-/** An http(s) base URL without a trailing slash. */
-export function requireUrl(env: Env, name: string): string {
-  const value = requireString(env, name);
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new ConfigError(`Environment variable ${name} must be an http(s) URL, got "${value}"`);
-  }
-  return value.replace(/\/+$/, '');
-}
 
 /**
  * The circuit breaker's settings (shared by the trigger and `POST /workflows/{name}`, which must
