@@ -7,10 +7,12 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const { runColdStart } = require('./cold-start');
+const { printDlqReplay, runDlqReplay } = require('./dlq-replay');
 const { printEmailBatching, runEmailBatching } = require('./email-batching');
 const { printHealth, runHealth } = require('./health');
 const { runHttpThroughput } = require('./http-throughput');
 const { runIngestVsFloor } = require('./ingest-vs-floor');
+const { printWorkflow } = require('./lib/workflow-report');
 const {
   removeBenchService,
   startLocalStack,
@@ -26,13 +28,15 @@ const {
 } = require('./lib/report');
 const { fixed } = require('./lib/stats');
 const { runDevReady, runNpmTest } = require('./startup');
+const { runWorkflow } = require('./workflow');
 
 const log = (/** @type {string} */ message) => process.stderr.write(`${message}\n`);
 
 /** Benchmarks by name; BENCH_ONLY=ingest,dev (say) runs only those, for quick iterations. */
 const only = (process.env.BENCH_ONLY ?? '').split(',').filter(Boolean);
-const selected = (/** @type {'ingest' | 'http' | 'cold' | 'email' | 'health' | 'dev'} */ name) =>
-  only.length === 0 || only.includes(name);
+const selected = (
+  /** @type {'ingest' | 'http' | 'cold' | 'email' | 'health' | 'workflow' | 'dlq' | 'dev'} */ name,
+) => only.length === 0 || only.includes(name);
 
 /**
  * Benchmarks 1 to 3, on one local stack started for them and stopped after them.
@@ -85,6 +89,16 @@ async function runOnStack(results) {
       results.health = await runHealth({ state, workDir, log });
       printHealth(/** @type {any} */ (results.health));
     }
+    if (selected('workflow')) {
+      log('bench: workflow trigger (engine outage with and without the breaker; DynamoDB per job)');
+      results.workflow = await runWorkflow({ state, workDir, log });
+      printWorkflow(/** @type {any} */ (results.workflow));
+    }
+    if (selected('dlq')) {
+      log('bench: dead-letter replay throughput (npm run dlq -- replay)');
+      results.dlqReplay = await runDlqReplay({ state, workDir, log });
+      printDlqReplay(/** @type {any} */ (results.dlqReplay));
+    }
   } finally {
     log('bench: stopping the local stack');
     await stopLocalStack().catch((error) => console.error(`bench: stopping failed: ${error}`));
@@ -109,7 +123,7 @@ async function main() {
   let failed = false;
   try {
     if (
-      ['ingest', 'http', 'cold', 'email', 'health'].some((name) =>
+      ['ingest', 'http', 'cold', 'email', 'health', 'workflow', 'dlq'].some((name) =>
         selected(/** @type {any} */ (name)),
       )
     ) {

@@ -112,8 +112,9 @@ class LocalStackPlugin {
   async start() {
     const ports = readLocalPorts();
     const offline = this.offlineSettings();
-    // The sandbox engine's URL is known from its port: the preflight checks it like any other.
+    // The sandboxes' URLs are known from their ports: the preflight checks them like any other.
     useWorkflowSandbox(this.serverless.service, `http://${LOOPBACK}:${ports.workflowSandbox}`);
+    useEmailSandbox(this.serverless.service, `http://${LOOPBACK}:${ports.emailSandbox}`);
     // Config mistakes fail here, before any server starts, instead of at the first request.
     await checkLocalConfig({
       serverless: this.serverless,
@@ -180,10 +181,12 @@ class LocalStackPlugin {
       logFile: this.logSink?.file,
     });
     this.log.info(formatStackReport(state));
-    if (process.env.LOCAL_STACK_STATE_FILE) {
-      this.stateFile = path.resolve(process.env.LOCAL_STACK_STATE_FILE);
-      writeStateFile(this.stateFile, state);
-    }
+    // Tools such as `npm run dlq` find the stack of `npm run dev` through this file.
+    const serviceDir = this.serverless.serviceDir ?? process.cwd();
+    this.stateFile = path.resolve(
+      process.env.LOCAL_STACK_STATE_FILE ?? path.join(serviceDir, '.local-state', 'dev-stack.json'),
+    );
+    writeStateFile(this.stateFile, state);
   }
 
   /**

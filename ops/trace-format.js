@@ -35,6 +35,8 @@ function describeOutcome(line) {
       return `dead-lettered ${job}: ${short(line.reason ?? line.errorCode)}${attempt}`;
     case 'duplicate':
       return `${job} already done: this copy is absorbed, nothing sent again`;
+    case 'queued':
+      return `${job} queued for the workflow trigger: ${short(line.reason)}`;
     case 'ambiguous':
       return `${job}: an earlier attempt ended without an answer (ambiguous)`;
     default:

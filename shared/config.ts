@@ -37,3 +37,34 @@ export function optionalInteger(
   }
   return value;
 }
+
+/**
+ * Where a function's secrets live and how long they are cached: `SECRETS_PREFIX`,
+ * `SECRETS_CACHE_SECONDS` (300) and `SECRETS_REFRESH_INTERVAL_SECONDS` (30, the least time between
+ * two early refreshes of one secret), the same for every function.
+ */
+export function secretsSettings(env: Env) {
+  return {
+    secretsPrefix: requireString(env, 'SECRETS_PREFIX'),
+    secretsCacheSeconds: optionalInteger(env, 'SECRETS_CACHE_SECONDS', 300, { min: 0, max: 3600 }),
+    secretsRefreshSeconds: optionalInteger(env, 'SECRETS_REFRESH_INTERVAL_SECONDS', 30, {
+      min: 0,
+      max: 3600,
+    }),
+  };
+}
+
+/** An http(s) base URL without a trailing slash. */
+export function requireUrl(env: Env, name: string): string {
+  const value = requireString(env, name);
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
+    throw new ConfigError(`Environment variable ${name} must be an http(s) URL, got "${value}"`);
+  }
+  return value.replace(/\/+$/, '');
+}

@@ -24,8 +24,11 @@ export interface PreflightInput {
  */
 export type Preflight = (input: PreflightInput) => string[];
 
-/** Satisfies a loader that requires a string, so the variables after it can be checked too. */
-const STAND_IN = 'preflight-stand-in';
+/**
+ * Satisfies a loader that requires a string (or an http(s) URL), so the variables after it can be
+ * checked too.
+ */
+const STAND_IN = 'http://preflight-stand-in.invalid';
 
 /** The variables whose names appear as words in a loader's message. */
 const namedIn = (message: string, candidates: readonly string[]) =>

@@ -1,4 +1,10 @@
-import { optionalInteger, optionalString, requireString } from '../../shared/config';
+import {
+  optionalInteger,
+  optionalString,
+  requireString,
+  requireUrl,
+  secretsSettings,
+} from '../../shared/config';
 import { ConfigError } from '../../shared/errors';
 
 type Env = Record<string, string | undefined>;
@@ -30,20 +36,6 @@ export const EMAIL_BATCHER_SETTINGS = Object.freeze([
   'EMAIL_LEDGER_DAYS',
 ] as const);
 
-function requireUrl(env: Env, name: string): string {
-  const value = requireString(env, name);
-  let url: URL;
-  try {
-    url = new URL(value);
-  } catch {
-    throw new ConfigError(`Environment variable ${name} must be an http(s) URL, got "${value}"`);
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new ConfigError(`Environment variable ${name} must be an http(s) URL, got "${value}"`);
-  }
-  return value.replace(/\/+$/, '');
-}
-
 /**
  * The email batcher's settings, read and checked once at cold start. A missing or malformed value
  * fails start-up with the variable's name.
@@ -64,12 +56,7 @@ export function loadEmailBatcherConfig(env: Env) {
     max: MAX_MESSAGES_PER_CALL,
   });
   return Object.freeze({
-    secretsPrefix: requireString(env, 'SECRETS_PREFIX'),
-    secretsCacheSeconds: optionalInteger(env, 'SECRETS_CACHE_SECONDS', 300, { min: 0, max: 3600 }),
-    secretsRefreshSeconds: optionalInteger(env, 'SECRETS_REFRESH_INTERVAL_SECONDS', 30, {
-      min: 0,
-      max: 3600,
-    }),
+    ...secretsSettings(env),
     stateTable: requireString(env, 'STATE_TABLE'),
     emailJobsQueueUrl: requireString(env, 'EMAIL_JOBS_QUEUE_URL'),
     emailJobsDlqUrl: requireString(env, 'EMAIL_JOBS_DLQ_URL'),

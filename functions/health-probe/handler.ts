@@ -6,7 +6,7 @@ import { secretsManagerClient } from '../../shared/clients/secrets-manager';
 import { sqsClient } from '../../shared/clients/sqs';
 import { logger } from '../../shared/logger';
 import { tokenBucketUse } from '../../shared/rate-limit/token-bucket';
-import { breakerStateReader } from '../workflow-trigger/breaker';
+import { breakerStateReader } from '../../shared/workflow/breaker';
 import { loadHealthConfig } from './config';
 import { buildHealthProbe } from './wiring';
 

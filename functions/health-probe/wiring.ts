@@ -7,6 +7,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { bindToDeadline, runWithinDeadline } from '../../shared/clients/deadline';
 import type { TimeoutSettings } from '../../shared/clients/options';
+import { makeApiKeyCheck } from '../../shared/http/api-key';
 import { httpFunction } from '../../shared/http/http-function';
 import { SecretCache } from '../../shared/secrets/secret-cache';
 import { sourceProfiles } from '../webhook-ingest/source-profiles';
@@ -18,7 +19,6 @@ import { makeCurrentHealth } from './health-answer';
 import { HealthHistory } from './history';
 import { makeProbe } from './probe';
 import { makeHealthRoutes } from './routes';
-import { makeStatusKeyCheck } from './status-auth';
 import { suiteChecks } from './suite-checks';
 
 /** The clients the probe talks through. */
@@ -96,7 +96,7 @@ export function buildHealthProbe(
   const routes = makeHealthRoutes({
     currentHealth,
     history,
-    hasStatusKey: makeStatusKeyCheck(secrets, `${config.secretsPrefix}/${config.statusKeySecret}`),
+    hasStatusKey: makeApiKeyCheck(secrets, `${config.secretsPrefix}/${config.statusKeySecret}`),
     authRequired: config.statusAuth,
     historyTimeoutMs: config.budgetMs,
     stage: extras.stage ?? process.env.STAGE ?? '',

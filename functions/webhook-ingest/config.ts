@@ -1,4 +1,9 @@
-import { optionalInteger, optionalString, requireString } from '../../shared/config';
+import {
+  optionalInteger,
+  optionalString,
+  requireString,
+  secretsSettings,
+} from '../../shared/config';
 
 type Env = Record<string, string | undefined>;
 
@@ -12,12 +17,7 @@ const DEDUPE_MIN_SECONDS = 72 * 3600;
 export function loadIngestConfig(env: Env) {
   return Object.freeze({
     sourcesProfile: optionalString(env, 'SOURCES_PROFILE', 'default'),
-    secretsPrefix: requireString(env, 'SECRETS_PREFIX'),
-    secretsCacheSeconds: optionalInteger(env, 'SECRETS_CACHE_SECONDS', 300, { min: 0, max: 3600 }),
-    secretsRefreshSeconds: optionalInteger(env, 'SECRETS_REFRESH_INTERVAL_SECONDS', 30, {
-      min: 0,
-      max: 3600,
-    }),
+    ...secretsSettings(env),
     idempotencyTable: requireString(env, 'IDEMPOTENCY_TABLE'),
     stateTable: requireString(env, 'STATE_TABLE'),
     emailJobsQueueUrl: requireString(env, 'EMAIL_JOBS_QUEUE_URL'),

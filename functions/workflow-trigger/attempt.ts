@@ -1,5 +1,5 @@
 import type { ClaimResult } from '../../shared/ledger/job-ledger';
-import type { EngineOutcome } from './engine';
+import type { EngineOutcome } from '../../shared/workflow/engine';
 import { retryDelaySeconds } from './schedule';
 import {
   type CallResult,

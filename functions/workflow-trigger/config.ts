@@ -1,5 +1,12 @@
-import { optionalInteger, optionalString, requireString } from '../../shared/config';
+import {
+  optionalInteger,
+  optionalString,
+  requireString,
+  requireUrl,
+  secretsSettings,
+} from '../../shared/config';
 import { ConfigError } from '../../shared/errors';
+import { loadBreakerSettings } from '../../shared/workflow/settings';
 
 type Env = Record<string, string | undefined>;
 
@@ -27,21 +34,6 @@ export const WORKFLOW_TRIGGER_SETTINGS = Object.freeze([
   'WORKFLOW_REFUSED_COOLDOWN_SECONDS',
 ] as const);
 
-/** An http(s) base URL without a trailing slash. */
-export function requireUrl(env: Env, name: string): string {
-  const value = requireString(env, name);
-  let url: URL | undefined;
-  try {
-    url = new URL(value);
-  } catch {
-    url = undefined;
-  }
-  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:')) {
-    throw new ConfigError(`Environment variable ${name} must be an http(s) URL, got "${value}"`);
-  }
-  return value.replace(/\/+$/, '');
-}
-
 /**
  * The workflow trigger's settings, read and checked once at cold start. A missing or malformed value
  * fails start-up with the variable's name.
@@ -55,12 +47,7 @@ export function loadWorkflowTriggerConfig(env: Env) {
     );
   }
   return Object.freeze({
-    secretsPrefix: requireString(env, 'SECRETS_PREFIX'),
-    secretsCacheSeconds: optionalInteger(env, 'SECRETS_CACHE_SECONDS', 300, { min: 0, max: 3600 }),
-    secretsRefreshSeconds: optionalInteger(env, 'SECRETS_REFRESH_INTERVAL_SECONDS', 30, {
-      min: 0,
-      max: 3600,
-    }),
+    ...secretsSettings(env),
     stateTable: requireString(env, 'STATE_TABLE'),
     workflowsProfile: optionalString(env, 'WORKFLOWS_PROFILE', 'default'),
     queueUrl: requireString(env, 'WORKFLOW_JOBS_QUEUE_URL'),
@@ -82,27 +69,7 @@ export function loadWorkflowTriggerConfig(env: Env) {
     claimSeconds,
     // Ledger items must outlive the DLQ's 14 days, so a redriven dead letter still finds its history.
     ledgerDays: optionalInteger(env, 'WORKFLOW_LEDGER_DAYS', 15, { min: 14, max: 365 }),
-    breaker: {
-      failureRatio:
-        optionalInteger(env, 'WORKFLOW_BREAKER_FAILURE_PERCENT', 50, { min: 1, max: 100 }) / 100,
-      minCalls: optionalInteger(env, 'WORKFLOW_BREAKER_MIN_CALLS', 10, { min: 1, max: 100_000 }),
-      windowSeconds: optionalInteger(env, 'WORKFLOW_BREAKER_WINDOW_SECONDS', 30, {
-        min: 2,
-        max: 3600,
-      }),
-      bucketSeconds: 1,
-      cooldownSeconds: optionalInteger(env, 'WORKFLOW_BREAKER_COOLDOWN_SECONDS', 30, {
-        min: 1,
-        max: 3600,
-      }),
-      refusedCooldownSeconds: optionalInteger(env, 'WORKFLOW_REFUSED_COOLDOWN_SECONDS', 300, {
-        min: 1,
-        max: 86_400,
-      }),
-      cacheMs: 1000,
-      flushMs: 1000,
-      trialLeaseMs: timeoutMs + 2000,
-    },
+    breaker: loadBreakerSettings(env, timeoutMs),
   });
 }
 

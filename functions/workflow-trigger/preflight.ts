@@ -1,7 +1,11 @@
 import { type PreflightInput, settingProblems } from '../../shared/preflight';
+import {
+  loadWorkflowRegistry,
+  WORKFLOWS_FILE,
+  workflowProfiles,
+} from '../../shared/workflow/registry';
 import { SOURCES_FILE } from '../webhook-ingest/source-profiles';
 import { loadWorkflowTriggerConfig, WORKFLOW_TRIGGER_SETTINGS } from './config';
-import { loadWorkflowRegistry, WORKFLOWS_FILE, workflowProfiles } from './registry';
 
 /** Every variable the trigger's loaders read: what a local run may override. */
 export const settings: readonly string[] = Object.freeze([

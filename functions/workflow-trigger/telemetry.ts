@@ -1,9 +1,18 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import type { BreakerChange } from './breaker';
+import type { BreakerChange } from '../../shared/workflow/breaker';
 
-/** How one job ended in this invocation. */
-export type TriggerOutcome = 'triggered' | 'duplicate' | 'retried' | 'deferred' | 'dead-lettered';
+/**
+ * How one job ended in this invocation. `queued`: `POST /workflows/{name}` could not trigger it at
+ * once and put it on the queue for the trigger.
+ */
+export type TriggerOutcome =
+  | 'triggered'
+  | 'duplicate'
+  | 'retried'
+  | 'deferred'
+  | 'dead-lettered'
+  | 'queued';
 
 /** One line per job outcome: ids and codes only, never the input or the token. */
 export interface TriggerLine {
@@ -58,6 +67,7 @@ const METRIC_NAMES: Record<TriggerOutcome, string> = {
   retried: 'WorkflowRetried',
   deferred: 'WorkflowDeferred',
   'dead-lettered': 'WorkflowDeadLettered',
+  queued: 'WorkflowQueued',
 };
 
 /** Fresh counters. */
@@ -67,6 +77,7 @@ export const emptyCounts = (): TriggerCounts => ({
   retried: 0,
   deferred: 0,
   'dead-lettered': 0,
+  queued: 0,
   ambiguous: 0,
   calls: 0,
   refused: 0,

@@ -7,10 +7,10 @@ import {
 } from '../../shared/messages/workflow-job-schema';
 import { mapLimit } from '../../shared/queue/map-limit';
 import { attemptsOf, Settlement, type SettlementDeps } from '../../shared/queue/settlement';
+import type { CircuitBreaker } from '../../shared/workflow/breaker';
+import type { EngineOutcome } from '../../shared/workflow/engine';
+import type { WorkflowRegistry } from '../../shared/workflow/registry';
 import { attemptJob } from './attempt';
-import type { CircuitBreaker } from './breaker';
-import type { EngineOutcome } from './engine';
-import type { WorkflowRegistry } from './registry';
 import { NOT_BEFORE, nextHop } from './schedule';
 import type { TriggerTelemetry } from './telemetry';
 

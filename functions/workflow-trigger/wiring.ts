@@ -4,14 +4,12 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { DependencyError } from '../../shared/errors';
 import { JobLedger } from '../../shared/ledger/job-ledger';
 import { consumerPlumbing } from '../../shared/queue/consumer-plumbing';
 import { SecretCache } from '../../shared/secrets/secret-cache';
-import { CircuitBreaker } from './breaker';
+import { engineCall, makeBreaker, workflowTokenOf } from '../../shared/workflow/engine-client';
+import { loadWorkflowRegistry, workflowProfiles } from '../../shared/workflow/registry';
 import type { WorkflowTriggerConfig } from './config';
-import { callEngine } from './engine';
-import { loadWorkflowRegistry, workflowProfiles } from './registry';
 import { makeTriggerTelemetry, type TriggerTelemetry } from './telemetry';
 import { makeWorkflowTrigger } from './trigger';
 
@@ -28,34 +26,6 @@ export interface WorkflowTriggerOverrides {
   telemetry?: TriggerTelemetry;
   now?: () => number;
   registry?: ReadonlyMap<string, string>;
-}
-
-/** The token in `<prefix>/providers/workflow` (`{"token": "..."}`). */
-export function workflowTokenOf(value: unknown): string {
-  const token = (value as { token?: unknown } | undefined)?.token;
-  if (typeof token !== 'string' || token === '') {
-    throw new DependencyError('The workflow engine secret has no "token"');
-  }
-  return token;
-}
-
-/** The breaker of one engine, shared through the state table (also read by the health probe). */
-export function makeBreaker(
-  config: Pick<WorkflowTriggerConfig, 'stateTable' | 'engineName' | 'breaker'>,
-  dynamoDb: DynamoDBClient,
-  now: () => number,
-  telemetry?: Pick<TriggerTelemetry, 'breaker'>,
-) {
-  return new CircuitBreaker({
-    client: dynamoDb,
-    tableName: config.stateTable,
-    engine: config.engineName,
-    settings: config.breaker,
-    now,
-    random: Math.random,
-    newToken: randomUUID,
-    ...(telemetry ? { onChange: (change) => telemetry.breaker(change) } : {}),
-  });
 }
 
 /**
@@ -102,20 +72,8 @@ export function buildWorkflowTrigger(
       now,
     }),
     breaker,
-    call: ({ path, token, job, metadata }) =>
-      callEngine(
-        {
-          baseUrl: config.apiUrl,
-          path,
-          token,
-          idempotencyKey: job.id,
-          correlationId: String(metadata.correlationId),
-          body: { ...job.input, _metadata: metadata },
-          timeoutMs: config.timeoutMs,
-        },
-        overrides.fetch,
-        now,
-      ),
+    call: (call) =>
+      engineCall(config.apiUrl, { ...call, timeoutMs: config.timeoutMs }, overrides.fetch, now),
     token: plumbing.token,
     deadLetter: plumbing.deadLetter,
     defer: plumbing.defer,

@@ -1,5 +1,5 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, DynamoDBDocumentClient, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { type DeadLetterIndexItem, deadLetterPartition } from './dead-letter';
 
 /** Which dead letters to list: one queue, optionally a time range and exact filters. */
@@ -63,4 +63,19 @@ export async function listDeadLetters(
     startKey = page.LastEvaluatedKey;
   } while (startKey && items.length < limit);
   return items.slice(0, limit);
+}
+
+/** Removes the index item of a dead letter that left its DLQ (replayed); absent is fine. */
+export async function forgetDeadLetter(
+  client: DynamoDBClient,
+  tableName: string,
+  queue: string,
+  dlqMessageId: string,
+): Promise<void> {
+  await DynamoDBDocumentClient.from(client).send(
+    new DeleteCommand({
+      TableName: tableName,
+      Key: { pk: `${deadLetterPartition(queue)}#${dlqMessageId}`, sk: 'dead-letter' },
+    }),
+  );
 }

@@ -1,5 +1,10 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DeleteCommand,
+  DynamoDBDocumentClient,
+  GetCommand,
+  UpdateCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 
 /**
@@ -176,6 +181,47 @@ export class JobLedger {
       remove: ['claimToken', 'claimExpiresAt'],
       refundAttempt,
     });
+  }
+
+  /**
+   * Before a dead letter of the job is replayed: its attempts go back to 0, so the consumer tries it
+   * afresh instead of dead-lettering it again at once. A `sent` job is left as it is (the replay is
+   * absorbed without a call), and a job never claimed has no item to reset.
+   */
+  async resetAttempts(jobId: string): Promise<'reset' | 'sent' | 'absent'> {
+    try {
+      await this.#documents.send(
+        new UpdateCommand({
+          TableName: this.#options.tableName,
+          Key: this.#key(jobId),
+          ConditionExpression: 'attribute_exists(pk) AND #status <> :sent',
+          UpdateExpression:
+            'SET #attempts = :zero, #history = list_append(if_not_exists(#history, :empty), :entry)',
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#attempts': 'attempts',
+            '#history': 'history',
+          },
+          ExpressionAttributeValues: {
+            ':sent': 'sent',
+            ':zero': 0,
+            ':empty': [],
+            ':entry': this.#entry('replayed from the DLQ: attempts reset'),
+          },
+        }),
+      );
+      return 'reset';
+    } catch (error) {
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return (await this.get(jobId)) === undefined ? 'absent' : 'sent';
+    }
+  }
+
+  /** Forgets the job (a forced replay): its next delivery is sent to the provider again. */
+  async clear(jobId: string): Promise<void> {
+    await this.#documents.send(
+      new DeleteCommand({ TableName: this.#options.tableName, Key: this.#key(jobId) }),
+    );
   }
 
   async #update(

@@ -30,11 +30,14 @@ export function parseWorkflowJob(
 }
 
 /**
- * What defines a job's effect: its workflow and input, not delivery facts such as the correlation id.
+ * What defines a job's effect: its workflow and input, not delivery facts such as the correlation id
+ * or the input's `receivedAt` (a webhook retried after a `503` is enqueued again under the same id
+ * with a later `receivedAt`, and must be absorbed, not dead-lettered as a reused id).
  * A reused id with another fingerprint is a producer error.
  */
 export function workflowJobFingerprint(job: Pick<WorkflowJob, 'workflow' | 'input'>): string {
+  const { receivedAt: _deliveryFact, ...input } = job.input;
   return createHash('sha256')
-    .update(JSON.stringify([job.workflow, job.input]))
+    .update(JSON.stringify([job.workflow, input]))
     .digest('base64url');
 }

@@ -20,7 +20,7 @@ const SERVICE_FILES = [
 
 /** One `serverless offline start --stage local` of its own, as `npm run dev` runs it. */
 export interface OfflineRun {
-  /** Everything it printed so far, stdout and stderr. */
+  /** What it printed so far, stdout and stderr (the last megabyte or so). */
   output: () => string;
   /** Resolves with the exit code (or signal) once it has exited. */
   exited: Promise<number | string>;
@@ -29,6 +29,9 @@ export interface OfflineRun {
   /** Stops it by process group (SIGTERM, then SIGKILL) and removes its copy of the project. */
   stop: () => Promise<void>;
 }
+
+/** How much of its output is kept, in characters. */
+const OUTPUT_KEPT = 1 << 20;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -66,6 +69,9 @@ export async function startOffline(env: Record<string, string>): Promise<Offline
     LOCAL_SECRETS_PORT: await pickFreePort(),
     HTTP_PORT: await pickFreePort(),
     LAMBDA_PORT: await pickFreePort(),
+    // The sandboxes too: their fixed defaults would collide with `npm run dev` or another stack.
+    LOCAL_EMAIL_PORT: await pickFreePort(),
+    LOCAL_WORKFLOW_PORT: await pickFreePort(),
   };
   const child = spawn(
     process.execPath,
@@ -86,12 +92,13 @@ export async function startOffline(env: Record<string, string>): Promise<Offline
     },
   );
   let output = '';
-  child.stdout?.on('data', (chunk) => {
+  // Only the tail is kept: a long run (the proof suite) logs far more than anyone reads.
+  const keep = (chunk: Buffer) => {
     output += chunk;
-  });
-  child.stderr?.on('data', (chunk) => {
-    output += chunk;
-  });
+    if (output.length > OUTPUT_KEPT) output = output.slice(-OUTPUT_KEPT);
+  };
+  child.stdout?.on('data', keep);
+  child.stderr?.on('data', keep);
   const exited = new Promise<number | string>((resolve) => {
     child.once('exit', (code, name) => resolve(code ?? name ?? 'unknown'));
     child.once('error', (error) => resolve(error.message));

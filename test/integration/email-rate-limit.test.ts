@@ -71,10 +71,11 @@ describe('email batcher: shared rate limit', () => {
 
     const times = messages.map((message) => message.at);
     expect(new Set(messages.map((m) => m.subject)).size).toBe(jobs.length);
-    // Slack of a quarter of a second at the rate: the bucket stamps the grant, the sandbox stamps the
+    // Slack of half a second at the rate: the bucket stamps the grant, the sandbox stamps the
     // arrival, and between the two a call waits its turn on an event loop shared by four batchers on
-    // a loaded 2-core machine (measured up to about 0.2 s). The benchmark prints the raw figure.
-    expect(worstExcess(times, rate)).toBeLessThanOrEqual(burst + rate * 0.25);
+    // a loaded 2-core machine (measured up to about 0.2 s alone, 0.38 s beside other test runs).
+    // A limiter that ignored the rate would exceed it by hundreds. The benchmark prints the raw figure.
+    expect(worstExcess(times, rate)).toBeLessThanOrEqual(burst + rate * 0.5);
     expect(await harness.deadLetters()).toHaveLength(0);
   }, 120_000);
 });

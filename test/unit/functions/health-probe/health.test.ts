@@ -8,7 +8,7 @@ import {
 } from '../../../../functions/health-probe/health';
 import { combine, makeCurrentHealth } from '../../../../functions/health-probe/health-answer';
 import { runChecks } from '../../../../functions/health-probe/run-checks';
-import { makeStatusKeyCheck } from '../../../../functions/health-probe/status-auth';
+import { makeApiKeyCheck } from '../../../../shared/http/api-key';
 import { getEventLike } from './events';
 
 const now = () => Date.parse('2026-01-01T12:00:00Z');
@@ -165,7 +165,7 @@ describe('status key', () => {
   });
 
   it('accepts the current and the previous key, as Basic password or Bearer token', async () => {
-    const hasKey = makeStatusKeyCheck(secrets({ current: 'new-key', previous: 'old-key' }), 's');
+    const hasKey = makeApiKeyCheck(secrets({ current: 'new-key', previous: 'old-key' }), 's');
 
     expect(await hasKey(getEventLike(basic('new-key')))).toBe(true);
     expect(await hasKey(getEventLike(basic('old-key')))).toBe(true);
@@ -174,7 +174,7 @@ describe('status key', () => {
 
   it('refuses a wrong, missing or empty key and asks for a fresh secret only for a wrong one', async () => {
     const source = secrets({ current: 'new-key' });
-    const hasKey = makeStatusKeyCheck(source, 's');
+    const hasKey = makeApiKeyCheck(source, 's');
 
     expect(await hasKey(getEventLike(basic('guess')))).toBe(false);
     expect(await hasKey(getEventLike({}))).toBe(false);

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { z } from 'zod';
 import bundledProfiles from '../../config/workflows.json';
-import { ConfigError } from '../../shared/errors';
+import { ConfigError } from '../errors';
 
 /** The variable that points the registry at another file (local runs and tests only). */
 export const WORKFLOWS_FILE = 'WORKFLOWS_FILE';

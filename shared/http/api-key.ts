@@ -1,12 +1,19 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import type { SecretSource } from '../../shared/secrets/secret-cache';
+import type { SecretSource } from '../secrets/secret-cache';
 
-/** The credential a request presents: the password of HTTP Basic, or a Bearer token. */
+function headerOf(event: APIGatewayProxyEventV2, wanted: string): string | undefined {
+  return Object.entries(event.headers ?? {}).find(([name]) => name.toLowerCase() === wanted)?.[1];
+}
+
+/**
+ * The key a request presents: `X-Api-Key`, a Bearer token, or the password of HTTP Basic (what a
+ * browser's login prompt sends).
+ */
 export function presentedKey(event: APIGatewayProxyEventV2): string | undefined {
-  const header = Object.entries(event.headers ?? {}).find(
-    ([name]) => name.toLowerCase() === 'authorization',
-  )?.[1];
+  const apiKey = headerOf(event, 'x-api-key')?.trim();
+  if (apiKey) return apiKey;
+  const header = headerOf(event, 'authorization');
   if (!header) return undefined;
   const [scheme, value = ''] = header.trim().split(/\s+/, 2);
   if (scheme?.toLowerCase() === 'bearer') return value || undefined;
@@ -31,12 +38,12 @@ function keysOf(value: unknown): string[] {
 }
 
 /**
- * Checks the status key against the secret (current or previous, so a rotation locks nobody out).
+ * Checks a request's API key against the secret (current or previous, so a rotation locks nobody out).
  * Every accepted key is compared, so the time taken does not tell which one matched. A key that no
  * longer matches is checked once more against a refreshed secret (it may just have rotated).
  * Throws a DependencyError (503) when the secret cannot be read.
  */
-export function makeStatusKeyCheck(secrets: SecretSource, secretName: string) {
+export function makeApiKeyCheck(secrets: SecretSource, secretName: string) {
   const matches = (given: string, value: unknown) =>
     keysOf(value)
       .map((key) => sameKey(given, key))

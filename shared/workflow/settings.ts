@@ -1,0 +1,31 @@
+import { optionalInteger } from '../config';
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * The circuit breaker's settings (shared by the trigger and `POST /workflows/{name}`, which must
+ * read the same breaker the same way). `timeoutMs` is the longest engine call a trial may make.
+ */
+export function loadBreakerSettings(env: Env, timeoutMs: number) {
+  return {
+    failureRatio:
+      optionalInteger(env, 'WORKFLOW_BREAKER_FAILURE_PERCENT', 50, { min: 1, max: 100 }) / 100,
+    minCalls: optionalInteger(env, 'WORKFLOW_BREAKER_MIN_CALLS', 10, { min: 1, max: 100_000 }),
+    windowSeconds: optionalInteger(env, 'WORKFLOW_BREAKER_WINDOW_SECONDS', 30, {
+      min: 2,
+      max: 3600,
+    }),
+    bucketSeconds: 1,
+    cooldownSeconds: optionalInteger(env, 'WORKFLOW_BREAKER_COOLDOWN_SECONDS', 30, {
+      min: 1,
+      max: 3600,
+    }),
+    refusedCooldownSeconds: optionalInteger(env, 'WORKFLOW_REFUSED_COOLDOWN_SECONDS', 300, {
+      min: 1,
+      max: 86_400,
+    }),
+    cacheMs: 1000,
+    flushMs: 1000,
+    trialLeaseMs: timeoutMs + 2000,
+  };
+}

@@ -1,0 +1,43 @@
+import { type ProofResult, runProof } from '../helpers/proof/run-proof';
+import { SMALL_PROOF } from '../helpers/proof/sizes';
+
+// The small proof: a few hundred signed webhooks through a private local stack while the sandboxes
+// answer 429, 500 and hang and DynamoDB Local freezes (faults that would break the tests sharing
+// jest's stack). `npm run test:load` runs the full size.
+
+describe('the proof suite (small size)', () => {
+  let result: ProofResult;
+
+  beforeAll(async () => {
+    result = await runProof(SMALL_PROOF);
+    // The table is the point of the run: show it with the test output.
+    process.stdout.write(`\n${result.table}\n\n${result.faults.steps.join('\n')}\n\n`);
+  }, 420_000);
+
+  it('settles every accepted job: delivered or dead-lettered, none lost', () => {
+    expect(result.accounts.accepted).toBeGreaterThan(0);
+    expect(result.timings.drained).toBe(true);
+    expect(result.accounts.lost).toEqual([]);
+    // A job both delivered and in a DLQ would be sent again by a replay.
+    expect(result.accounts.deliveredAndDeadLettered).toEqual([]);
+  });
+
+  it('delivers a job twice only after an attempt whose outcome was unknown', () => {
+    expect(result.accounts.doubledUnexplained).toEqual([]);
+    expect(result.accounts.doubled.length).toBeLessThanOrEqual(result.accounts.ambiguous);
+  });
+
+  it('absorbs duplicates and produces nothing for rejected webhooks', () => {
+    expect(result.accounts.duplicatesSent).toBeGreaterThan(0);
+    expect(result.accounts.rejected['bad signature (401)']).toBeGreaterThan(0);
+    expect(result.accounts.producedByRejected).toBe(0);
+    expect(result.accounts.unexpectedOutputs).toBe(0);
+    expect(result.accounts.identityMismatches).toBe(0);
+  });
+
+  it('went through the faults it claims', () => {
+    expect(Object.keys(result.accounts.engineFaultsHit).length).toBeGreaterThan(0);
+    expect(Object.keys(result.accounts.emailFaultsHit).length).toBeGreaterThan(0);
+    expect(Object.keys(result.accounts.senderRetries).length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,125 @@
+import type { LocalStackState } from '../local-stack';
+
+/** What goes wrong during a proof run, and for how long. */
+export interface FaultPlan {
+  /** When the faults begin, ms after sending starts. */
+  startMs: number;
+  /** How many calls get each queued fault (429, 500) at the email provider. */
+  emailFaultCalls: number;
+  /** How many calls get each queued fault (429, 500, hang before, hang after) at the engine. */
+  engineFaultCalls: number;
+  /** How long a hung email call is held before its connection drops (past the batcher's timeout). */
+  emailHangMs: number;
+  /** How long a hung engine call is held (past the trigger's timeout). */
+  engineHangMs: number;
+  /** DynamoDB Local is frozen (SIGSTOP) this long, once. */
+  freezeMs: number;
+  /** The engine answers 503 to every call this long (its breaker opens). */
+  engineOutageMs: number;
+}
+
+/** When the faults began and stopped, and what was done (for the report). */
+export interface FaultLog {
+  startedAt: number;
+  stoppedAt: number;
+  steps: string[];
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A control call to a sandbox; a refusal fails the run, since the faults would not be what it says. */
+async function control(url: string, method: string, body?: unknown): Promise<void> {
+  const response = await fetch(url, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+    signal: AbortSignal.timeout(5000),
+  });
+  if (!response.ok) throw new Error(`${method} ${url} answered ${response.status}`);
+}
+
+/** How many faults the email sandbox still has queued. */
+async function pendingEmailFaults(state: LocalStackState): Promise<number> {
+  const response = await fetch(`${state.emailSandbox}/sandbox`, {
+    signal: AbortSignal.timeout(5000),
+  });
+  const { pendingFaults } = (await response.json()) as { pendingFaults: unknown[] };
+  return pendingFaults.length;
+}
+
+/** How many engine calls met a queued fault (429, 500 or a hang; the outage answers 503). */
+async function engineFaultsMet(state: LocalStackState): Promise<number> {
+  const response = await fetch(`${state.workflowSandbox}/sandbox/calls`, {
+    signal: AbortSignal.timeout(30_000),
+  });
+  const { calls } = (await response.json()) as { calls: { status: number }[] };
+  return calls.filter((call) => [429, 500, -1].includes(call.status)).length;
+}
+
+/** Freezes a process for `ms`, resuming it whatever happens meanwhile. */
+async function freeze(pid: number, ms: number): Promise<void> {
+  process.kill(pid, 'SIGSTOP');
+  try {
+    await sleep(ms);
+  } finally {
+    process.kill(pid, 'SIGCONT');
+  }
+}
+
+/**
+ * Runs the fault schedule against a private stack: queued 429, 500 and hangs (before and after the
+ * provider records the call) at the email sandbox and the engine, one DynamoDB Local freeze, then an
+ * engine outage; at the end every fault still queued at the email sandbox is cleared.
+ */
+export async function runFaults(state: LocalStackState, plan: FaultPlan): Promise<FaultLog> {
+  const steps: string[] = [];
+  await sleep(plan.startMs);
+  const startedAt = Date.now();
+  const note = (step: string) => steps.push(`+${Date.now() - startedAt} ms ${step}`);
+  const hang = { hangMs: plan.emailHangMs, times: 1 };
+  await control(`${state.emailSandbox}/sandbox/faults`, 'POST', [
+    { status: 429, retryAfter: 1, times: plan.emailFaultCalls },
+    { status: 500, times: plan.emailFaultCalls },
+    { ...hang, hang: 'before' },
+    { ...hang, hang: 'after' },
+  ]);
+  note('email provider: queued 429, 500, a hang before and a hang after recording');
+  await control(`${state.workflowSandbox}/sandbox/faults`, 'POST', [
+    { status: 429, retryAfter: 1, times: plan.engineFaultCalls },
+    { status: 500, times: plan.engineFaultCalls },
+    { hang: 'before', hangMs: plan.engineHangMs, times: plan.engineFaultCalls },
+    { hang: 'after', hangMs: plan.engineHangMs, times: plan.engineFaultCalls },
+  ]);
+  note(`engine: queued ${plan.engineFaultCalls} calls each of 429, 500, hang before, hang after`);
+  await sleep(2000);
+  note(`DynamoDB Local frozen (SIGSTOP pid ${state.dynamoDbPid}) for ${plan.freezeMs} ms`);
+  await freeze(state.dynamoDbPid, plan.freezeMs);
+  note('DynamoDB Local resumed (SIGCONT)');
+  await sleep(2000);
+  await control(`${state.workflowSandbox}/sandbox/settings`, 'POST', { alwaysStatus: 503 });
+  note(`engine: every call answered 503 for ${plan.engineOutageMs} ms`);
+  try {
+    await sleep(plan.engineOutageMs);
+  } finally {
+    await control(`${state.workflowSandbox}/sandbox/settings`, 'POST', { alwaysStatus: null });
+  }
+  note('engine: answering again');
+  // Email calls come one batch every few seconds: give the queued faults time to be met.
+  for (let waited = 0; waited < 60_000 && (await pendingEmailFaults(state)) > 0; waited += 500) {
+    await sleep(500);
+  }
+  await control(`${state.emailSandbox}/sandbox/faults`, 'DELETE');
+  note('email provider: queued faults all met (any left after 60 s cleared)');
+  // While the engine's breaker is open only its trial calls meet the queued faults, one per
+  // cooldown: the faults have stopped once the last of them was met.
+  const queued = 4 * plan.engineFaultCalls;
+  for (
+    let waited = 0;
+    waited < 300_000 && (await engineFaultsMet(state)) < queued;
+    waited += 1000
+  ) {
+    await sleep(1000);
+  }
+  note(`engine: the ${queued} queued faults met`);
+  return { startedAt, stoppedAt: Date.now(), steps };
+}

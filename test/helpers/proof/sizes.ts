@@ -1,0 +1,40 @@
+import type { ProofSize } from './run-proof';
+
+/**
+ * The size `npm test` runs: a few hundred webhooks and a few seconds of each fault, about a minute on
+ * two cores.
+ */
+export const SMALL_PROOF: ProofSize = {
+  name: 'small',
+  webhooks: 400,
+  concurrency: 16,
+  senderDeadlineMs: 60_000,
+  drainDeadlineMs: 120_000,
+  faults: {
+    startMs: 1000,
+    emailFaultCalls: 1,
+    engineFaultCalls: 2,
+    emailHangMs: 12_000,
+    engineHangMs: 4000,
+    freezeMs: 3000,
+    engineOutageMs: 3000,
+  },
+};
+
+/** The size `npm run test:load` runs: 10,000 webhooks at concurrency 32, DynamoDB frozen 10 s. */
+export const FULL_PROOF: ProofSize = {
+  name: 'full',
+  webhooks: 10_000,
+  concurrency: 32,
+  senderDeadlineMs: 300_000,
+  drainDeadlineMs: 600_000,
+  faults: {
+    startMs: 10_000,
+    emailFaultCalls: 2,
+    engineFaultCalls: 5,
+    emailHangMs: 12_000,
+    engineHangMs: 4000,
+    freezeMs: 10_000,
+    engineOutageMs: 10_000,
+  },
+};

@@ -1,0 +1,302 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import {
+  type DirectCall,
+  makeWorkflowApi,
+  type WorkflowApiDeps,
+} from '../../../../functions/workflow-api/api';
+import { makeTriggerTelemetry } from '../../../../functions/workflow-trigger/telemetry';
+import { httpFunction } from '../../../../shared/http/http-function';
+import type { ClaimResult } from '../../../../shared/ledger/job-ledger';
+import type { WorkflowJob } from '../../../../shared/messages/jobs';
+import type { BreakerPermit } from '../../../../shared/workflow/breaker';
+import type { EngineOutcome } from '../../../../shared/workflow/engine';
+import { lambdaContext } from '../../../helpers/webhook-requests';
+
+const KEY = 'unit-workflows-key';
+const silent = new Logger({ serviceName: 'workflow-api-test', logLevel: 'SILENT' });
+
+/** A `POST /workflows/{name}` event as the HTTP API delivers it. */
+function post(
+  name: string,
+  body: string | undefined,
+  headers: Record<string, string> = { 'x-api-key': KEY, 'content-type': 'application/json' },
+): APIGatewayProxyEventV2 {
+  return {
+    version: '2.0',
+    routeKey: 'POST /workflows/{name}',
+    rawPath: `/workflows/${name}`,
+    rawQueryString: '',
+    headers,
+    pathParameters: { name },
+    isBase64Encoded: false,
+    ...(body === undefined ? {} : { body }),
+    requestContext: {
+      http: { method: 'POST', path: `/workflows/${name}` },
+      requestId: 'r-1',
+    },
+  } as unknown as APIGatewayProxyEventV2;
+}
+
+function setup(
+  options: {
+    claim?: ClaimResult;
+    permit?: BreakerPermit;
+    outcome?: EngineOutcome;
+    enqueueFails?: boolean;
+  } = {},
+) {
+  const calls: DirectCall[] = [];
+  const queued: { job: WorkflowJob; attributes: Record<string, string>; delaySeconds: number }[] =
+    [];
+  const ledger = {
+    claim: jest.fn(
+      async (): Promise<ClaimResult> =>
+        options.claim ?? { kind: 'claimed', attempts: 1, ambiguous: false, history: [] },
+    ),
+    markSent: jest.fn(async () => {}),
+    release: jest.fn(async () => {}),
+  };
+  const breaker = {
+    permit: jest.fn(async (): Promise<BreakerPermit> => options.permit ?? { kind: 'closed' }),
+    settleTrial: jest.fn(async () => {}),
+    record: jest.fn(),
+    flush: jest.fn(async () => {}),
+  };
+  const telemetry = makeTriggerTelemetry(silent, { addMetric: () => {} });
+  const deps: WorkflowApiDeps = {
+    registry: new Map([['campaign-send', 'webhook/campaign-send-v2']]),
+    hasKey: async (event) => event.headers?.['x-api-key'] === KEY,
+    ledger,
+    breaker,
+    call: async (call) => {
+      calls.push(call);
+      return (
+        options.outcome ?? { kind: 'triggered', status: 200, executionId: 'exec-1', latencyMs: 3 }
+      );
+    },
+    token: async () => 'engine-token',
+    enqueue: async (job, attributes, delaySeconds) => {
+      if (options.enqueueFails) throw new Error('queue down');
+      queued.push({ job, attributes, delaySeconds });
+    },
+    telemetry,
+    log: silent,
+    settings: { maxBodyBytes: 10_000, maxJsonDepth: 16, directTimeoutMs: 1500, claimMs: 12_000 },
+    remainingMs: () => 4000,
+    newJobId: () => 'uuid-1',
+    newClaimToken: () => 'claim-1',
+    now: () => Date.parse('2026-11-22T10:00:00Z'),
+  };
+  const handler = httpFunction(makeWorkflowApi(deps), { logger: silent });
+  const send = async (event: APIGatewayProxyEventV2) => {
+    const response = (await handler(event, lambdaContext())) as APIGatewayProxyStructuredResultV2;
+    return {
+      status: response.statusCode,
+      body: JSON.parse(String(response.body ?? 'null')),
+      response,
+    };
+  };
+  return { send, calls, queued, ledger, breaker, telemetry };
+}
+
+describe('POST /workflows/{name}', () => {
+  describe('authentication and validation, before any I/O', () => {
+    it.each([
+      ['no key', {}],
+      ['a wrong key', { 'x-api-key': 'guess' }],
+    ])('answers 401 problem+json with %s', async (_, headers) => {
+      const { send, ledger, calls } = setup();
+      const answer = await send(post('campaign-send', '{}', headers));
+      expect(answer.status).toBe(401);
+      expect(answer.response.headers?.['content-type']).toBe('application/problem+json');
+      expect(answer.response.headers?.['WWW-Authenticate']).toMatch(/^Bearer/);
+      expect(ledger.claim).not.toHaveBeenCalled();
+      expect(calls).toHaveLength(0);
+    });
+
+    it('answers 404 for a workflow the registry lacks', async () => {
+      const { send, ledger } = setup();
+      const answer = await send(post('no-such-flow', '{}'));
+      expect(answer.status).toBe(404);
+      expect(answer.body.title).toBe('Unknown workflow');
+      expect(ledger.claim).not.toHaveBeenCalled();
+    });
+
+    it.each([
+      ['not JSON', '{"a":'],
+      ['an array', '[1,2]'],
+      ['a string', '"go"'],
+      ['an empty body', undefined],
+      ['an input that is not an object', '{"input": 5}'],
+      ['JSON nested too deep', `${'['.repeat(20)}${']'.repeat(20)}`],
+    ])('answers 400 for %s', async (_, body) => {
+      const { send, ledger } = setup();
+      const answer = await send(post('campaign-send', body));
+      expect(answer.status).toBe(400);
+      expect(answer.body.status).toBe(400);
+      expect(ledger.claim).not.toHaveBeenCalled();
+    });
+
+    it('answers 400 for an Idempotency-Key with spaces, 413 for a body over the limit, 415 for text', async () => {
+      const { send } = setup();
+      const headers = { 'x-api-key': KEY, 'idempotency-key': 'two words' };
+      expect((await send(post('campaign-send', '{}', headers))).status).toBe(400);
+      const big = JSON.stringify({ text: 'x'.repeat(20_000) });
+      expect((await send(post('campaign-send', big))).status).toBe(413);
+      const text = { 'x-api-key': KEY, 'content-type': 'text/plain' };
+      expect((await send(post('campaign-send', '{}', text))).status).toBe(415);
+    });
+  });
+
+  describe('with the engine up', () => {
+    it('answers 200 with the execution id and records the job as triggered', async () => {
+      const { send, calls, ledger, queued, breaker } = setup();
+      const answer = await send(post('campaign-send', '{"campaignId": "c-1"}'));
+      expect(answer).toMatchObject({
+        status: 200,
+        body: { executionId: 'exec-1', jobId: 'api:campaign-send:uuid-1' },
+      });
+      expect(calls).toHaveLength(1);
+      expect(calls[0]).toMatchObject({
+        path: 'webhook/campaign-send-v2',
+        token: 'engine-token',
+        job: { id: 'api:campaign-send:uuid-1', input: { campaignId: 'c-1' } },
+        metadata: { source: 'api', jobId: 'api:campaign-send:uuid-1', attempt: 1 },
+      });
+      expect(calls[0]?.timeoutMs).toBeLessThanOrEqual(1500);
+      expect(ledger.markSent).toHaveBeenCalledWith('api:campaign-send:uuid-1', 'exec-1');
+      expect(breaker.record).toHaveBeenCalledWith(true);
+      expect(queued).toHaveLength(0);
+    });
+
+    it('reads {"input": {...}} as the input, and makes the job id from the Idempotency-Key', async () => {
+      const { send, calls } = setup();
+      const headers = { 'x-api-key': KEY, 'idempotency-key': 'order-42' };
+      const answer = await send(post('campaign-send', '{"input": {"a": 1}}', headers));
+      expect(answer.body.jobId).toBe('api:campaign-send:order-42');
+      expect(calls[0]?.job.input).toEqual({ a: 1 });
+    });
+
+    it('answers a repeated key with the first execution, without calling again', async () => {
+      const { send, calls } = setup({ claim: { kind: 'sent', messageId: 'exec-first' } });
+      const headers = { 'x-api-key': KEY, 'idempotency-key': 'k-1' };
+      const answer = await send(post('campaign-send', '{}', headers));
+      expect(answer).toMatchObject({ status: 200, body: { executionId: 'exec-first' } });
+      expect(calls).toHaveLength(0);
+    });
+
+    it('answers 422 when the key was first used with another input', async () => {
+      const { send, calls, queued } = setup({ claim: { kind: 'conflict' } });
+      const headers = { 'x-api-key': KEY, 'idempotency-key': 'k-1' };
+      const answer = await send(post('campaign-send', '{"other": true}', headers));
+      expect(answer.status).toBe(422);
+      expect(calls).toHaveLength(0);
+      expect(queued).toHaveLength(0);
+    });
+
+    it('answers 400 and queues nothing when the engine rejects the input', async () => {
+      const outcome: EngineOutcome = {
+        kind: 'permanent',
+        status: 400,
+        error: 'engine answered 400',
+        latencyMs: 2,
+      };
+      const { send, queued, ledger } = setup({ outcome });
+      const answer = await send(post('campaign-send', '{}'));
+      expect(answer.status).toBe(400);
+      expect(answer.body.title).toBe('Input rejected by the engine');
+      expect(queued).toHaveLength(0);
+      expect(ledger.release).toHaveBeenCalledWith(
+        expect.any(String),
+        'dead',
+        'engine answered 400',
+      );
+    });
+  });
+
+  describe('when the engine cannot take it now', () => {
+    it('queues the job under the same id on a 5xx and answers 202', async () => {
+      const outcome: EngineOutcome = {
+        kind: 'retry',
+        status: 503,
+        retryAfterSeconds: 7,
+        ambiguous: false,
+        error: 'engine answered 503',
+        latencyMs: 2,
+      };
+      const { send, queued, ledger, breaker } = setup({ outcome });
+      const answer = await send(post('campaign-send', '{"x": 1}'));
+      expect(answer).toMatchObject({
+        status: 202,
+        body: { jobId: 'api:campaign-send:uuid-1', queued: true },
+      });
+      expect(queued).toEqual([
+        {
+          job: expect.objectContaining({ id: 'api:campaign-send:uuid-1', input: { x: 1 } }),
+          attributes: expect.objectContaining({ source: 'api' }),
+          delaySeconds: 7,
+        },
+      ]);
+      expect(ledger.release).toHaveBeenCalledWith(
+        expect.any(String),
+        'retry',
+        'engine answered 503',
+      );
+      expect(breaker.record).toHaveBeenCalledWith(false);
+    });
+
+    it('records a timeout as ambiguous, so the trigger retries with the same key', async () => {
+      const outcome: EngineOutcome = {
+        kind: 'retry',
+        ambiguous: true,
+        error: 'timeout after 1500 ms',
+        latencyMs: 1500,
+      };
+      const { send, queued, ledger, telemetry } = setup({ outcome });
+      expect((await send(post('campaign-send', '{}'))).status).toBe(202);
+      expect(queued).toHaveLength(1);
+      expect(ledger.release).toHaveBeenCalledWith(expect.any(String), 'unknown', outcome.error);
+      expect(telemetry.counts.ambiguous).toBe(1);
+    });
+
+    it('queues without calling while the breaker is open, giving the attempt back', async () => {
+      const { send, calls, queued, ledger } = setup({ permit: { kind: 'open', retryInMs: 5000 } });
+      expect((await send(post('campaign-send', '{}'))).status).toBe(202);
+      expect(calls).toHaveLength(0);
+      expect(queued).toHaveLength(1);
+      expect(ledger.release).toHaveBeenCalledWith(
+        expect.any(String),
+        'retry',
+        'circuit breaker open',
+        true,
+      );
+    });
+
+    it('settles a trial permit with the outcome of its call', async () => {
+      const { send, breaker } = setup({ permit: { kind: 'trial', token: 't-1' } });
+      expect((await send(post('campaign-send', '{}'))).status).toBe(200);
+      expect(breaker.settleTrial).toHaveBeenCalledWith('t-1', true, 'trial call succeeded');
+    });
+
+    it('queues a job another call is triggering, so the answer 202 is true', async () => {
+      const { send, calls, queued } = setup({ claim: { kind: 'busy', retryInMs: 3000 } });
+      expect((await send(post('campaign-send', '{}'))).status).toBe(202);
+      expect(calls).toHaveLength(0);
+      expect(queued).toHaveLength(1);
+    });
+
+    it('answers 503 and claims no success when the queue is down too', async () => {
+      const outcome: EngineOutcome = {
+        kind: 'retry',
+        ambiguous: false,
+        error: 'down',
+        latencyMs: 1,
+      };
+      const { send } = setup({ outcome, enqueueFails: true });
+      const answer = await send(post('campaign-send', '{}'));
+      expect(answer.status).toBe(503);
+      expect(answer.response.headers?.['content-type']).toBe('application/problem+json');
+    });
+  });
+});
