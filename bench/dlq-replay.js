@@ -166,26 +166,5 @@ function printDlqReplay(results) {
 module.exports = { runDlqReplay, printDlqReplay };
 
 if (require.main === module) {
-  const {
-    removeBenchService,
-    startLocalStack,
-    stopLocalStack,
-    writeBenchService,
-  } = require('./lib/local-stack');
-  (async () => {
-    const serviceDir = writeBenchService();
-    const workDir = path.join(serviceDir, 'bench-build');
-    fs.mkdirSync(workDir);
-    try {
-      const state = await startLocalStack(serviceDir);
-      const log = (/** @type {string} */ message) => process.stderr.write(`${message}\n`);
-      printDlqReplay(await runDlqReplay({ state, workDir, log }));
-    } finally {
-      await stopLocalStack();
-      removeBenchService(serviceDir);
-    }
-  })().catch((error) => {
-    console.error(error);
-    process.exitCode = 1;
-  });
+  require('./lib/local-stack').runAlone('dlq', runDlqReplay, printDlqReplay);
 }

@@ -6,7 +6,6 @@
 //    (no queue in the way): overshoot above rate + burst, utilisation, DynamoDB writes per message.
 
 const { randomUUID } = require('node:crypto');
-const fs = require('node:fs');
 const path = require('node:path');
 const { readSecretSeed, secretSeedFile } = require('../local/secret-store');
 const { countingClients } = require('./lib/aws-clients');
@@ -162,31 +161,5 @@ function printEmailBatching({ stack, naive, limiter }) {
 module.exports = { runEmailBatching, printEmailBatching };
 
 if (require.main === module) {
-  const {
-    removeBenchService,
-    startLocalStack,
-    stopLocalStack,
-    writeBenchService,
-  } = require('./lib/local-stack');
-  (async () => {
-    const serviceDir = writeBenchService();
-    const workDir = path.join(serviceDir, 'bench-build');
-    fs.mkdirSync(workDir);
-    try {
-      process.stderr.write('bench email: starting the local stack\n');
-      const state = await startLocalStack(serviceDir);
-      const result = await runEmailBatching({
-        state,
-        workDir,
-        log: (m) => process.stderr.write(`${m}\n`),
-      });
-      printEmailBatching(result);
-    } catch (error) {
-      console.error(`bench email failed: ${/** @type {Error} */ (error).stack ?? error}`);
-      process.exitCode = 1;
-    } finally {
-      await stopLocalStack().catch((error) => console.error(`bench: stopping failed: ${error}`));
-      removeBenchService(serviceDir);
-    }
-  })();
+  require('./lib/local-stack').runAlone('email', runEmailBatching, printEmailBatching);
 }

@@ -8,8 +8,6 @@
 // 2. A healthy engine: DynamoDB requests per triggered job, counted in the SDK client.
 
 const { randomUUID } = require('node:crypto');
-const fs = require('node:fs');
-const path = require('node:path');
 const { startWorkflowSandbox } = require('../local/workflow-sandbox');
 const { countingClients, dynamoDbWritesAndReads } = require('./lib/aws-clients');
 const { enqueueJobs } = require('./lib/email');
@@ -169,31 +167,5 @@ module.exports = { runWorkflow };
 
 if (require.main === module) {
   const { printWorkflow } = require('./lib/workflow-report');
-  const {
-    removeBenchService,
-    startLocalStack,
-    stopLocalStack,
-    writeBenchService,
-  } = require('./lib/local-stack');
-  (async () => {
-    const serviceDir = writeBenchService();
-    const workDir = path.join(serviceDir, 'bench-build');
-    fs.mkdirSync(workDir);
-    try {
-      process.stderr.write('bench workflow: starting the local stack\n');
-      const state = await startLocalStack(serviceDir);
-      const result = await runWorkflow({
-        state,
-        workDir,
-        log: (m) => process.stderr.write(`${m}\n`),
-      });
-      printWorkflow(result);
-    } catch (error) {
-      console.error(`bench workflow failed: ${/** @type {Error} */ (error).stack ?? error}`);
-      process.exitCode = 1;
-    } finally {
-      await stopLocalStack().catch((error) => console.error(`bench: stopping failed: ${error}`));
-      removeBenchService(serviceDir);
-    }
-  })();
+  require('./lib/local-stack').runAlone('workflow', runWorkflow, printWorkflow);
 }

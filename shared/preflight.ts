@@ -65,3 +65,28 @@ export function settingProblems(
   }
   return problems;
 }
+
+/**
+ * Checks that the seed holds `<SECRETS_PREFIX>/<secret>` as a JSON object whose `field` is a non-empty
+ * string. Returns the problem (ending with `consequence`) or nothing; nothing too without a prefix,
+ * which the settings check reports.
+ */
+export function seedSecretProblems(
+  env: Env,
+  secrets: SecretSeed,
+  secret: string,
+  field: string,
+  consequence: string,
+): string[] {
+  const prefix = env.SECRETS_PREFIX?.trim();
+  if (!prefix) return [];
+  const name = `${prefix}/${secret}`;
+  let value: unknown;
+  try {
+    value = JSON.parse(secrets.values[name] ?? 'null')?.[field];
+  } catch {
+    value = undefined;
+  }
+  if (typeof value === 'string' && value !== '') return [];
+  return [`${secrets.file} has no secret "${name}" with a "${field}": ${consequence}`];
+}

@@ -99,4 +99,36 @@ async function stopLocalStack() {
   await globalTeardown();
 }
 
-module.exports = { writeBenchService, removeBenchService, startLocalStack, stopLocalStack };
+/**
+ * Runs one benchmark on a local stack of its own (`node bench/<name>.js`): starts the stack, runs,
+ * prints, and always stops the stack and removes the service copy; a failure sets the exit code.
+ * @template T
+ * @param {string} label names the benchmark in its log lines
+ * @param {(options: { state: any, workDir: string, log: (message: string) => void }) => Promise<T>} run
+ * @param {(result: T) => void} print
+ */
+async function runAlone(label, run, print) {
+  const serviceDir = writeBenchService();
+  const workDir = path.join(serviceDir, 'bench-build');
+  fs.mkdirSync(workDir);
+  const log = (/** @type {string} */ message) => process.stderr.write(`${message}\n`);
+  try {
+    log(`bench ${label}: starting the local stack`);
+    const state = await startLocalStack(serviceDir);
+    print(await run({ state, workDir, log }));
+  } catch (error) {
+    console.error(`bench ${label} failed: ${/** @type {Error} */ (error).stack ?? error}`);
+    process.exitCode = 1;
+  } finally {
+    await stopLocalStack().catch((error) => console.error(`bench: stopping failed: ${error}`));
+    removeBenchService(serviceDir);
+  }
+}
+
+module.exports = {
+  writeBenchService,
+  removeBenchService,
+  startLocalStack,
+  stopLocalStack,
+  runAlone,
+};

@@ -1,4 +1,4 @@
-import { type PreflightInput, settingProblems } from '../../shared/preflight';
+import { type PreflightInput, seedSecretProblems, settingProblems } from '../../shared/preflight';
 import { EMAIL_BATCHER_SETTINGS, loadEmailBatcherConfig } from './config';
 
 /** Every variable the batcher's loader reads: what a local run may override. */
@@ -10,19 +10,14 @@ export const settings: readonly string[] = EMAIL_BATCHER_SETTINGS;
  */
 export function preflight({ env, secrets }: PreflightInput): string[] {
   const problems = settingProblems(loadEmailBatcherConfig, env, EMAIL_BATCHER_SETTINGS);
-  const prefix = env.SECRETS_PREFIX?.trim();
-  if (!prefix) return problems;
-  const name = `${prefix}/providers/email`;
-  let token: unknown;
-  try {
-    token = JSON.parse(secrets.values[name] ?? 'null')?.token;
-  } catch {
-    token = undefined;
-  }
-  if (typeof token !== 'string' || token === '') {
-    problems.push(
-      `${secrets.file} has no secret "${name}" with a "token": the provider would refuse every batch`,
-    );
-  }
-  return problems;
+  return [
+    ...problems,
+    ...seedSecretProblems(
+      env,
+      secrets,
+      'providers/email',
+      'token',
+      'the provider would refuse every batch',
+    ),
+  ];
 }

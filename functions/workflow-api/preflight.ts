@@ -1,4 +1,4 @@
-import { type PreflightInput, settingProblems } from '../../shared/preflight';
+import { type PreflightInput, seedSecretProblems, settingProblems } from '../../shared/preflight';
 import {
   loadWorkflowRegistry,
   WORKFLOWS_FILE,
@@ -12,16 +12,6 @@ export const settings: readonly string[] = Object.freeze([
   WORKFLOWS_FILE,
 ]);
 
-/** Whether the seed holds `name` as `{"current": "<non-empty>", ...}`. */
-function hasCurrentKey(values: Readonly<Record<string, string>>, name: string): boolean {
-  try {
-    const current = JSON.parse(values[name] ?? 'null')?.current;
-    return typeof current === 'string' && current !== '';
-  } catch {
-    return false;
-  }
-}
-
 /**
  * The API's start-up check: its settings, the workflow registry of its profile, and the API key in
  * the seed (without one every call would be a 401).
@@ -33,12 +23,14 @@ export function preflight({ env, secrets }: PreflightInput): string[] {
   } catch (error) {
     problems.push(error instanceof Error ? error.message : String(error));
   }
-  const prefix = env.SECRETS_PREFIX?.trim();
-  const name = `${prefix}/api-keys/workflows`;
-  if (prefix && !hasCurrentKey(secrets.values, name)) {
-    problems.push(
-      `${secrets.file} has no secret "${name}" with a "current" key: every POST /workflows/{name} would be a 401`,
-    );
-  }
-  return problems;
+  return [
+    ...problems,
+    ...seedSecretProblems(
+      env,
+      secrets,
+      'api-keys/workflows',
+      'current',
+      'every POST /workflows/{name} would be a 401',
+    ),
+  ];
 }

@@ -1,4 +1,4 @@
-import { type PreflightInput, settingProblems } from '../../shared/preflight';
+import { type PreflightInput, seedSecretProblems, settingProblems } from '../../shared/preflight';
 import {
   loadWorkflowRegistry,
   WORKFLOWS_FILE,
@@ -29,20 +29,14 @@ export function preflight({ env, secrets }: PreflightInput): string[] {
   } catch (error) {
     problems.push(error instanceof Error ? error.message : String(error));
   }
-  const prefix = env.SECRETS_PREFIX?.trim();
-  const name = `${prefix}/providers/workflow`;
-  if (prefix) {
-    let token: unknown;
-    try {
-      token = JSON.parse(secrets.values[name] ?? 'null')?.token;
-    } catch {
-      token = undefined;
-    }
-    if (typeof token !== 'string' || token === '') {
-      problems.push(
-        `${secrets.file} has no secret "${name}" with a "token": the engine would refuse every call`,
-      );
-    }
-  }
-  return problems;
+  return [
+    ...problems,
+    ...seedSecretProblems(
+      env,
+      secrets,
+      'providers/workflow',
+      'token',
+      'the engine would refuse every call',
+    ),
+  ];
 }
