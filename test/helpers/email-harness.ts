@@ -8,9 +8,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import {
-  CreateQueueCommand,
   DeleteQueueCommand,
-  GetQueueAttributesCommand,
   type Message,
   SendMessageBatchCommand,
   SQSClient,
@@ -24,6 +22,7 @@ import type { EmailJob } from '../../shared/messages/jobs';
 import { recordingTelemetry } from './email-telemetry';
 import { localClientOptions, tableName } from './local-stack';
 import { drain } from './queue-messages';
+import { createQueueWithDlq } from './sqs-test-queues';
 
 /** The sandbox as tests see it. */
 export type EmailSandbox = Awaited<ReturnType<typeof startEmailSandbox>>;
@@ -85,26 +84,9 @@ export class EmailHarness {
     await this.secretsManager.send(
       new CreateSecretCommand({ Name: this.secretName, SecretString: JSON.stringify({ token }) }),
     );
-    const dlq = await this.sqs.send(
-      new CreateQueueCommand({ QueueName: `email-test-${this.id}-dlq` }),
-    );
-    this.dlqUrl = dlq.QueueUrl as string;
-    const { Attributes } = await this.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: this.dlqUrl, AttributeNames: ['QueueArn'] }),
-    );
-    const queue = await this.sqs.send(
-      new CreateQueueCommand({
-        QueueName: `email-test-${this.id}`,
-        Attributes: {
-          VisibilityTimeout: '30',
-          RedrivePolicy: JSON.stringify({
-            deadLetterTargetArn: Attributes?.QueueArn,
-            maxReceiveCount: 5,
-          }),
-        },
-      }),
-    );
-    this.queueUrl = queue.QueueUrl as string;
+    const queues = await createQueueWithDlq(this.sqs, `email-test-${this.id}`, 5);
+    this.queueUrl = queues.queueUrl;
+    this.dlqUrl = queues.dlqUrl;
     return this;
   }
 

@@ -111,3 +111,32 @@ export const send = (sqs: SQSClient, queueUrl: string, body: string, delaySecond
 /** The ApproximateReceiveCount of each message, as SQS reports it. */
 export const receiveCounts = (messages: Message[]) =>
   messages.map((message) => message.Attributes?.ApproximateReceiveCount);
+
+/**
+ * Creates `<name>` with a DLQ `<name>-dlq` behind it (a 30 s visibility, redrive after
+ * `maxReceiveCount` receives), as the deploy template pairs a job queue with its DLQ.
+ */
+export async function createQueueWithDlq(
+  sqs: SQSClient,
+  name: string,
+  maxReceiveCount: number,
+): Promise<{ queueUrl: string; dlqUrl: string }> {
+  const dlq = await sqs.send(new CreateQueueCommand({ QueueName: `${name}-dlq` }));
+  const dlqUrl = dlq.QueueUrl as string;
+  const { Attributes } = await sqs.send(
+    new GetQueueAttributesCommand({ QueueUrl: dlqUrl, AttributeNames: ['QueueArn'] }),
+  );
+  const queue = await sqs.send(
+    new CreateQueueCommand({
+      QueueName: name,
+      Attributes: {
+        VisibilityTimeout: '30',
+        RedrivePolicy: JSON.stringify({
+          deadLetterTargetArn: Attributes?.QueueArn,
+          maxReceiveCount,
+        }),
+      },
+    }),
+  );
+  return { queueUrl: queue.QueueUrl as string, dlqUrl };
+}

@@ -4,9 +4,7 @@ import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
-  CreateQueueCommand,
   DeleteQueueCommand,
-  GetQueueAttributesCommand,
   type Message,
   SendMessageCommand,
   SQSClient,
@@ -20,6 +18,7 @@ import { startWorkflowSandbox } from '../../local/workflow-sandbox';
 import type { WorkflowJob } from '../../shared/messages/jobs';
 import { localClientOptions, tableName } from './local-stack';
 import { drain } from './queue-messages';
+import { createQueueWithDlq } from './sqs-test-queues';
 
 /** The sandbox engine as tests see it. */
 export type WorkflowSandbox = Awaited<ReturnType<typeof startWorkflowSandbox>>;
@@ -56,26 +55,9 @@ export class WorkflowHarness {
         SecretString: JSON.stringify({ token: this.token }),
       }),
     );
-    const dlq = await this.sqs.send(
-      new CreateQueueCommand({ QueueName: `wf-test-${this.id}-dlq` }),
-    );
-    this.dlqUrl = dlq.QueueUrl as string;
-    const { Attributes } = await this.sqs.send(
-      new GetQueueAttributesCommand({ QueueUrl: this.dlqUrl, AttributeNames: ['QueueArn'] }),
-    );
-    const queue = await this.sqs.send(
-      new CreateQueueCommand({
-        QueueName: `wf-test-${this.id}`,
-        Attributes: {
-          VisibilityTimeout: '30',
-          RedrivePolicy: JSON.stringify({
-            deadLetterTargetArn: Attributes?.QueueArn,
-            maxReceiveCount: 3,
-          }),
-        },
-      }),
-    );
-    this.queueUrl = queue.QueueUrl as string;
+    const queues = await createQueueWithDlq(this.sqs, `wf-test-${this.id}`, 3);
+    this.queueUrl = queues.queueUrl;
+    this.dlqUrl = queues.dlqUrl;
     return this;
   }
 
