@@ -8,7 +8,7 @@ import { DependencyError } from '../../shared/errors';
 import { JobLedger } from '../../shared/ledger/job-ledger';
 import { consumerPlumbing } from '../../shared/queue/consumer-plumbing';
 import { TokenBucket } from '../../shared/rate-limit/token-bucket';
-import { SecretCache } from '../../shared/secrets/secret-cache';
+import { secretCacheFor } from '../../shared/secrets/secret-cache';
 import { makeEmailBatcher } from './batcher';
 import type { EmailBatcherConfig } from './config';
 import { sendBatch } from './postmark';
@@ -51,12 +51,7 @@ export function buildEmailBatcher(
 ) {
   const now = overrides.now ?? Date.now;
   const secretName = `${config.secretsPrefix}/providers/email`;
-  const secrets = new SecretCache({
-    client: clients.secretsManager,
-    maxAgeSeconds: config.secretsCacheSeconds,
-    minRefreshIntervalSeconds: config.secretsRefreshSeconds,
-    now,
-  });
+  const secrets = secretCacheFor(clients.secretsManager, config, now);
   const plumbing = consumerPlumbing({
     sqs: clients.sqs,
     dynamoDb: clients.dynamoDb,

@@ -11,7 +11,7 @@ import type { HttpContext } from '../../shared/http/correlation-id';
 import { httpFunction } from '../../shared/http/http-function';
 import { queueNameOf } from '../../shared/queue/queue-name';
 import { FixedWindowCeiling } from '../../shared/rate-limit/fixed-window-ceiling';
-import { SecretCache } from '../../shared/secrets/secret-cache';
+import { secretCacheFor } from '../../shared/secrets/secret-cache';
 import type { IngestConfig } from './config';
 import { powertoolsDedupe } from './dedupe-store';
 import { makeWebhookIngest } from './ingest';
@@ -49,12 +49,7 @@ export function buildWebhookIngest(
   );
   const ingest = makeWebhookIngest({
     catalog: loadSourceCatalog(sourceProfiles(), config.sourcesProfile, config.secretsPrefix),
-    secrets: new SecretCache({
-      client: secretsManager,
-      maxAgeSeconds: config.secretsCacheSeconds,
-      minRefreshIntervalSeconds: config.secretsRefreshSeconds,
-      now: Date.now,
-    }),
+    secrets: secretCacheFor(secretsManager, config),
     ceiling: new FixedWindowCeiling({
       client: dynamoDb,
       tableName: config.stateTable,

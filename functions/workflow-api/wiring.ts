@@ -11,7 +11,7 @@ import { makeApiKeyCheck } from '../../shared/http/api-key';
 import type { HttpContext } from '../../shared/http/correlation-id';
 import { httpFunction } from '../../shared/http/http-function';
 import { JobLedger } from '../../shared/ledger/job-ledger';
-import { SecretCache } from '../../shared/secrets/secret-cache';
+import { secretCacheFor } from '../../shared/secrets/secret-cache';
 import { engineCall, makeBreaker, workflowTokenOf } from '../../shared/workflow/engine-client';
 import { loadWorkflowRegistry, workflowProfiles } from '../../shared/workflow/registry';
 import { makeTriggerTelemetry } from '../workflow-trigger/telemetry';
@@ -54,12 +54,7 @@ export function buildWorkflowApi(
 ) {
   const sqs = bindToDeadline(clients.sqs);
   const dynamoDb = bindToDeadline(clients.dynamoDb);
-  const secrets = new SecretCache({
-    client: bindToDeadline(clients.secretsManager),
-    maxAgeSeconds: config.secretsCacheSeconds,
-    minRefreshIntervalSeconds: config.secretsRefreshSeconds,
-    now: Date.now,
-  });
+  const secrets = secretCacheFor(bindToDeadline(clients.secretsManager), config);
   const telemetry = makeTriggerTelemetry(logger, metrics);
   const api = makeWorkflowApi({
     registry:

@@ -6,7 +6,7 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { JobLedger } from '../../shared/ledger/job-ledger';
 import { consumerPlumbing } from '../../shared/queue/consumer-plumbing';
-import { SecretCache } from '../../shared/secrets/secret-cache';
+import { secretCacheFor } from '../../shared/secrets/secret-cache';
 import { engineCall, makeBreaker, workflowTokenOf } from '../../shared/workflow/engine-client';
 import { loadWorkflowRegistry, workflowProfiles } from '../../shared/workflow/registry';
 import type { WorkflowTriggerConfig } from './config';
@@ -41,12 +41,7 @@ export function buildWorkflowTrigger(
 ) {
   const now = overrides.now ?? Date.now;
   const secretName = `${config.secretsPrefix}/providers/workflow`;
-  const secrets = new SecretCache({
-    client: clients.secretsManager,
-    maxAgeSeconds: config.secretsCacheSeconds,
-    minRefreshIntervalSeconds: config.secretsRefreshSeconds,
-    now,
-  });
+  const secrets = secretCacheFor(clients.secretsManager, config, now);
   const plumbing = consumerPlumbing({
     sqs: clients.sqs,
     dynamoDb: clients.dynamoDb,

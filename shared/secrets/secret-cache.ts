@@ -74,3 +74,17 @@ export class SecretCache implements SecretSource {
     }
   }
 }
+
+/** A function's secret cache, with the settings every function reads (`secretsSettings`). */
+export function secretCacheFor(
+  client: SecretsManagerClient,
+  settings: { secretsCacheSeconds: number; secretsRefreshSeconds: number },
+  now: () => number = Date.now,
+): SecretCache {
+  return new SecretCache({
+    client,
+    maxAgeSeconds: settings.secretsCacheSeconds,
+    minRefreshIntervalSeconds: settings.secretsRefreshSeconds,
+    now,
+  });
+}
