@@ -47,10 +47,6 @@ export function readDirectRequest(
   event: APIGatewayProxyEventV2,
   limits: RequestLimits,
 ): DirectRequest {
-  const type = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
-  if (type && type !== 'application/json' && !type.endsWith('+json')) {
-    throw new UnsupportedMediaTypeError(`Send the input as application/json, not ${type}`);
-  }
   const raw = event.body ?? '';
   const bytes = event.isBase64Encoded ? Buffer.from(raw, 'base64') : Buffer.from(raw, 'utf8');
   if (bytes.length > limits.maxBodyBytes) {
@@ -69,6 +65,12 @@ export function readDirectRequest(
   try {
     body = JSON.parse(text);
   } catch {
+    // `curl -d` and `fetch` label a JSON string form-encoded or text: JSON is taken whatever the
+    // label, and only a body that is not JSON under another label is refused as that type.
+    const type = header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase();
+    if (type && type !== 'application/json' && !type.endsWith('+json')) {
+      throw new UnsupportedMediaTypeError(`Send the input as JSON (application/json), not ${type}`);
+    }
     throw new MalformedBodyError('The body is not valid JSON');
   }
   if (!isObject(body)) {

@@ -138,14 +138,23 @@ describe('POST /workflows/{name}', () => {
       expect(ledger.claim).not.toHaveBeenCalled();
     });
 
-    it('answers 400 for an Idempotency-Key with spaces, 413 for a body over the limit, 415 for text', async () => {
+    it('answers 400 for an Idempotency-Key with spaces, 413 for a body over the limit, 415 for text that is not JSON', async () => {
       const { send } = setup();
       const headers = { 'x-api-key': KEY, 'idempotency-key': 'two words' };
       expect((await send(post('campaign-send', '{}', headers))).status).toBe(400);
       const big = JSON.stringify({ text: 'x'.repeat(20_000) });
       expect((await send(post('campaign-send', big))).status).toBe(413);
       const text = { 'x-api-key': KEY, 'content-type': 'text/plain' };
-      expect((await send(post('campaign-send', '{}', text))).status).toBe(415);
+      expect((await send(post('campaign-send', 'hello', text))).status).toBe(415);
+    });
+
+    it('takes a JSON body labelled form-encoded or text, as curl -d and fetch send it', async () => {
+      const { send, calls } = setup();
+      for (const type of ['application/x-www-form-urlencoded', 'text/plain;charset=UTF-8']) {
+        const headers = { 'x-api-key': KEY, 'content-type': type };
+        expect((await send(post('campaign-send', '{"a": 1}', headers))).status).toBe(200);
+      }
+      expect(calls.map((call) => call.job.input)).toEqual([{ a: 1 }, { a: 1 }]);
     });
   });
 
