@@ -46,16 +46,16 @@ export function buildWebhookIngest(
       inProgressRetryAfterSeconds: config.inProgressRetryAfterSeconds,
     },
     dynamoDb,
-  );
-  const ingest = makeWebhookIngest({
-    catalog: loadSourceCatalog(sourceProfiles(), config.sourcesProfile, config.secretsPrefix),
-    secrets: secretCacheFor(secretsManager, config),
-    ceiling: new FixedWindowCeiling({
+    new FixedWindowCeiling({
       client: dynamoDb,
       tableName: config.stateTable,
       shards: config.abuseCeilingShards,
       now: Date.now,
     }),
+  );
+  const ingest = makeWebhookIngest({
+    catalog: loadSourceCatalog(sourceProfiles(), config.sourcesProfile, config.secretsPrefix),
+    secrets: secretCacheFor(secretsManager, config),
     sqs,
     dedupe: dedupe.store,
     deadLetter: async (dead) => {

@@ -11,7 +11,11 @@ import {
 } from '../../../../functions/webhook-ingest/ingest';
 import type { DeadRoute } from '../../../../functions/webhook-ingest/routing';
 import { loadSourceCatalog } from '../../../../functions/webhook-ingest/sources';
-import { DeliveryInProgressError, DependencyError } from '../../../../shared/errors';
+import {
+  DeliveryInProgressError,
+  DependencyError,
+  RateLimitedError,
+} from '../../../../shared/errors';
 import { httpFunction } from '../../../../shared/http/http-function';
 import type { CeilingDecision } from '../../../../shared/rate-limit/fixed-window-ceiling';
 import { SecretCache } from '../../../../shared/secrets/secret-cache';
@@ -25,15 +29,20 @@ const queues = {
   emailJobsDlq: 'q://email-dlq',
   workflowJobs: 'q://workflow',
 };
-/** An in-memory stand-in for the Powertools dedupe store: stores results, forgets on failure. */
-function memoryDedupe() {
+/**
+ * An in-memory stand-in for the Powertools dedupe store: stores results, forgets on failure, and
+ * takes a ceiling slot only with a new claim, as the store's transaction does.
+ */
+function memoryDedupe(ceiling: { take: (key: string, limit: number) => Promise<CeilingDecision> }) {
   const done = new Map<string, Accepted>();
   const running = new Set<string>();
   const dedupe: DedupeStore = {
-    async once(key, work) {
+    async once(key, work, slot) {
       const stored = done.get(key);
       if (stored) return { result: stored, performed: false };
       if (running.has(key)) throw new DeliveryInProgressError('in progress', 2);
+      const decision = await ceiling.take(slot.key, slot.limitPerSecond);
+      if (!decision.allowed) throw new RateLimitedError('over', decision.retryAfterSeconds);
       running.add(key);
       try {
         const result = await work();
@@ -57,10 +66,10 @@ function setup(secret = { current: 'whsec_unit_current' }) {
   sqs.on(SendMessageBatchCommand).callsFake(storeBatch);
   const secretsManager = mockClient(SecretsManagerClient);
   secretsManager.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(secret) });
-  const memory = memoryDedupe();
   const ceiling = {
     take: jest.fn(async (): Promise<CeilingDecision> => ({ allowed: true, retryAfterSeconds: 1 })),
   };
+  const memory = memoryDedupe(ceiling);
   const deadLetters: DeadRoute[] = [];
   const deps: IngestDeps = {
     catalog,
@@ -70,7 +79,6 @@ function setup(secret = { current: 'whsec_unit_current' }) {
       minRefreshIntervalSeconds: 30,
       now: () => NOW * 1000,
     }),
-    ceiling,
     sqs: new SQSClient({}),
     dedupe: memory.dedupe,
     deadLetter: async (dead) => {

@@ -32,7 +32,6 @@ function ingestWithSecret(secretString: string) {
         minRefreshIntervalSeconds: 30,
         now: Date.now,
       }),
-      ceiling: { take: async () => ({ allowed: true, retryAfterSeconds: 1 }) },
       sqs: new SQSClient({}),
       dedupe: {
         once: async () => ({
