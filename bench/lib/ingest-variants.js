@@ -7,7 +7,6 @@ const { Logger } = require('@aws-lambda-powertools/logger');
 const {
   DeleteItemCommand,
   PutItemCommand,
-  TransactWriteItemsCommand,
   UpdateItemCommand,
 } = require('@aws-sdk/client-dynamodb');
 const { makeCrashSafeFloor } = require('./floors');
@@ -63,34 +62,24 @@ async function buildParts(/** @type {string} */ outDir) {
 }
 
 /**
- * A dedupe store with the crash-safe floor's DynamoDB requests and nothing else (the claim taking the
- * ceiling's slot in the same transaction, as ingest's does, when a ceiling is given): what
+ * A dedupe store with the crash-safe floor's three DynamoDB requests and nothing else: what
  * Powertools idempotency costs beyond them.
  * @param {import('@aws-sdk/client-dynamodb').DynamoDBClient} client
  * @param {string} table
- * @param {any} [ceiling] a FixedWindowCeiling
  */
-function plainDedupe(client, table, ceiling) {
+function plainDedupe(client, table) {
   return {
-    async once(
-      /** @type {string} */ key,
-      /** @type {() => Promise<any>} */ work,
-      /** @type {{ key: string, limitPerSecond: number }} */ slot,
-    ) {
+    async once(/** @type {string} */ key, /** @type {() => Promise<any>} */ work) {
       const Key = { id: { S: `explore#${key}` } };
       const now = Date.now();
       const expiration = { N: String(Math.floor(now / 1000) + 4 * 24 * 3600) };
-      const Put = {
-        TableName: table,
-        Item: { ...Key, expiration, status: { S: 'INPROGRESS' } },
-        ConditionExpression: 'attribute_not_exists(id)',
-      };
-      if (ceiling) {
-        const Update = ceiling.slotUpdate(slot.key, slot.limitPerSecond);
-        await client.send(new TransactWriteItemsCommand({ TransactItems: [{ Put }, { Update }] }));
-      } else {
-        await client.send(new PutItemCommand(Put));
-      }
+      await client.send(
+        new PutItemCommand({
+          TableName: table,
+          Item: { ...Key, expiration, status: { S: 'INPROGRESS' } },
+          ConditionExpression: 'attribute_not_exists(id)',
+        }),
+      );
       let result;
       try {
         result = await work();
@@ -132,21 +121,9 @@ function wireVariants(parts, config, clients, timeouts, floor) {
   const wire = (c, use) => {
     const bind = use.deadline === false ? (/** @type {any} */ x) => x : parts.bindToDeadline;
     const dynamoDb = bind(c.dynamoDb);
-    const ceiling =
-      use.ceiling === false
-        ? undefined
-        : new parts.FixedWindowCeiling({
-            client: dynamoDb,
-            tableName: config.stateTable,
-            shards: config.abuseCeilingShards,
-            now: Date.now,
-          });
     const dedupe =
       use.powertools === false
-        ? {
-            store: plainDedupe(dynamoDb, config.idempotencyTable, ceiling),
-            register: () => undefined,
-          }
+        ? { store: plainDedupe(dynamoDb, config.idempotencyTable), register: () => undefined }
         : parts.powertoolsDedupe(
             {
               tableName: config.idempotencyTable,
@@ -154,7 +131,6 @@ function wireVariants(parts, config, clients, timeouts, floor) {
               inProgressRetryAfterSeconds: config.inProgressRetryAfterSeconds,
             },
             dynamoDb,
-            ceiling,
           );
     const ingest = parts.makeWebhookIngest({
       catalog: parts.loadSourceCatalog(parts.profiles, config.sourcesProfile, config.secretsPrefix),
@@ -164,6 +140,15 @@ function wireVariants(parts, config, clients, timeouts, floor) {
         minRefreshIntervalSeconds: config.secretsRefreshSeconds,
         now: Date.now,
       }),
+      ceiling:
+        use.ceiling === false
+          ? { take: async () => ({ allowed: true }) }
+          : new parts.FixedWindowCeiling({
+              client: dynamoDb,
+              tableName: config.stateTable,
+              shards: config.abuseCeilingShards,
+              now: Date.now,
+            }),
       sqs: bind(c.sqs),
       dedupe: dedupe.store,
       queues: {

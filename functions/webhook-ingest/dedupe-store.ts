@@ -1,20 +1,13 @@
 import {
   IdempotencyAlreadyInProgressError,
   IdempotencyConfig,
-  IdempotencyPersistenceLayerError,
   makeIdempotent,
 } from '@aws-lambda-powertools/idempotency';
+import { DynamoDBPersistenceLayer } from '@aws-lambda-powertools/idempotency/dynamodb';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context } from 'aws-lambda';
 import { remainingMs } from '../../shared/clients/deadline';
-import {
-  ConnectorError,
-  DeliveryInProgressError,
-  DependencyError,
-  RateLimitedError,
-} from '../../shared/errors';
-import type { FixedWindowCeiling } from '../../shared/rate-limit/fixed-window-ceiling';
-import { CeilingClaimLayer, CeilingFullError } from './ceiling-claim-layer';
+import { ConnectorError, DeliveryInProgressError, DependencyError } from '../../shared/errors';
 import type { Accepted, DedupeStore } from './ingest';
 
 /** Settings for {@link powertoolsDedupe}. */
@@ -30,18 +23,11 @@ export interface DedupeSettings {
 class WorkFailed extends ConnectorError {}
 
 /**
- * The dedupe store on Powertools Idempotency (DynamoDB), whose claim also takes the abuse ceiling's
- * slot in the same transaction ({@link CeilingClaimLayer}). Powertools' errors stop here: a duplicate
- * in flight becomes a 409, a full ceiling a 429, the store failing a 503, and an error of the work
- * itself passes through as it is (Powertools has deleted the in-progress record by then, so a retry
- * does the work). Without a `ceiling` (benchmarks measuring the claim alone) no slot is taken.
+ * The dedupe store on Powertools Idempotency (DynamoDB). Powertools' errors stop here: a duplicate in
+ * flight becomes a 409, the store failing a 503, and an error of the work itself passes through as it
+ * is (Powertools has deleted the in-progress record by then, so a retry does the work).
  */
-export function powertoolsDedupe(
-  settings: DedupeSettings,
-  client: DynamoDBClient,
-  ceiling: FixedWindowCeiling | undefined,
-) {
-  const persistenceStore = new CeilingClaimLayer({ tableName: settings.tableName, client });
+export function powertoolsDedupe(settings: DedupeSettings, client: DynamoDBClient) {
   const idempotency = new IdempotencyConfig({ expiresAfterSeconds: settings.expiresAfterSeconds });
   const run = makeIdempotent(
     async (_key: { key: string }, work: () => Promise<Accepted>) => {
@@ -52,7 +38,10 @@ export function powertoolsDedupe(
       }
     },
     {
-      persistenceStore,
+      persistenceStore: new DynamoDBPersistenceLayer({
+        tableName: settings.tableName,
+        awsSdkV3Client: client,
+      }),
       config: idempotency,
       keyPrefix: 'webhook-ingest',
       dataIndexArgument: 0,
@@ -60,32 +49,16 @@ export function powertoolsDedupe(
   );
 
   const store: DedupeStore = {
-    async once(key, work, slot) {
+    async once(key, work) {
       let performed = false;
       try {
-        const claimAndWork = () =>
-          run({ key }, () => {
-            performed = true;
-            return work();
-          });
-        const result = ceiling
-          ? await persistenceStore.withSlot(
-              () => ceiling.slotUpdate(slot.key, slot.limitPerSecond),
-              claimAndWork,
-            )
-          : await claimAndWork();
+        const result = await run({ key }, () => {
+          performed = true;
+          return work();
+        });
         return { result, performed };
       } catch (error) {
         if (error instanceof WorkFailed) throw error.cause;
-        if (
-          error instanceof IdempotencyPersistenceLayerError &&
-          error.cause instanceof CeilingFullError
-        ) {
-          throw new RateLimitedError(
-            `Source ${slot.key} is over its ceiling of ${slot.limitPerSecond} requests per second`,
-            1,
-          );
-        }
         if (error instanceof IdempotencyAlreadyInProgressError) {
           throw new DeliveryInProgressError(
             'An identical delivery is still being processed; retry shortly',

@@ -1,17 +1,18 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { PayloadTooLargeError, UnknownSourceError } from '../../shared/errors';
+import { PayloadTooLargeError, RateLimitedError, UnknownSourceError } from '../../shared/errors';
 import type { HttpContext } from '../../shared/http/correlation-id';
 import { jsonResponse } from '../../shared/http/problem';
 import { queueNameOf } from '../../shared/queue/queue-name';
 import { messageSize, type QueuedMessage, sendMessages } from '../../shared/queue/send-messages';
+import type { CeilingDecision } from '../../shared/rate-limit/fixed-window-ceiling';
 import { identify } from './event-identity';
 import { bodyFormatOf, checkNesting, parseBody, rawBodyOf } from './request';
 import { type DeadRoute, type RoutedEvent, type RouteQueues, routeEvent } from './routing';
 import { lowerCaseHeaders } from './signatures/headers';
 import { type SigningDeps, verifyRequest } from './signing';
-import type { SourceCatalog } from './sources';
+import type { Source, SourceCatalog } from './sources';
 
 /** The answer to an accepted event, stored by dedupe and replayed to duplicates. */
 export interface Accepted {
@@ -20,26 +21,22 @@ export interface Accepted {
   routes: number;
 }
 
-/** One slot of a per-second abuse ceiling shared by every container: whose, and how many a second. */
-export interface CeilingSlot {
-  key: string;
-  limitPerSecond: number;
-}
-
 /**
- * Runs `work` at most once per key and hands duplicates the stored result. Claiming a key also takes
- * one `slot` of the abuse ceiling, atomically: a duplicate (stored or in flight) takes none, and a
- * full ceiling claims nothing and throws `RateLimitedError`. The wiring translates the store's own
- * failures: `DeliveryInProgressError` while the same key is being worked on, `DependencyError` when
- * the store is unavailable; an error thrown by `work` passes through as it is, and leaves nothing
- * recorded as done.
+ * Runs `work` at most once per key and hands duplicates the stored result. The wiring translates the
+ * store's own failures: `DeliveryInProgressError` while the same key is being worked on,
+ * `DependencyError` when the store is unavailable; an error thrown by `work` passes through as it is,
+ * and leaves nothing recorded as done.
  */
 export interface DedupeStore {
   once(
     key: string,
     work: () => Promise<Accepted>,
-    slot: CeilingSlot,
   ): Promise<{ result: Accepted; performed: boolean }>;
+}
+
+/** Counts one request against a per-second ceiling shared by every container. */
+export interface AbuseCeiling {
+  take(key: string, limitPerSecond: number): Promise<CeilingDecision>;
 }
 
 /**
@@ -51,6 +48,7 @@ export type DeadLetterSink = (dead: DeadRoute) => Promise<{ indexed: boolean }>;
 /** Everything the ingest logic needs; built once per container by the wiring. */
 export interface IngestDeps extends SigningDeps {
   catalog: SourceCatalog;
+  ceiling: AbuseCeiling;
   sqs: SQSClient;
   dedupe: DedupeStore;
   deadLetter: DeadLetterSink;
@@ -71,8 +69,8 @@ function checkSizes(routed: RoutedEvent, maxMessageBytes: number): void {
 }
 
 /**
- * `POST /webhooks/{source}`: verify on the raw bytes, parse, route, then, once per event (the dedupe
- * claim, which also takes the abuse ceiling's slot), enqueue every routed message. Answers 202 only after SQS has them all;
+ * `POST /webhooks/{source}`: verify on the raw bytes, parse, route, then, once per event, take a slot
+ * of the abuse ceiling and enqueue every routed message. Answers 202 only after SQS has them all;
  * every refusal is a typed error that the HTTP layer turns into problem+json.
  */
 export function makeWebhookIngest(deps: IngestDeps) {
@@ -108,13 +106,10 @@ export function makeWebhookIngest(deps: IngestDeps) {
     checkSizes(routed, deps.limits.maxMessageBytes);
 
     let queued: QueuedMessage[] = [];
-    const { result, performed } = await deps.dedupe.once(
-      `${source.name}:${identity.eventId}`,
-      () =>
-        enqueue(routed, identity.eventId, (sent) => {
-          queued = sent;
-        }),
-      { key: source.name, limitPerSecond: source.ceilingPerSecond },
+    const { result, performed } = await deps.dedupe.once(`${source.name}:${identity.eventId}`, () =>
+      enqueue(source, routed, identity.eventId, (sent) => {
+        queued = sent;
+      }),
     );
     logger.info(performed ? 'webhook accepted' : 'duplicate webhook absorbed', {
       outcome: performed ? 'accepted' : 'duplicate',
@@ -133,14 +128,22 @@ export function makeWebhookIngest(deps: IngestDeps) {
   };
 
   /**
-   * The once-per-event part, run only after the dedupe claim (and with it the ceiling slot) was
-   * taken, so a duplicate (stored or in flight) never takes a slot, not even for a moment.
+   * The once-per-event part. The ceiling slot is taken only here, after the dedupe claim, so a
+   * duplicate (stored or in flight) never takes one, not even for a moment.
    */
   async function enqueue(
+    source: Source,
     routed: RoutedEvent,
     eventId: string,
     onQueued: (queued: QueuedMessage[]) => void,
   ): Promise<Accepted> {
+    const decision = await deps.ceiling.take(source.name, source.ceilingPerSecond);
+    if (!decision.allowed) {
+      throw new RateLimitedError(
+        `Source ${source.name} is over its ceiling of ${source.ceilingPerSecond} requests per second`,
+        decision.retryAfterSeconds,
+      );
+    }
     onQueued(await sendMessages(deps.sqs, routed.messages, deps.limits.maxMessageBytes));
     for (const dead of routed.deadLettered) {
       const { indexed } = await deps.deadLetter(dead);

@@ -46,16 +46,16 @@ export function buildWebhookIngest(
       inProgressRetryAfterSeconds: config.inProgressRetryAfterSeconds,
     },
     dynamoDb,
-    new FixedWindowCeiling({
+  );
+  const ingest = makeWebhookIngest({
+    catalog: loadSourceCatalog(sourceProfiles(), config.sourcesProfile, config.secretsPrefix),
+    secrets: secretCacheFor(secretsManager, config),
+    ceiling: new FixedWindowCeiling({
       client: dynamoDb,
       tableName: config.stateTable,
       shards: config.abuseCeilingShards,
       now: Date.now,
     }),
-  );
-  const ingest = makeWebhookIngest({
-    catalog: loadSourceCatalog(sourceProfiles(), config.sourcesProfile, config.secretsPrefix),
-    secrets: secretCacheFor(secretsManager, config),
     sqs,
     dedupe: dedupe.store,
     deadLetter: async (dead) => {

@@ -1,5 +1,4 @@
 import {
-  type AttributeValue,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   UpdateItemCommand,
@@ -27,16 +26,6 @@ export interface CeilingDecision {
   retryAfterSeconds: number;
 }
 
-/** One slot's conditional update: the fields `UpdateItem` and a transaction's `Update` share. */
-export interface CeilingSlotUpdate {
-  TableName: string;
-  Key: Record<string, AttributeValue>;
-  UpdateExpression: string;
-  ConditionExpression: string;
-  ExpressionAttributeNames: Record<string, string>;
-  ExpressionAttributeValues: Record<string, AttributeValue>;
-}
-
 /** Counters outlive their window by this much, then DynamoDB's TTL removes them. */
 const KEEP_SECONDS = 120;
 
@@ -51,34 +40,29 @@ export class FixedWindowCeiling {
     this.#options = options;
   }
 
-  /**
-   * The conditional `ADD` that takes one slot for `key` in the current window, as the `Update` of a
-   * `TransactWriteItems` item; {@link take} sends it on its own. Its condition fails when the shard
-   * is full.
-   */
-  slotUpdate(key: string, limitPerSecond: number): CeilingSlotUpdate {
-    const { tableName, shards, now, random = Math.random } = this.#options;
+  /** Counts one request for `key` and says whether it is within `limitPerSecond`. */
+  async take(key: string, limitPerSecond: number): Promise<CeilingDecision> {
+    const { client, tableName, shards, now, random = Math.random } = this.#options;
     const second = Math.floor(now() / 1000);
     const shard = Math.floor(random() * shards) % shards;
     const perShard = Math.ceil(limitPerSecond / shards);
-    return {
-      TableName: tableName,
-      Key: { pk: { S: `ceiling#${key}#${second}#${shard}` }, sk: { S: 'window' } },
-      UpdateExpression: 'ADD #count :one SET #expiresAt = if_not_exists(#expiresAt, :expiresAt)',
-      ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
-      ExpressionAttributeNames: { '#count': 'count', '#expiresAt': 'expiresAt' },
-      ExpressionAttributeValues: {
-        ':one': { N: '1' },
-        ':limit': { N: String(perShard) },
-        ':expiresAt': { N: String(second + KEEP_SECONDS) },
-      },
-    };
-  }
-
-  /** Counts one request for `key` and says whether it is within `limitPerSecond`. */
-  async take(key: string, limitPerSecond: number): Promise<CeilingDecision> {
+    const counter = `ceiling#${key}#${second}#${shard}`;
     try {
-      await this.#options.client.send(new UpdateItemCommand(this.slotUpdate(key, limitPerSecond)));
+      await client.send(
+        new UpdateItemCommand({
+          TableName: tableName,
+          Key: { pk: { S: counter }, sk: { S: 'window' } },
+          UpdateExpression:
+            'ADD #count :one SET #expiresAt = if_not_exists(#expiresAt, :expiresAt)',
+          ConditionExpression: 'attribute_not_exists(#count) OR #count < :limit',
+          ExpressionAttributeNames: { '#count': 'count', '#expiresAt': 'expiresAt' },
+          ExpressionAttributeValues: {
+            ':one': { N: '1' },
+            ':limit': { N: String(perShard) },
+            ':expiresAt': { N: String(second + KEEP_SECONDS) },
+          },
+        }),
+      );
       return { allowed: true, retryAfterSeconds: 1 };
     } catch (error) {
       if (error instanceof ConditionalCheckFailedException) {

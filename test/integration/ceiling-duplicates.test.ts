@@ -57,12 +57,6 @@ describe('abuse ceiling under concurrent duplicates (DynamoDB Local, Powertools 
         inProgressRetryAfterSeconds: 1,
       },
       dynamoDb,
-      new FixedWindowCeiling({
-        client: dynamoDb,
-        tableName: state.tables.StateTable?.name as string,
-        shards: 1,
-        now: () => windowStart,
-      }),
     );
     const ingest = httpFunction(
       makeWebhookIngest({
@@ -72,6 +66,12 @@ describe('abuse ceiling under concurrent duplicates (DynamoDB Local, Powertools 
           maxAgeSeconds: 300,
           minRefreshIntervalSeconds: 30,
           now: Date.now,
+        }),
+        ceiling: new FixedWindowCeiling({
+          client: dynamoDb,
+          tableName: state.tables.StateTable?.name as string,
+          shards: 1,
+          now: () => windowStart,
         }),
         sqs,
         dedupe: dedupe.store,

@@ -11,11 +11,7 @@ import {
 } from '../../../../functions/webhook-ingest/ingest';
 import type { DeadRoute } from '../../../../functions/webhook-ingest/routing';
 import { loadSourceCatalog } from '../../../../functions/webhook-ingest/sources';
-import {
-  DeliveryInProgressError,
-  DependencyError,
-  RateLimitedError,
-} from '../../../../shared/errors';
+import { DeliveryInProgressError, DependencyError } from '../../../../shared/errors';
 import { httpFunction } from '../../../../shared/http/http-function';
 import type { CeilingDecision } from '../../../../shared/rate-limit/fixed-window-ceiling';
 import { SecretCache } from '../../../../shared/secrets/secret-cache';
@@ -29,20 +25,15 @@ const queues = {
   emailJobsDlq: 'q://email-dlq',
   workflowJobs: 'q://workflow',
 };
-/**
- * An in-memory stand-in for the Powertools dedupe store: stores results, forgets on failure, and
- * takes a ceiling slot only with a new claim, as the store's transaction does.
- */
-function memoryDedupe(ceiling: { take: (key: string, limit: number) => Promise<CeilingDecision> }) {
+/** An in-memory stand-in for the Powertools dedupe store: stores results, forgets on failure. */
+function memoryDedupe() {
   const done = new Map<string, Accepted>();
   const running = new Set<string>();
   const dedupe: DedupeStore = {
-    async once(key, work, slot) {
+    async once(key, work) {
       const stored = done.get(key);
       if (stored) return { result: stored, performed: false };
       if (running.has(key)) throw new DeliveryInProgressError('in progress', 2);
-      const decision = await ceiling.take(slot.key, slot.limitPerSecond);
-      if (!decision.allowed) throw new RateLimitedError('over', decision.retryAfterSeconds);
       running.add(key);
       try {
         const result = await work();
@@ -66,10 +57,10 @@ function setup(secret = { current: 'whsec_unit_current' }) {
   sqs.on(SendMessageBatchCommand).callsFake(storeBatch);
   const secretsManager = mockClient(SecretsManagerClient);
   secretsManager.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify(secret) });
+  const memory = memoryDedupe();
   const ceiling = {
     take: jest.fn(async (): Promise<CeilingDecision> => ({ allowed: true, retryAfterSeconds: 1 })),
   };
-  const memory = memoryDedupe(ceiling);
   const deadLetters: DeadRoute[] = [];
   const deps: IngestDeps = {
     catalog,
@@ -79,6 +70,7 @@ function setup(secret = { current: 'whsec_unit_current' }) {
       minRefreshIntervalSeconds: 30,
       now: () => NOW * 1000,
     }),
+    ceiling,
     sqs: new SQSClient({}),
     dedupe: memory.dedupe,
     deadLetter: async (dead) => {

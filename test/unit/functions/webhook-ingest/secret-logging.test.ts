@@ -32,6 +32,7 @@ function ingestWithSecret(secretString: string) {
         minRefreshIntervalSeconds: 30,
         now: Date.now,
       }),
+      ceiling: { take: async () => ({ allowed: true, retryAfterSeconds: 1 }) },
       sqs: new SQSClient({}),
       dedupe: {
         once: async () => ({
