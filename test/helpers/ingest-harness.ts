@@ -7,20 +7,13 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { loadIngestConfig } from '../../functions/webhook-ingest/config';
 import { buildWebhookIngest } from '../../functions/webhook-ingest/wiring';
 import { localSource } from '../../local/send';
-import { loadTimeoutSettings, sdkClientOptions } from '../../shared/clients/options';
-import { localClientOptions, localStack } from './local-stack';
+import { loadTimeoutSettings } from '../../shared/clients/options';
+import { localClientOptions, localStack, productionClientOptions } from './local-stack';
 import { lambdaContext } from './webhook-requests';
 
 export { drain } from './queue-messages';
 
 const clientConfig = (endpoint: string) => ({ ...localClientOptions(), endpoint });
-
-/** The clients ingest gets: the production timeouts (which throw), pointed at `endpoint`. */
-const ingestClientConfig = (endpoint: string) => ({
-  ...localClientOptions(),
-  ...sdkClientOptions(loadTimeoutSettings({})),
-  endpoint,
-});
 
 /**
  * Ingest built in this process against the local servers, as the handler builds it, with queues of
@@ -51,12 +44,12 @@ export async function ingestHarness(
     EMAIL_JOBS_DLQ_URL: queues.emailJobsDlq,
     WORKFLOW_JOBS_QUEUE_URL: queues.workflowJobs,
   });
-  const ingestSqs = new SQSClient(ingestClientConfig(options.sqsEndpoint ?? state.sqs));
+  const ingestSqs = new SQSClient(productionClientOptions(options.sqsEndpoint ?? state.sqs));
   const ingestDynamoDb = new DynamoDBClient(
-    ingestClientConfig(options.dynamoDbEndpoint ?? state.dynamodb),
+    productionClientOptions(options.dynamoDbEndpoint ?? state.dynamodb),
   );
   const secretsManager = new SecretsManagerClient(
-    ingestClientConfig(options.secretsEndpoint ?? state.secretsManager),
+    productionClientOptions(options.secretsEndpoint ?? state.secretsManager),
   );
   const ingest = buildWebhookIngest(
     config,

@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { loadTimeoutSettings, sdkClientOptions } from '../../shared/clients/options';
 
 /** What the running local stack listens on, as written to its state file by `local/stack-report.js`. */
 export interface LocalStackState {
@@ -96,4 +97,12 @@ export function localClientOptions(requestTimeout = 5000) {
     maxAttempts: 2,
     requestHandler: { connectionTimeout: 1000, requestTimeout },
   };
+}
+
+/**
+ * The options a function's clients get in production (its timeouts, which throw), pointed at `endpoint`
+ * of the local stack, or at a proxy a test can hang between the function and a dependency.
+ */
+export function productionClientOptions(endpoint: string) {
+  return { ...localClientOptions(), ...sdkClientOptions(loadTimeoutSettings({})), endpoint };
 }

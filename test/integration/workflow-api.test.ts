@@ -1,24 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { URL } from 'node:url';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { loadWorkflowApiConfig } from '../../functions/workflow-api/config';
 import { buildWorkflowApi } from '../../functions/workflow-api/wiring';
 import { loadTimeoutSettings } from '../../shared/clients/options';
 import { JobLedger } from '../../shared/ledger/job-ledger';
-import { tableName } from '../helpers/local-stack';
+import { waitFor } from '../helpers/email-harness';
+import { localStack, productionClientOptions, tableName } from '../helpers/local-stack';
+import { TcpProxy } from '../helpers/tcp-proxy';
 import { lambdaContext } from '../helpers/webhook-requests';
 import { TEST_REGISTRY, WorkflowHarness } from '../helpers/workflow-harness';
 
 const KEY = `wf-key-${randomUUID()}`;
-
-/** Polls `check` every 100 ms until it holds or `ms` pass. */
-async function eventually(check: () => boolean | Promise<boolean>, ms = 20_000): Promise<void> {
-  const until = Date.now() + ms;
-  while (!(await check())) {
-    if (Date.now() > until) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
 
 describe('POST /workflows/{name} against the local servers and a sandbox engine', () => {
   const harness = new WorkflowHarness();
@@ -128,7 +124,9 @@ describe('POST /workflows/{name} against the local servers and a sandbox engine'
     const { jobId } = answer.body;
     harness.sandbox.configure({ alwaysStatus: null });
     await harness.start();
-    await eventually(async () => (await ledger.get(jobId))?.status === 'sent');
+    expect(
+      await waitFor(async () => (await ledger.get(jobId))?.status === 'sent', 20_000, 100),
+    ).toBe(true);
     const calls = harness.callsFor(jobId);
     // The failed direct call and the trigger's successful one, with the same Idempotency-Key.
     expect(calls.map((call) => call.status)).toEqual([500, 200]);
@@ -147,7 +145,114 @@ describe('POST /workflows/{name} against the local servers and a sandbox engine'
       lastError: 'timeout after 500 ms',
     });
     await harness.start();
-    await eventually(async () => (await ledger.get(jobId))?.status === 'sent');
+    expect(
+      await waitFor(async () => (await ledger.get(jobId))?.status === 'sent', 20_000, 100),
+    ).toBe(true);
     expect(harness.sandbox.executions().filter((e) => e.idempotencyKey === jobId)).toHaveLength(1);
   });
+});
+
+describe('POST /workflows/{name} when a dependency hangs', () => {
+  const state = localStack();
+  const harness = new WorkflowHarness();
+  const proxyTo = (endpoint: string) => {
+    const url = new URL(endpoint);
+    return new TcpProxy(url.hostname, Number(url.port));
+  };
+  const sqsProxy = proxyTo(state.sqs);
+  const secretsProxy = proxyTo(state.secretsManager);
+  /** DynamoDB Local frozen with SIGSTOP: connections open, nothing ever answers. */
+  const dynamoDb = {
+    hang: () => process.kill(state.dynamoDbPid, 'SIGSTOP'),
+    resume: () => process.kill(state.dynamoDbPid, 'SIGCONT'),
+  };
+
+  beforeAll(async () => {
+    await Promise.all([harness.open(), sqsProxy.start(), secretsProxy.start()]);
+    await harness.secretsManager.send(
+      new CreateSecretCommand({
+        Name: `test-${harness.id}/api-keys/workflows`,
+        SecretString: JSON.stringify({ current: KEY }),
+      }),
+    );
+  });
+  afterAll(async () => {
+    await Promise.all([sqsProxy.stop(), secretsProxy.stop()]);
+    await harness.close();
+  });
+  afterEach(() => harness.sandbox.configure({ alwaysStatus: null }));
+
+  /** The API as its handler builds it (production client timeouts), with an engine of its own. */
+  function apiThroughProxies(engine: string) {
+    const config = loadWorkflowApiConfig({
+      SECRETS_PREFIX: `test-${harness.id}`,
+      STATE_TABLE: tableName('state'),
+      WORKFLOW_JOBS_QUEUE_URL: harness.queueUrl,
+      WORKFLOW_API_URL: harness.sandbox.url,
+      WORKFLOW_ENGINE_NAME: `test-${harness.id}-${engine}`,
+      WORKFLOW_DIRECT_TIMEOUT_MS: '500',
+    });
+    const handler = buildWorkflowApi(
+      config,
+      {
+        sqs: new SQSClient(productionClientOptions(sqsProxy.url)),
+        dynamoDb: new DynamoDBClient(productionClientOptions(state.dynamodb)),
+        secretsManager: new SecretsManagerClient(productionClientOptions(secretsProxy.url)),
+      },
+      harness.silent,
+      { addMetric: () => {}, publishStoredMetrics: () => {} },
+      loadTimeoutSettings({}),
+      { registry: TEST_REGISTRY },
+    );
+    return async (idempotencyKey: string) => {
+      const event = {
+        version: '2.0',
+        rawPath: '/workflows/campaign-send',
+        headers: { 'x-api-key': KEY, 'idempotency-key': idempotencyKey },
+        pathParameters: { name: 'campaign-send' },
+        isBase64Encoded: false,
+        body: '{"campaignId": "c-hang"}',
+        requestContext: { http: { method: 'POST' }, requestId: randomUUID() },
+      } as unknown as APIGatewayProxyEventV2;
+      return (await handler(event, lambdaContext())) as APIGatewayProxyStructuredResultV2;
+    };
+  }
+
+  it.each([
+    ['DynamoDB (frozen with SIGSTOP)', 'dynamodb', dynamoDb],
+    ['SQS (a proxy that stops answering)', 'sqs', sqsProxy],
+    ['Secrets Manager (a proxy that stops answering)', 'secrets', secretsProxy],
+  ])(
+    'answers 503 before the function times out when %s hangs, and the retry with the same key triggers once',
+    async (_name, engine, dependency) => {
+      // A fresh API: its secret cache is empty, so the call must reach Secrets Manager. The engine
+      // fails, so the call must reach SQS to queue the job.
+      const send = apiThroughProxies(engine);
+      const key = `hang-${engine}-${randomUUID()}`;
+      harness.sandbox.configure({ alwaysStatus: 500 });
+      dependency.hang();
+      const started = Date.now();
+      let failed: APIGatewayProxyStructuredResultV2;
+      try {
+        failed = await send(key);
+      } finally {
+        dependency.resume();
+      }
+      const elapsed = Date.now() - started;
+      harness.sandbox.configure({ alwaysStatus: null });
+
+      expect(failed.statusCode).toBe(503);
+      expect(failed.headers?.['content-type']).toBe('application/problem+json');
+      // functions/workflow-api/function.yml: a 10 s timeout; the answer must come well before it.
+      expect(elapsed).toBeLessThan(10_000);
+      const retried = await send(key);
+      expect(retried.statusCode).toBe(200);
+      const jobId = `api:campaign-send:${key}`;
+      expect(JSON.parse(String(retried.body))).toMatchObject({ jobId });
+      expect(harness.sandbox.executions().filter((e) => e.idempotencyKey === jobId)).toHaveLength(
+        1,
+      );
+    },
+    30_000,
+  );
 });
