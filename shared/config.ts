@@ -38,6 +38,13 @@ export function optionalInteger(
   return value;
 }
 
+/** The variables {@link secretsSettings} reads. */
+export const SECRETS_SETTINGS = Object.freeze([
+  'SECRETS_PREFIX',
+  'SECRETS_CACHE_SECONDS',
+  'SECRETS_REFRESH_INTERVAL_SECONDS',
+] as const);
+
 /**
  * Where a function's secrets live and how long they are cached: `SECRETS_PREFIX`,
  * `SECRETS_CACHE_SECONDS` (300) and `SECRETS_REFRESH_INTERVAL_SECONDS` (30, the least time between

@@ -3,6 +3,7 @@ import {
   optionalString,
   requireString,
   requireUrl,
+  SECRETS_SETTINGS,
   secretsSettings,
 } from '../../shared/config';
 import { ConfigError } from '../../shared/errors';
@@ -14,9 +15,7 @@ export const MAX_MESSAGES_PER_CALL = 500;
 
 /** Every environment variable {@link loadEmailBatcherConfig} reads (for the start-up preflight). */
 export const EMAIL_BATCHER_SETTINGS = Object.freeze([
-  'SECRETS_PREFIX',
-  'SECRETS_CACHE_SECONDS',
-  'SECRETS_REFRESH_INTERVAL_SECONDS',
+  ...SECRETS_SETTINGS,
   'STATE_TABLE',
   'EMAIL_JOBS_QUEUE_URL',
   'EMAIL_JOBS_DLQ_URL',

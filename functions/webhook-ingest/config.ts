@@ -2,6 +2,7 @@ import {
   optionalInteger,
   optionalString,
   requireString,
+  SECRETS_SETTINGS,
   secretsSettings,
 } from '../../shared/config';
 
@@ -55,9 +56,7 @@ export type IngestConfig = ReturnType<typeof loadIngestConfig>;
  */
 export const ingestSettings: readonly string[] = Object.freeze([
   'SOURCES_PROFILE',
-  'SECRETS_PREFIX',
-  'SECRETS_CACHE_SECONDS',
-  'SECRETS_REFRESH_INTERVAL_SECONDS',
+  ...SECRETS_SETTINGS,
   'IDEMPOTENCY_TABLE',
   'STATE_TABLE',
   'EMAIL_JOBS_QUEUE_URL',

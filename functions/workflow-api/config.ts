@@ -3,17 +3,16 @@ import {
   optionalString,
   requireString,
   requireUrl,
+  SECRETS_SETTINGS,
   secretsSettings,
 } from '../../shared/config';
-import { loadBreakerSettings } from '../../shared/workflow/settings';
+import { BREAKER_SETTINGS, loadBreakerSettings } from '../../shared/workflow/settings';
 
 type Env = Record<string, string | undefined>;
 
 /** Every environment variable {@link loadWorkflowApiConfig} reads (for the start-up preflight). */
 export const WORKFLOW_API_SETTINGS = Object.freeze([
-  'SECRETS_PREFIX',
-  'SECRETS_CACHE_SECONDS',
-  'SECRETS_REFRESH_INTERVAL_SECONDS',
+  ...SECRETS_SETTINGS,
   'STATE_TABLE',
   'WORKFLOWS_PROFILE',
   'WORKFLOW_JOBS_QUEUE_URL',
@@ -23,11 +22,7 @@ export const WORKFLOW_API_SETTINGS = Object.freeze([
   'WORKFLOW_LEDGER_DAYS',
   'WORKFLOW_API_MAX_BODY_BYTES',
   'MAX_JSON_DEPTH',
-  'WORKFLOW_BREAKER_FAILURE_PERCENT',
-  'WORKFLOW_BREAKER_MIN_CALLS',
-  'WORKFLOW_BREAKER_WINDOW_SECONDS',
-  'WORKFLOW_BREAKER_COOLDOWN_SECONDS',
-  'WORKFLOW_REFUSED_COOLDOWN_SECONDS',
+  ...BREAKER_SETTINGS,
 ] as const);
 
 /**

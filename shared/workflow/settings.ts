@@ -2,6 +2,15 @@ import { optionalInteger } from '../config';
 
 type Env = Record<string, string | undefined>;
 
+/** The variables {@link loadBreakerSettings} reads. */
+export const BREAKER_SETTINGS = Object.freeze([
+  'WORKFLOW_BREAKER_FAILURE_PERCENT',
+  'WORKFLOW_BREAKER_MIN_CALLS',
+  'WORKFLOW_BREAKER_WINDOW_SECONDS',
+  'WORKFLOW_BREAKER_COOLDOWN_SECONDS',
+  'WORKFLOW_REFUSED_COOLDOWN_SECONDS',
+] as const);
+
 /**
  * The circuit breaker's settings (shared by the trigger and `POST /workflows/{name}`, which must
  * read the same breaker the same way). `timeoutMs` is the longest engine call a trial may make.
