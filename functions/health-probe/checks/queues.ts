@@ -20,17 +20,22 @@ async function depthOf(sqs: SQSClient, url: string, signal: AbortSignal): Promis
   return Number(Attributes.ApproximateNumberOfMessages ?? 0);
 }
 
-/**
- * `queue:depth`: each job queue answers, with the messages waiting in it. Ingest cannot take webhooks
- * in without them, so an unreachable queue fails the answer. Read with GetQueueAttributes, never by
- * receiving a message.
- */
-export function queueDepthCheck(sqs: SQSClient, queues: readonly QueueRef[]): Check {
+/** How a depth check reads one queue: its key, whether it is critical, and what a depth means. */
+interface DepthRule {
+  key: string;
+  critical: boolean;
+  judge: (depth: number) => Pick<CheckResult, 'status' | 'output'>;
+  /** The status of a queue that does not answer. */
+  unreachable: CheckResult['status'];
+}
+
+/** One result per queue, each from its own GetQueueAttributes, judged by `rule`. */
+function depthCheck(sqs: SQSClient, queues: readonly QueueRef[], rule: DepthRule): Check {
   const check = {
-    key: 'queue:depth',
+    key: rule.key,
     componentType: 'datastore',
     componentIds: queues.map((q) => q.name),
-    critical: true,
+    critical: rule.critical,
   };
   return {
     ...check,
@@ -40,13 +45,13 @@ export function queueDepthCheck(sqs: SQSClient, queues: readonly QueueRef[]): Ch
           try {
             const depth = await depthOf(sqs, queue.url, signal);
             return resultOf(check, queue.name, now, {
-              status: 'pass',
+              ...rule.judge(depth),
               observedValue: depth,
               observedUnit: 'messages',
             });
           } catch {
             return resultOf(check, queue.name, now, {
-              status: 'fail',
+              status: rule.unreachable,
               output: 'queue unreachable',
             });
           }
@@ -56,38 +61,31 @@ export function queueDepthCheck(sqs: SQSClient, queues: readonly QueueRef[]): Ch
 }
 
 /**
+ * `queue:depth`: each job queue answers, with the messages waiting in it. Ingest cannot take webhooks
+ * in without them, so an unreachable queue fails the answer. Read with GetQueueAttributes, never by
+ * receiving a message.
+ */
+export function queueDepthCheck(sqs: SQSClient, queues: readonly QueueRef[]): Check {
+  return depthCheck(sqs, queues, {
+    key: 'queue:depth',
+    critical: true,
+    judge: () => ({ status: 'pass' }),
+    unreachable: 'fail',
+  });
+}
+
+/**
  * `dlq:depth`: each dead-letter queue's depth; `warn` when a message waits there (a job that will not
  * happen unless someone looks). Never `fail`: ingest does not need the DLQs to take webhooks in.
  */
 export function deadLetterDepthCheck(sqs: SQSClient, queues: readonly QueueRef[]): Check {
-  const check = {
+  return depthCheck(sqs, queues, {
     key: 'dlq:depth',
-    componentType: 'datastore',
-    componentIds: queues.map((q) => q.name),
     critical: false,
-  };
-  return {
-    ...check,
-    run: ({ signal, now }) =>
-      Promise.all(
-        queues.map(async (queue): Promise<CheckResult> => {
-          try {
-            const depth = await depthOf(sqs, queue.url, signal);
-            return resultOf(check, queue.name, now, {
-              status: depth > 0 ? 'warn' : 'pass',
-              observedValue: depth,
-              observedUnit: 'messages',
-              ...(depth > 0 ? { output: 'dead letters are waiting' } : {}),
-            });
-          } catch {
-            return resultOf(check, queue.name, now, {
-              status: 'warn',
-              output: 'queue unreachable',
-            });
-          }
-        }),
-      ),
-  };
+    judge: (depth) =>
+      depth > 0 ? { status: 'warn', output: 'dead letters are waiting' } : { status: 'pass' },
+    unreachable: 'warn',
+  });
 }
 
 /**
