@@ -1,5 +1,5 @@
-const { InvokeCommand, LambdaClient } = require('@aws-sdk/client-lambda');
-const { LOCAL_REGION } = require('./cloudformation-local');
+const { InvokeCommand } = require('@aws-sdk/client-lambda');
+const { localLambdaClient } = require('./lambda-client');
 
 /** Seconds between scheduled invocations locally, unless LOCAL_SCHEDULE_SECONDS says otherwise. */
 const DEFAULT_PERIOD_SECONDS = 10;
@@ -52,13 +52,7 @@ function localSchedulePeriod(env = process.env) {
  * @returns {{ stop: () => void }}
  */
 function startLocalSchedule({ functions, lambdaEndpoint, periodSeconds, log }) {
-  const lambda = new LambdaClient({
-    endpoint: lambdaEndpoint,
-    region: LOCAL_REGION,
-    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
-    maxAttempts: 1,
-    requestHandler: { requestTimeout: 30_000 },
-  });
+  const lambda = localLambdaClient({ endpoint: lambdaEndpoint, requestTimeoutMs: 30_000 });
   /** @type {Set<string>} */
   const running = new Set();
   const tick = () => {

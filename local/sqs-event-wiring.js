@@ -1,6 +1,7 @@
-const { InvokeCommand, LambdaClient } = require('@aws-sdk/client-lambda');
+const { InvokeCommand } = require('@aws-sdk/client-lambda');
 const { SQSClient } = require('@aws-sdk/client-sqs');
 const { LOCAL_REGION } = require('./cloudformation-local');
+const { localLambdaClient } = require('./lambda-client');
 const { SqsEventSource } = require('./sqs-event-source');
 
 const LOCAL_CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
@@ -63,7 +64,7 @@ function sqsSubscriptions(service, topology, warn) {
 /**
  * Invokes a function through serverless-offline's Lambda API and returns its parsed result; a function
  * error (`FunctionError`) rejects, as a failed invocation does for Lambda's event source.
- * @param {LambdaClient} lambda
+ * @param {import('@aws-sdk/client-lambda').LambdaClient} lambda
  * @param {string} functionName
  * @returns {(event: unknown) => Promise<unknown>}
  */
@@ -102,15 +103,12 @@ async function startSqsEventSources({ subscriptions, lambdaEndpoint, sqsEndpoint
     // Long polls last up to 20 s.
     requestHandler: { connectionTimeout: 1000, requestTimeout: 25_000 },
   });
-  /** @type {LambdaClient[]} */
+  /** @type {import('@aws-sdk/client-lambda').LambdaClient[]} */
   const lambdas = [];
   const sources = subscriptions.map((subscription) => {
-    const lambda = new LambdaClient({
+    const lambda = localLambdaClient({
       endpoint: lambdaEndpoint,
-      region: LOCAL_REGION,
-      credentials: LOCAL_CREDENTIALS,
-      maxAttempts: 1,
-      requestHandler: { requestTimeout: (subscription.timeoutSeconds + 5) * 1000 },
+      requestTimeoutMs: (subscription.timeoutSeconds + 5) * 1000,
     });
     lambdas.push(lambda);
     return new SqsEventSource({

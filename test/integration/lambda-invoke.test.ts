@@ -1,6 +1,10 @@
+import { readFileSync } from 'node:fs';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { localSecret } from '../helpers/ingest-harness';
-import { localClientOptions, localStack } from '../helpers/local-stack';
+import { localClientOptions, localStack, queueUrl } from '../helpers/local-stack';
+import { waitFor } from '../helpers/sqs-event-source-harness';
+import { pause } from '../helpers/sqs-test-queues';
 import { httpEvent, sample, signed } from '../helpers/webhook-requests';
 
 jest.setTimeout(60_000);
@@ -78,5 +82,67 @@ describe("the local stack's Lambda invoke API", () => {
     expect(answer.statusCode).toBe(202);
     expect(JSON.parse(answer.body)).toMatchObject({ eventId, status: 'accepted' });
     expect(await triggered(eventId)).toHaveLength(1);
+  });
+});
+
+describe('the local SQS event source after idle periods', () => {
+  const state = localStack();
+  const sqs = new SQSClient(localClientOptions(10_000));
+  afterAll(() => sqs.destroy());
+
+  /** The Lambda API's keep-alive timeout, as its server announces it (`Keep-Alive: timeout=N`). */
+  const keepAliveSeconds = async () => {
+    const name = state.functions['health-probe']?.name as string;
+    const response = await fetch(state.functions['health-probe']?.invokeUrl as string, {
+      method: 'POST',
+      body: JSON.stringify({ source: 'aws.events', 'detail-type': 'Scheduled Event' }),
+      signal: AbortSignal.timeout(15_000),
+    });
+    await response.text();
+    const match = /timeout=(\d+)/.exec(response.headers.get('keep-alive') ?? '');
+    if (!match) throw new Error(`the Lambda API announced no keep-alive timeout for ${name}`);
+    return Number(match[1]);
+  };
+
+  /** The event source's journal lines (delivered, settled) for one SQS message, from the log file. */
+  const journal = (messageId: string) =>
+    readFileSync(state.logFile as string, 'utf8')
+      .split('\n')
+      .filter((line) => line.includes('local-sqs-event-source') && line.includes(messageId))
+      .map(
+        (line) => JSON.parse(line) as { message: string; receiveCount?: number; result?: string },
+      );
+
+  it('invokes every batch on its first receive when it idled for twice the keep-alive timeout before each', async () => {
+    const idleMs = 2 * (await keepAliveSeconds()) * 1000;
+    const jobsQueue = queueUrl('workflow-jobs');
+    const run = `idle-${Date.now()}`;
+    const messageIds: string[] = [];
+
+    for (let index = 0; index < 2; index += 1) {
+      if (index > 0) await pause(idleMs);
+      const { MessageId } = await sqs.send(
+        new SendMessageCommand({
+          QueueUrl: jobsQueue,
+          MessageBody: JSON.stringify({ id: `${run}-${index}`, workflow: 'ci', input: { run } }),
+        }),
+      );
+      const messageId = MessageId as string;
+      messageIds.push(messageId);
+      await waitFor(`message ${messageId} deleted from its queue`, () =>
+        journal(messageId).some((line) => line.result === 'deleted'),
+      );
+    }
+
+    // A reset invocation fails its whole batch: the record is delivered again with a receive count of
+    // 2 once its visibility timeout ends. Every job here was delivered once and deleted at once.
+    for (const messageId of messageIds) {
+      expect(
+        journal(messageId).map((line) => [line.message, line.receiveCount ?? line.result]),
+      ).toEqual([
+        ['sqs message delivered', 1],
+        ['sqs message settled', 'deleted'],
+      ]);
+    }
   });
 });
