@@ -16,7 +16,8 @@ const JAVA_HINT =
 const READY_TIMEOUT_MS = 30_000;
 
 /**
- * Fails with an installation hint when `java` is missing or older than 17.
+ * Fails with an installation hint when `java` is missing or older than 17. It starts a JVM (a few
+ * hundred milliseconds), so it runs only to explain why DynamoDB Local did not start.
  * @returns {void}
  */
 function assertJava() {
@@ -43,7 +44,6 @@ function assertJava() {
  * @returns {Promise<{ endpoint: string, pid: number, stop: () => Promise<void> }>}
  */
 async function startDynamoDbLocal({ port, log = () => {}, warn = console.warn, stateDir }) {
-  assertJava();
   await stopOrphanedDynamoDbLocals({ stateDir, log: warn });
   const target = { port, label: 'DynamoDB Local', envVar: 'LOCAL_DYNAMODB_PORT' };
   await assertPortFree(target);
@@ -82,6 +82,8 @@ async function startDynamoDbLocal({ port, log = () => {}, warn = console.warn, s
   if (!ready || child.pid === undefined) {
     kill(child);
     process.off('exit', killOnExit);
+    // A missing or old Java is the likeliest cause: say so with the hint to install it.
+    assertJava();
     const reason = output.some((line) => /Address already in use|BindException/.test(line))
       ? `port ${port} is in use; choose another with LOCAL_DYNAMODB_PORT=<port>`
       : `it did not answer on ${endpoint}:\n${output.join('\n')}`;

@@ -1,7 +1,7 @@
 const { DynamoDBClient } = require('@aws-sdk/client-dynamodb');
 const { LOCAL_REGION, localTopology } = require('./cloudformation-local');
 const { createTables } = require('./dynamodb-tables');
-const { assertJava, startDynamoDbLocal } = require('./dynamodb-local');
+const { startDynamoDbLocal } = require('./dynamodb-local');
 const { startEmailSandbox } = require('./email-sandbox');
 const { startWorkflowSandbox } = require('./workflow-sandbox');
 const { LOOPBACK } = require('./ports');
@@ -44,7 +44,6 @@ async function startLocalStack({ resources, stackName, ports, secretsFile, log }
   // Everything that can fail without starting anything is checked first.
   const topology = topologyFor(resources, { sqsPort: ports.sqs, stackName, warn: log.warn });
   const seed = readSecretSeed(secretsFile, log.warn);
-  assertJava();
 
   /** @type {Array<() => Promise<void>>} */
   const stops = [];
@@ -53,32 +52,47 @@ async function startLocalStack({ resources, stackName, ports, secretsFile, log }
       await stopOne().catch((error) => log.warn(`Stopping a local server failed: ${error}`));
     }
   };
+  /**
+   * Starts one server and remembers how to stop it, whatever its siblings do.
+   * @template {{ close?: () => Promise<void>, stop?: () => Promise<void> }} T
+   * @param {Promise<T>} starting
+   * @returns {Promise<T>}
+   */
+  const started = async (starting) => {
+    const server = await starting;
+    const stopIt = server.close ?? server.stop;
+    if (stopIt) stops.push(stopIt);
+    return server;
+  };
   try {
-    const sqs = await startSqsServer({ port: ports.sqs, queues: topology.queues });
-    stops.push(sqs.close);
-    const secrets = await startSecretsManagerServer({
-      port: ports.secretsManager,
-      store: seededSecretStore(seed),
-    });
-    stops.push(secrets.close);
-    const emailSandbox = await startEmailSandbox({
-      port: ports.emailSandbox,
-      token: emailProviderToken(seed, log.warn),
-      log: log.debug,
-    });
-    stops.push(emailSandbox.close);
-    const workflowSandbox = await startWorkflowSandbox({
-      port: ports.workflowSandbox,
-      token: seededToken(seed, 'providers/workflow', 'the workflow sandbox', log.warn),
-      log: log.debug,
-    });
-    stops.push(workflowSandbox.close);
-    const dynamodb = await startDynamoDbLocal({
-      port: ports.dynamodb,
-      log: (line) => log.debug(`[dynamodb-local] ${line}`),
-      warn: log.warn,
-    });
-    stops.push(dynamodb.stop);
+    // Side by side: DynamoDB Local's JVM takes the longest to answer, the others start meanwhile.
+    const [sqs, secrets, emailSandbox, workflowSandbox, dynamodb] = await settleAll([
+      started(startSqsServer({ port: ports.sqs, queues: topology.queues })),
+      started(
+        startSecretsManagerServer({ port: ports.secretsManager, store: seededSecretStore(seed) }),
+      ),
+      started(
+        startEmailSandbox({
+          port: ports.emailSandbox,
+          token: emailProviderToken(seed, log.warn),
+          log: log.debug,
+        }),
+      ),
+      started(
+        startWorkflowSandbox({
+          port: ports.workflowSandbox,
+          token: seededToken(seed, 'providers/workflow', 'the workflow sandbox', log.warn),
+          log: log.debug,
+        }),
+      ),
+      started(
+        startDynamoDbLocal({
+          port: ports.dynamodb,
+          log: (line) => log.debug(`[dynamodb-local] ${line}`),
+          warn: log.warn,
+        }),
+      ),
+    ]);
 
     const client = new DynamoDBClient({
       endpoint: dynamodb.endpoint,
@@ -112,6 +126,39 @@ async function startLocalStack({ resources, stackName, ports, secretsFile, log }
 }
 
 /**
+ * Like Promise.all, but waits for every promise to settle before rejecting with the first failure, so
+ * no server is still starting (and left running) when the caller stops the ones that started.
+ * @template {readonly unknown[]} T
+ * @param {T} promises
+ * @returns {Promise<{ -readonly [K in keyof T]: Awaited<T[K]> }>}
+ */
+async function settleAll(promises) {
+  const results = await Promise.allSettled(promises);
+  const failed = results.find((result) => result.status === 'rejected');
+  if (failed) throw failed.reason;
+  return /** @type {any} */ (
+    results.map((result) => /** @type {PromiseFulfilledResult<unknown>} */ (result).value)
+  );
+}
+
+/**
+ * The URLs the local servers answer on for `ports`: known before they start, so the functions'
+ * environment can be set while the servers come up.
+ * @param {{ sqs: number, dynamodb: number, secretsManager: number, emailSandbox: number, workflowSandbox: number }} ports
+ * @returns {LocalStack['endpoints']}
+ */
+function localEndpoints(ports) {
+  const url = (/** @type {number} */ port) => `http://${LOOPBACK}:${port}`;
+  return {
+    sqs: url(ports.sqs),
+    dynamodb: url(ports.dynamodb),
+    secretsManager: url(ports.secretsManager),
+    emailSandbox: url(ports.emailSandbox),
+    workflowSandbox: url(ports.workflowSandbox),
+  };
+}
+
+/**
  * The token the sandbox provider accepts: the seeded `<prefix>/providers/email` secret's `token`, so
  * the batcher's token from Secrets Manager works out of the box.
  * @param {Record<string, string>} seed
@@ -142,4 +189,4 @@ function seededToken(seed, suffix, label, warn) {
   return `unset-${Date.now()}`;
 }
 
-module.exports = { startLocalStack, topologyFor };
+module.exports = { startLocalStack, topologyFor, localEndpoints };

@@ -7,14 +7,15 @@ const {
   useEmailSandbox,
   useWorkflowSandbox,
 } = require('./local-environment');
-const { startLocalStack, topologyFor } = require('./local-stack');
+const { deferConfigValidation } = require('./config-validation');
+const { localEndpoints, startLocalStack, topologyFor } = require('./local-stack');
 const { LocalStackError } = require('./local-stack-error');
 const { LOG_FILE_ENV, localLogFile, teeJsonLogs } = require('./log-file');
 const { localSchedulePeriod, scheduledFunctions, startLocalSchedule } = require('./local-schedule');
 const { offlineSettings } = require('./offline-settings');
 const { checkLocalConfig } = require('./preflight');
 const { secretSeedFile } = require('./secret-store');
-const { assertPortFree, LOOPBACK, readLocalPorts } = require('./ports');
+const { assertPortFree, readLocalPorts } = require('./ports');
 const { sqsSubscriptions, startSqsEventSources } = require('./sqs-event-wiring');
 const { formatStackReport, stackState, writeStateFile } = require('./stack-report');
 
@@ -42,6 +43,13 @@ class LocalStackPlugin {
     };
     /** @type {import('./local-stack').LocalStack | undefined} */
     this.stack = undefined;
+    /** @type {Promise<import('./local-stack').LocalStack> | undefined} the stack while it starts */
+    this.stackStarting = undefined;
+    // `offline start` runs the framework's own schema validation of serverless.yml once the stack is
+    // ready rather than before it starts (about 2 s of every start): see local/config-validation.js.
+    this.validateConfigLater = isOfflineStart(serverless)
+      ? deferConfigValidation(serverless)
+      : undefined;
     /** @type {{ stop: () => Promise<void> } | undefined} */
     this.eventSources = undefined;
     /** @type {{ stop: () => void } | undefined} */
@@ -57,6 +65,9 @@ class LocalStackPlugin {
     this.hooks = {
       initialize: () => this.guard(() => this.prepareInvokeLocal()),
       'before:offline:start:init': () => this.guard(() => this.start()),
+      // After serverless-esbuild's build (its before-hook), before serverless-offline's own init (this
+      // plugin comes first) starts the HTTP servers: nothing is served before the stack answers.
+      'offline:start:init': () => this.guard(() => this.awaitStack()),
       'after:offline:start:init': () => this.guard(() => this.startEventSources()),
       // From here serverless-offline handles SIGINT and SIGTERM and runs the end hooks.
       'before:offline:start:ready': () => this.releaseSignals(),
@@ -71,6 +82,9 @@ class LocalStackPlugin {
       await step();
     } catch (error) {
       await this.stop();
+      // A failure after serverless-esbuild's build: end its esbuild service process now, which would
+      // otherwise die with a Go stack dump when this process exits under it.
+      require('esbuild').stop();
       // serverless-esbuild's file watcher would keep a failed `offline start` alive after the framework
       // has printed the error; the timer does not keep the process alive by itself.
       setTimeout(() => process.exit(process.exitCode || 1), 1000).unref();
@@ -98,8 +112,9 @@ class LocalStackPlugin {
       warn: this.log.warn,
     });
     rewriteFunctionEnvironments(this.serverless.service, topology.resolve);
-    useEmailSandbox(this.serverless.service, `http://${LOOPBACK}:${ports.emailSandbox}`);
-    useWorkflowSandbox(this.serverless.service, `http://${LOOPBACK}:${ports.workflowSandbox}`);
+    const endpoints = localEndpoints(ports);
+    useEmailSandbox(this.serverless.service, endpoints.emailSandbox);
+    useWorkflowSandbox(this.serverless.service, endpoints.workflowSandbox);
     applyLocalAwsEnvironment(process.env, ports);
     this.log.debug('invoke local uses the local servers of a running "npm run dev"');
   }
@@ -112,9 +127,10 @@ class LocalStackPlugin {
   async start() {
     const ports = readLocalPorts();
     const offline = this.offlineSettings();
-    // The sandboxes' URLs are known from their ports: the preflight checks them like any other.
-    useWorkflowSandbox(this.serverless.service, `http://${LOOPBACK}:${ports.workflowSandbox}`);
-    useEmailSandbox(this.serverless.service, `http://${LOOPBACK}:${ports.emailSandbox}`);
+    // Every server's URL follows from its port: the preflight checks the sandboxes' like any other.
+    const endpoints = localEndpoints(ports);
+    useWorkflowSandbox(this.serverless.service, endpoints.workflowSandbox);
+    useEmailSandbox(this.serverless.service, endpoints.emailSandbox);
     // Config mistakes fail here, before any server starts, instead of at the first request.
     await checkLocalConfig({
       serverless: this.serverless,
@@ -133,21 +149,29 @@ class LocalStackPlugin {
     // The handlers' JSON lines also go to a file, for `npm run trace`; the console shows them as ever.
     this.logSink = teeJsonLogs({ file: localLogFile({ serviceDir }) });
     this.log.info(`JSON logs appended to ${this.logSink.file} (${LOG_FILE_ENV} to change)`);
-    const secretsFile = secretSeedFile(serviceDir);
-    this.stack = await startLocalStack({
-      resources: this.serverless.service.resources?.Resources,
+    const resources = this.serverless.service.resources?.Resources;
+    // The servers start while serverless-esbuild bundles the functions (this plugin's hook runs first):
+    // their URLs follow from the ports, so the functions' environment is set now; awaitStack() waits
+    // for them before serverless-offline starts serving.
+    this.stackStarting = startLocalStack({
+      resources,
       stackName: this.stackName,
       ports,
-      secretsFile,
+      secretsFile: secretSeedFile(serviceDir),
       log: this.log,
     });
-    rewriteFunctionEnvironments(this.serverless.service, this.stack.topology.resolve);
-    useEmailSandbox(this.serverless.service, this.stack.endpoints.emailSandbox);
-    useWorkflowSandbox(this.serverless.service, this.stack.endpoints.workflowSandbox);
+    // Awaited (and its failure reported) in awaitStack; stop() waits for it too.
+    this.stackStarting.catch(() => undefined);
+    const topology = topologyFor(resources, { sqsPort: ports.sqs, stackName: this.stackName });
+    rewriteFunctionEnvironments(this.serverless.service, topology.resolve);
     applyLocalAwsEnvironment(process.env, ports);
   }
 
   /** After serverless-offline listens: SQS event sources, then the report and the state file. */
+  async awaitStack() {
+    if (this.stackStarting) this.stack = await this.stackStarting;
+  }
+
   async startEventSources() {
     if (!this.stack) return;
     const offline = this.offlineSettings();
@@ -187,6 +211,9 @@ class LocalStackPlugin {
       process.env.LOCAL_STACK_STATE_FILE ?? path.join(serviceDir, '.local-state', 'dev-stack.json'),
     );
     writeStateFile(this.stateFile, state);
+    this.validateConfigLater?.().catch((error) =>
+      this.log.warn(`Validating serverless.yml against the framework's schema failed: ${error}`),
+    );
   }
 
   /**
@@ -219,9 +246,11 @@ class LocalStackPlugin {
     this.schedule?.stop();
     this.schedule = undefined;
     const eventSources = this.eventSources;
-    const stack = this.stack;
+    // A stack still starting is stopped once it has started (a failed start stopped itself).
+    const stack = this.stack ?? (await this.stackStarting?.catch(() => undefined));
     this.eventSources = undefined;
     this.stack = undefined;
+    this.stackStarting = undefined;
     await eventSources?.stop();
     if (stack) {
       await stack.stop();
@@ -233,6 +262,16 @@ class LocalStackPlugin {
     this.logSink = undefined;
     await sink?.close();
   }
+}
+
+/**
+ * Whether the framework runs `offline start` (or `offline`, its default command).
+ * @param {any} serverless
+ * @returns {boolean}
+ */
+function isOfflineStart(serverless) {
+  const commands = serverless.processedInput?.commands ?? [];
+  return commands[0] === 'offline' && (commands[1] ?? 'start') === 'start';
 }
 
 module.exports = LocalStackPlugin;
