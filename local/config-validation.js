@@ -1,21 +1,22 @@
 /**
- * Defers the framework's schema validation of serverless.yml during `offline start`.
+ * Skips the framework's schema validation of serverless.yml for `offline start`.
  *
  * osls validates the whole configuration against its JSON schema (ajv) before any command runs: about
- * 2 s of CPU on every `npm run dev`, a fifth of the start (measured with --cpu-prof). In its default
- * `warn` mode that validation only ever prints warnings, so the local stack runs it once it is ready
- * instead, on a copy of the configuration as it was read, and the warnings still appear. With
- * `configValidationMode: error` it keeps running first, as it must stop the start. `npm run package`
- * validates as always.
+ * 2 s of CPU on every `npm run dev`, a fifth of the start (measured with --cpu-prof). Run after the
+ * stack is ready instead, it blocked the event loop that also serves the SQS emulator, the Secrets
+ * Manager endpoint and the sandboxes, and stalled the first requests by seconds. The same
+ * serverless.yml is validated, with `configValidationMode: error`, by `npm run package`, by every
+ * deploy, and by `npm test` (the deploy-template test packages the prod stage), so a schema mistake
+ * still fails before it can ship; the local start only skips repeating it.
  *
  * It replaces `serverless.configSchemaHandler.validateConfig`, which the framework calls after loading
  * the plugins; if a framework upgrade removes that method, the start fails here, loudly, rather than
- * silently validating nothing.
+ * silently going on.
  * @param {any} serverless
- * @returns {(() => Promise<void>) | undefined} runs the deferred validation once; undefined when not
- *   deferred
+ * @param {(message: string) => void} debug
+ * @returns {void}
  */
-function deferConfigValidation(serverless) {
+function skipConfigValidation(serverless, debug) {
   const handler = serverless.configSchemaHandler;
   if (!handler || typeof handler.validateConfig !== 'function') {
     throw new Error(
@@ -23,20 +24,9 @@ function deferConfigValidation(serverless) {
         'upgrade?): update it before starting the local stack.',
     );
   }
-  const mode = serverless.configurationInput?.configValidationMode ?? 'warn';
-  if (mode === 'error') return undefined;
-  const validateNow = handler.validateConfig.bind(handler);
-  /** @type {unknown} */
-  let pending;
-  handler.validateConfig = async (/** @type {unknown} */ userConfig) => {
-    // A copy: the plugins rewrite parts of the live configuration (function environments) meanwhile.
-    pending = structuredClone(userConfig);
-  };
-  return async () => {
-    const config = pending;
-    pending = undefined;
-    if (config !== undefined) await validateNow(config);
+  handler.validateConfig = async () => {
+    debug('serverless.yml schema validation skipped for offline start (npm run package runs it)');
   };
 }
 
-module.exports = { deferConfigValidation };
+module.exports = { skipConfigValidation };

@@ -7,7 +7,7 @@ const {
   useEmailSandbox,
   useWorkflowSandbox,
 } = require('./local-environment');
-const { deferConfigValidation } = require('./config-validation');
+const { skipConfigValidation } = require('./config-validation');
 const { localEndpoints, startLocalStack, topologyFor } = require('./local-stack');
 const { LocalStackError } = require('./local-stack-error');
 const { LOG_FILE_ENV, localLogFile, teeJsonLogs } = require('./log-file');
@@ -45,11 +45,9 @@ class LocalStackPlugin {
     this.stack = undefined;
     /** @type {Promise<import('./local-stack').LocalStack> | undefined} the stack while it starts */
     this.stackStarting = undefined;
-    // `offline start` runs the framework's own schema validation of serverless.yml once the stack is
-    // ready rather than before it starts (about 2 s of every start): see local/config-validation.js.
-    this.validateConfigLater = isOfflineStart(serverless)
-      ? deferConfigValidation(serverless)
-      : undefined;
+    // `offline start` leaves the framework's schema validation of serverless.yml to `npm run package`
+    // (about 2 s of every start): see local/config-validation.js.
+    if (isOfflineStart(serverless)) skipConfigValidation(serverless, this.log.debug);
     /** @type {{ stop: () => Promise<void> } | undefined} */
     this.eventSources = undefined;
     /** @type {{ stop: () => void } | undefined} */
@@ -211,9 +209,6 @@ class LocalStackPlugin {
       process.env.LOCAL_STACK_STATE_FILE ?? path.join(serviceDir, '.local-state', 'dev-stack.json'),
     );
     writeStateFile(this.stateFile, state);
-    this.validateConfigLater?.().catch((error) =>
-      this.log.warn(`Validating serverless.yml against the framework's schema failed: ${error}`),
-    );
   }
 
   /**

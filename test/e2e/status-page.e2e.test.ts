@@ -1,4 +1,3 @@
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -17,13 +16,15 @@ const SCREENSHOT =
     ? resolve(__dirname, '..', '..', 'docs', 'status-page.png')
     : resolve(__dirname, '..', '..', '.local-state', 'status-page.png');
 
-/** Debian's chromium; `.ci/run` installs it when missing. */
+const { findChromium } = require('../setup/prerequisites') as {
+  findChromium: () => { path?: string; problem?: string };
+};
+
+/** CHROMIUM_PATH, or a Chromium on the PATH (`npm test` checks for one before any suite runs). */
 function chromiumPath(): string {
-  try {
-    return execFileSync('which', ['chromium'], { encoding: 'utf8' }).trim();
-  } catch {
-    throw new Error('chromium is not installed: apt-get install -y chromium (see .ci/run)');
-  }
+  const chromium = findChromium();
+  if (!chromium.path) throw new Error(`${chromium.problem}: see "Prerequisites" in README.md`);
+  return chromium.path;
 }
 
 describe('status page in headless Chromium', () => {
