@@ -6,6 +6,7 @@
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
+const { useEmailSandbox, useWorkflowSandbox } = require('../local/local-environment');
 const { httpEvent, signedRequests } = require('./lib/requests');
 const { summarize } = require('./lib/stats');
 
@@ -174,6 +175,9 @@ async function runColdStart({ state, serviceDir, workDir, runs = 15, log = () =>
   const esbuild = require('esbuild');
   log('  cold start: resolving the service (serverless print --stage local and prod)');
   const service = printService(serviceDir, 'local');
+  // As `npm run dev` does: the local stage leaves the provider URLs empty for the sandboxes.
+  useEmailSandbox(service, state.emailSandbox);
+  useWorkflowSandbox(service, state.workflowSandbox);
   // Runtime settings as deployed (no source maps, INFO logs); endpoints and names stay local.
   const deployed = printService(serviceDir, 'prod').provider?.environment ?? {};
   const buildOptions = deployBuildOptions(service.custom?.esbuild ?? {});

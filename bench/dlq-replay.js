@@ -15,10 +15,8 @@ const { fixed, table } = require('./lib/stats');
 const root = path.resolve(__dirname, '..');
 /** The CLI's default `--rate` (ops/dlq/args.ts DEFAULT_RATE). */
 const DEFAULT_RATE = 10;
-const RISING_RATES = [50, 100, 200, 400, 1000];
-/** Enough messages for each run to last about this long at its rate (and at least MIN_MESSAGES). */
+/** Enough messages for each run to last about this long at its rate (and at least `minMessages`). */
 const SECONDS_PER_RUN = 4;
-const MIN_MESSAGES = 100;
 
 /**
  * @typedef {{ rate: number, messages: number, replayed: number, sendingSeconds: number,
@@ -62,11 +60,18 @@ function runCli(args, stateFile) {
 }
 
 /**
- * @param {{ state: any, workDir: string, log: (message: string) => void }} options
+ * @param {{ state: any, workDir: string, log: (message: string) => void, risingRates?: number[],
+ *   minMessages?: number }} options
  * @returns {Promise<{ runs: ReplayRun[], defaultRate: ReplayRun | undefined,
  *   largestSustained: ReplayRun | undefined }>}
  */
-async function runDlqReplay({ state, workDir, log }) {
+async function runDlqReplay({
+  state,
+  workDir,
+  log,
+  risingRates = [50, 100, 200, 400, 1000],
+  minMessages = 100,
+}) {
   const modulePath = await bundleTypeScript(path.join(workDir, 'dlq-seed.js'), [
     "export { sendToDeadLetterQueue } from './shared/dead-letter/dead-letter';",
     "export { mapLimit } from './shared/queue/map-limit';",
@@ -97,8 +102,8 @@ async function runDlqReplay({ state, workDir, log }) {
       stateFile,
       JSON.stringify({ ...state, queues: { WorkflowJobsQueue: queue, WorkflowJobsDlq: dlq } }),
     );
-    for (const rate of [DEFAULT_RATE, ...RISING_RATES]) {
-      const messages = Math.max(MIN_MESSAGES, rate * SECONDS_PER_RUN);
+    for (const rate of [DEFAULT_RATE, ...risingRates]) {
+      const messages = Math.max(minMessages, rate * SECONDS_PER_RUN);
       log(`bench dlq: seeding ${messages} dead letters, replaying at ${rate}/s`);
       await mapLimit(
         Array.from({ length: messages }),
@@ -166,5 +171,5 @@ function printDlqReplay(results) {
 module.exports = { runDlqReplay, printDlqReplay };
 
 if (require.main === module) {
-  require('./lib/local-stack').runAlone('dlq', runDlqReplay, printDlqReplay);
+  require('./benchmarks').runAlone('dlq');
 }

@@ -110,9 +110,16 @@ async function runNaive({ state, jobs, concurrency }) {
 
 /**
  * All email figures on a running local stack.
- * @param {{ state: any, workDir: string, jobs?: number, log?: (m: string) => void }} options
+ * @param {{ state: any, workDir: string, jobs?: number, limiterSeconds?: number,
+ *   log?: (m: string) => void }} options
  */
-async function runEmailBatching({ state, workDir, jobs = 10_000, log = () => {} }) {
+async function runEmailBatching({
+  state,
+  workDir,
+  jobs = 10_000,
+  limiterSeconds = 15,
+  log = () => {},
+}) {
   log(`bench email: ${jobs} jobs through the local stack`);
   const stack = await runThroughStack({ state, jobs, log });
   log('bench email: naive sender, one call per job');
@@ -123,7 +130,7 @@ async function runEmailBatching({ state, workDir, jobs = 10_000, log = () => {} 
     state,
     workDir,
     batchers: 4,
-    seconds: 15,
+    seconds: limiterSeconds,
     rate: 200,
     log,
   });
@@ -134,7 +141,7 @@ async function runEmailBatching({ state, workDir, jobs = 10_000, log = () => {} 
 function printEmailBatching({ stack, naive, limiter }) {
   const f = (/** @type {number} */ n, digits = 1) =>
     Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
-  console.log('\nEmail batching: 10,000 queued ~1 KB jobs to the sandbox provider');
+  console.log(`\nEmail batching: ${stack.jobs} queued ~1 KB jobs to the sandbox provider`);
   console.log(
     `  batcher through the local stack: ${stack.providerCalls} provider calls (minimum ${Math.ceil(stack.jobs / 500)}), ${stack.received} received, ${stack.unique} distinct, ${f(stack.jobsPerSecond)} jobs/s (${f(stack.seconds)} s)`,
   );
@@ -161,5 +168,5 @@ function printEmailBatching({ stack, naive, limiter }) {
 module.exports = { runEmailBatching, printEmailBatching };
 
 if (require.main === module) {
-  require('./lib/local-stack').runAlone('email', runEmailBatching, printEmailBatching);
+  require('./benchmarks').runAlone('email');
 }

@@ -4,16 +4,9 @@
 // build. Runnable on its own: `node bench/health.js` (or wired into bench/run.js: runHealth).
 
 const http = require('node:http');
-const fs = require('node:fs');
 const path = require('node:path');
 const { bundleTypeScript } = require('./lib/bundle-ts');
 const { countingClients } = require('./lib/aws-clients');
-const {
-  removeBenchService,
-  startLocalStack,
-  stopLocalStack,
-  writeBenchService,
-} = require('./lib/local-stack');
 const { fixed, ratio, summarize, table } = require('./lib/stats');
 
 /**
@@ -209,24 +202,8 @@ function printHealth(result) {
   );
 }
 
-async function main() {
-  const serviceDir = writeBenchService();
-  const workDir = path.join(serviceDir, 'bench-build');
-  fs.mkdirSync(workDir);
-  const log = (/** @type {string} */ m) => process.stderr.write(`${m}\n`);
-  try {
-    log('bench health: starting the local stack');
-    const state = await startLocalStack(serviceDir);
-    printHealth(await runHealth({ state, workDir, log }));
-  } catch (error) {
-    console.error(`bench health failed: ${/** @type {Error} */ (error).stack ?? error}`);
-    process.exitCode = 1;
-  } finally {
-    await stopLocalStack().catch((error) => console.error(`stopping failed: ${error}`));
-    removeBenchService(serviceDir);
-  }
-}
-
-if (require.main === module) main();
-
 module.exports = { runHealth, printHealth };
+
+if (require.main === module) {
+  require('./benchmarks').runAlone('health');
+}

@@ -70,8 +70,12 @@ async function timeOneStart(root, stateDir, run) {
   const logFile = path.join(stateDir, `bench-dev-${process.pid}-${run}.log`);
   fs.rmSync(stateFile, { force: true });
   const ports = [];
-  for (let index = 0; index < 5; index += 1) ports.push(await pickFreePort());
-  const [sqs, dynamodb, secrets, http, lambda] = ports;
+  for (let index = 0; index < 7; index += 1) ports.push(await pickFreePort());
+  const [sqs, dynamodb, secrets, http, lambda, email, workflow] = ports;
+  // `npm run dev` as a developer runs it: its embedded catalog and secrets, not the ones the bench's
+  // own stack (started through jest's global setup) put into this process's environment.
+  const env = { ...process.env };
+  for (const name of ['SOURCES_FILE', 'LOCAL_SECRETS_FILE', 'LOCAL_LOG_FILE']) delete env[name];
   const output = fs.openSync(logFile, 'w');
   const started = performance.now();
   const child = spawn(
@@ -83,10 +87,12 @@ async function timeOneStart(root, stateDir, run) {
       detached: true,
       stdio: ['ignore', output, output],
       env: {
-        ...process.env,
+        ...env,
         LOCAL_SQS_PORT: String(sqs),
         LOCAL_DYNAMODB_PORT: String(dynamodb),
         LOCAL_SECRETS_PORT: String(secrets),
+        LOCAL_EMAIL_PORT: String(email),
+        LOCAL_WORKFLOW_PORT: String(workflow),
         HTTP_PORT: String(http),
         LAMBDA_PORT: String(lambda),
         LOCAL_STACK_STATE_FILE: stateFile,

@@ -166,6 +166,5 @@ async function runWorkflow({
 module.exports = { runWorkflow };
 
 if (require.main === module) {
-  const { printWorkflow } = require('./lib/workflow-report');
-  require('./lib/local-stack').runAlone('workflow', runWorkflow, printWorkflow);
+  require('./benchmarks').runAlone('workflow');
 }

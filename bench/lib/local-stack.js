@@ -100,14 +100,13 @@ async function stopLocalStack() {
 }
 
 /**
- * Runs one benchmark on a local stack of its own (`node bench/<name>.js`): starts the stack, runs,
- * prints, and always stops the stack and removes the service copy; a failure sets the exit code.
- * @template T
+ * Runs one benchmark on a local stack of its own (`node bench/<name>.js`): starts the stack, runs
+ * `body`, and always stops the stack and removes the service copy; a failure sets the exit code.
  * @param {string} label names the benchmark in its log lines
- * @param {(options: { state: any, workDir: string, log: (message: string) => void }) => Promise<T>} run
- * @param {(result: T) => void} print
+ * @param {(context: { state: any, serviceDir: string, workDir: string,
+ *   log: (message: string) => void }) => Promise<void>} body
  */
-async function runAlone(label, run, print) {
+async function runOnOwnStack(label, body) {
   const serviceDir = writeBenchService();
   const workDir = path.join(serviceDir, 'bench-build');
   fs.mkdirSync(workDir);
@@ -115,7 +114,7 @@ async function runAlone(label, run, print) {
   try {
     log(`bench ${label}: starting the local stack`);
     const state = await startLocalStack(serviceDir);
-    print(await run({ state, workDir, log }));
+    await body({ state, serviceDir, workDir, log });
   } catch (error) {
     console.error(`bench ${label} failed: ${/** @type {Error} */ (error).stack ?? error}`);
     process.exitCode = 1;
@@ -130,5 +129,5 @@ module.exports = {
   removeBenchService,
   startLocalStack,
   stopLocalStack,
-  runAlone,
+  runOnOwnStack,
 };
