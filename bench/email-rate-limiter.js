@@ -5,6 +5,7 @@
 const { randomUUID } = require('node:crypto');
 const path = require('node:path');
 const { CreateQueueCommand, DeleteQueueCommand } = require('@aws-sdk/client-sqs');
+const { silentMetrics } = require('./lib/silent-metrics');
 const { countingClients } = require('./lib/aws-clients');
 const { emailJob, excessOverRate, sandbox } = require('./lib/email');
 
@@ -22,6 +23,7 @@ async function buildBatcherModule(outDir) {
       contents: [
         "export { loadEmailBatcherConfig } from './functions/email-batcher/config';",
         "export { buildEmailBatcher } from './functions/email-batcher/wiring';",
+        "export { makeTelemetry } from './functions/email-batcher/telemetry';",
       ].join('\n'),
       resolveDir: root,
       loader: 'ts',
@@ -36,36 +38,6 @@ async function buildBatcherModule(outDir) {
     logLevel: 'warning',
   });
   return outfile;
-}
-
-/** Telemetry that only counts (the figures come from the sandbox and the SDK counters). */
-function countingTelemetry() {
-  const counts = {
-    sent: 0,
-    duplicate: 0,
-    'dead-lettered': 0,
-    deferred: 0,
-    retried: 0,
-    ambiguous: 0,
-    calls: 0,
-    paused: 0,
-  };
-  return {
-    counts,
-    job: (/** @type {{ outcome: keyof typeof counts }} */ line) => {
-      counts[line.outcome] += 1;
-    },
-    claimed: () => {},
-    ambiguous: () => {
-      counts.ambiguous += 1;
-    },
-    providerCall: () => {
-      counts.calls += 1;
-    },
-    paused: () => {
-      counts.paused += 1;
-    },
-  };
 }
 
 /**
@@ -97,9 +69,11 @@ function backlogEvent(prefix, size) {
  *   burst?: number, log: (m: string) => void }} options
  */
 async function runRateLimiter({ state, workDir, batchers, seconds, rate = 500, burst = 500, log }) {
-  const { loadEmailBatcherConfig, buildEmailBatcher } = require(await buildBatcherModule(workDir));
+  const { loadEmailBatcherConfig, buildEmailBatcher, makeTelemetry } = require(
+    await buildBatcherModule(workDir),
+  );
   const { Logger } = require('@aws-lambda-powertools/logger');
-  const { Metrics } = require('@aws-lambda-powertools/metrics');
+
   const clients = countingClients(state);
   const id = randomUUID().slice(0, 8);
   const { QueueUrl: queueUrl } = await clients.sqs.send(
@@ -121,10 +95,11 @@ async function runRateLimiter({ state, workDir, batchers, seconds, rate = 500, b
       EMAIL_RATE_BURST: String(burst),
       EMAIL_RATE_ALIGN_MS: '3000',
     });
-    const telemetry = countingTelemetry();
     const logger = new Logger({ serviceName: 'bench', logLevel: 'SILENT' });
+    // The batcher's own telemetry (its counters; the logger is silent, the metrics never flushed).
+    const telemetry = makeTelemetry(logger, silentMetrics());
     const built = Array.from({ length: batchers }, () =>
-      buildEmailBatcher(config, clients, logger, new Metrics({ namespace: 'Bench' }), {
+      buildEmailBatcher(config, clients, logger, silentMetrics(), {
         telemetry,
       }),
     );

@@ -9,6 +9,7 @@
 
 const { randomUUID } = require('node:crypto');
 const { startWorkflowSandbox } = require('../local/workflow-sandbox');
+const { silentMetrics } = require('./lib/silent-metrics');
 const { countingClients, dynamoDbWritesAndReads } = require('./lib/aws-clients');
 const { enqueueJobs } = require('./lib/email');
 const { quantile } = require('./lib/stats');
@@ -42,7 +43,7 @@ const BENCH_SETTINGS = Object.freeze({
  */
 async function runOnce({ state, mod, jobs, consumers, outageSeconds, breaker, log }) {
   const { Logger } = require('@aws-lambda-powertools/logger');
-  const { Metrics } = require('@aws-lambda-powertools/metrics');
+
   const name = `bench-wf-${randomUUID().slice(0, 8)}`;
   // Bounded like the suite's clients (retried once, a request cut at its timeout), with more room
   // than the deployed 2 s: DynamoDB Local on a loaded 2-core machine is far slower than DynamoDB.
@@ -69,8 +70,8 @@ async function runOnce({ state, mod, jobs, consumers, outageSeconds, breaker, lo
     const config = breaker
       ? base
       : { ...base, breaker: { ...base.breaker, minCalls: Number.POSITIVE_INFINITY } };
-    const telemetry = countingTelemetry();
     const logger = new Logger({ serviceName: 'bench-workflow', logLevel: 'SILENT' });
+    const telemetry = countingTelemetry(mod, logger, silentMetrics());
     await enqueueJobs(clients.sqs, queues.queueUrl, workflowJobs(name, jobs));
     if (outageSeconds > 0) engine.configure({ alwaysStatus: 500 });
     clients.takeCounts();
@@ -80,7 +81,7 @@ async function runOnce({ state, mod, jobs, consumers, outageSeconds, breaker, lo
       queueUrl: queues.queueUrl,
       count: consumers,
       handle: () =>
-        mod.buildWorkflowTrigger(config, clients, logger, new Metrics({ namespace: 'Bench' }), {
+        mod.buildWorkflowTrigger(config, clients, logger, silentMetrics(), {
           telemetry,
           registry: BENCH_REGISTRY,
         }).handle,

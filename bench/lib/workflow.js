@@ -20,51 +20,35 @@ const BENCH_REGISTRY = new Map([['bench', 'webhook/bench']]);
  * Bundles the trigger's config and wiring to CommonJS, packages left to node_modules.
  * @param {string} workDir
  * @returns {Promise<{ loadWorkflowTriggerConfig: (env: Record<string, string>) => any,
- *   buildWorkflowTrigger: (...args: any[]) => { handle: (event: any) => Promise<any>, breaker: any } }>}
+ *   buildWorkflowTrigger: (...args: any[]) => { handle: (event: any) => Promise<any>, breaker: any },
+ *   makeTriggerTelemetry: (logger: any, metrics: any) => any }>}
  */
 async function loadTriggerModule(workDir) {
   const file = await bundleTypeScript(path.join(workDir, 'workflow-trigger-in-process.js'), [
     "export { loadWorkflowTriggerConfig } from './functions/workflow-trigger/config';",
     "export { buildWorkflowTrigger } from './functions/workflow-trigger/wiring';",
+    "export { makeTriggerTelemetry } from './functions/workflow-trigger/telemetry';",
   ]);
   return require(file);
 }
 
-/** Telemetry that only counts (the call figures come from the engine itself). */
-function countingTelemetry() {
-  const counts = {
-    triggered: 0,
-    duplicate: 0,
-    retried: 0,
-    deferred: 0,
-    'dead-lettered': 0,
-    ambiguous: 0,
-    calls: 0,
-    refused: 0,
-    breakerOpened: 0,
-    breakerClosed: 0,
+/**
+ * The trigger's own telemetry (silent logger, unflushed metrics), so the bench always speaks its
+ * current interface, with the breaker's openings and closings counted beside its counters.
+ * @param {{ makeTriggerTelemetry: (logger: any, metrics: any) => any }} mod
+ * @param {any} logger
+ * @param {any} metrics
+ */
+function countingTelemetry(mod, logger, metrics) {
+  const telemetry = mod.makeTriggerTelemetry(logger, metrics);
+  const counts = Object.assign(telemetry.counts, { breakerOpened: 0, breakerClosed: 0 });
+  const breaker = telemetry.breaker.bind(telemetry);
+  telemetry.breaker = (/** @type {{ to: string }} */ change) => {
+    if (change.to === 'open') counts.breakerOpened += 1;
+    if (change.to === 'closed') counts.breakerClosed += 1;
+    breaker(change);
   };
-  return {
-    counts,
-    job: (
-      /** @type {{ outcome: 'triggered' | 'duplicate' | 'retried' | 'deferred' | 'dead-lettered' }} */ line,
-    ) => {
-      counts[line.outcome] += 1;
-    },
-    ambiguous: () => {
-      counts.ambiguous += 1;
-    },
-    engineCall: () => {
-      counts.calls += 1;
-    },
-    refused: () => {
-      counts.refused += 1;
-    },
-    breaker: (/** @type {{ to: string }} */ change) => {
-      if (change.to === 'open') counts.breakerOpened += 1;
-      if (change.to === 'closed') counts.breakerClosed += 1;
-    },
-  };
+  return telemetry;
 }
 
 /**
