@@ -47,6 +47,10 @@ const STACK_SETTINGS = {
   WORKFLOW_BACKOFF_BASE_SECONDS: '1',
   WORKFLOW_BACKOFF_MAX_SECONDS: '5',
   WORKFLOW_BREAKER_COOLDOWN_SECONDS: '3',
+  // A provider call cut at 3 s (the proof's hangs last longer), retried after 1 to 5 s.
+  EMAIL_PROVIDER_TIMEOUT_MS: '3000',
+  EMAIL_BACKOFF_BASE_SECONDS: '1',
+  EMAIL_BACKOFF_MAX_SECONDS: '5',
   // The scheduled health probe adds nothing here but load.
   LOCAL_SCHEDULE_SECONDS: '300',
 };
