@@ -121,8 +121,8 @@ function random(seed: number): () => number {
 
 /**
  * `count` deliveries: about `duplicateRatio` of them repeat an event sent a few to a few dozen
- * positions earlier (so some repeats race their original in flight), and about `badSignatureRatio`
- * are events signed with a wrong secret.
+ * positions earlier (so some repeats race their original in flight), and `badSignatureRatio` of the
+ * events (rounded down, evenly spread) are signed with a wrong secret.
  */
 export function planDeliveries(count: number, options: PlanOptions): Delivery[] {
   const next = random(count);
@@ -142,7 +142,10 @@ export function planDeliveries(count: number, options: PlanOptions): Delivery[] 
       ...event,
       index,
       jobIds: routes.map((route) => `${event.source}:${event.eventId}:${route}`),
-      badSignature: next() < options.badSignatureRatio,
+      // Evenly spread, not drawn: a small run still gets its share (a draw gave none to 241 events).
+      badSignature:
+        Math.floor((index + 1) * options.badSignatureRatio) >
+        Math.floor(index * options.badSignatureRatio),
     };
     events.push(planned);
     deliveries.push({ event: planned, duplicate: false });
