@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { hasUnsafeCharacters } from '../text/unsafe-characters';
 import type { EmailJob } from './jobs';
 
 /** Postmark's limit on recipients of one message (To, Cc and Bcc together; jobs only have To). */
@@ -29,20 +30,26 @@ export function recipientsOf(to: string | readonly string[]): string[] {
     .filter((address) => address !== '');
 }
 
-const address = z.string().refine(isEmailAddress, { message: 'is not an email address' });
+const CONTROLS_MESSAGE = 'holds a control, bidirectional or zero-width character';
+
+/** A string that becomes a header or metadata: no control, bidi override or zero-width character. */
+const headerText = () =>
+  z.string().refine((value) => !hasUnsafeCharacters(value), CONTROLS_MESSAGE);
+
+const address = headerText().refine(isEmailAddress, { message: 'is not an email address' });
 
 /** The email job contract (ARCHITECTURE.md, "Queues"), checked before anything is spent on a job. */
 export const emailJobSchema = z
   .object({
     id: z.string().trim().min(1).max(512),
     from: address,
-    to: z.union([z.string(), z.array(z.string()).min(1)]),
-    subject: z.string().trim().min(1, { message: 'is empty' }).max(2000),
+    to: z.union([headerText(), z.array(headerText()).min(1)]),
+    subject: headerText().trim().min(1, { message: 'is empty' }).max(2000),
     htmlBody: z.string().optional(),
     textBody: z.string().optional(),
-    tag: z.string().max(1000).optional(),
-    metadata: z.record(z.string(), z.string()).optional(),
-    messageStream: z.string().min(1).max(100).optional(),
+    tag: headerText().max(1000).optional(),
+    metadata: z.record(headerText(), headerText()).optional(),
+    messageStream: headerText().min(1).max(100).optional(),
     correlationId: z.string().max(200).optional(),
   })
   .superRefine((job, context) => {
@@ -87,7 +94,12 @@ export function parseEmailJob(body: string): EmailJobParse {
   const result = emailJobSchema.safeParse(data);
   if (result.success) return { ok: true, job: result.data };
   const problems = result.error.issues.map((issue) => {
-    const field = issue.path.length > 0 ? issue.path.join('.') : 'job';
+    if (issue.code === 'invalid_key') {
+      // The key itself is the bad value: name the record, never echo the key.
+      const record = issue.path.slice(0, -1).map(String).join('.') || 'job';
+      return `${record} has a name that ${CONTROLS_MESSAGE}`;
+    }
+    const field = issue.path.length > 0 ? issue.path.map(String).join('.') : 'job';
     return `${field} ${issue.code === 'invalid_type' ? 'is missing or of the wrong type' : issue.message}`;
   });
   return { ok: false, reason: `invalid email job: ${[...new Set(problems)].join('; ')}` };

@@ -62,3 +62,53 @@ describe('email job schema', () => {
     expect(emailJobFingerprint({ ...job, messageStream: 'broadcast' })).not.toBe(base);
   });
 });
+
+describe('email job schema: control characters in header and metadata fields', () => {
+  const classes: Record<string, string> = {
+    NUL: '\u0000',
+    CR: '\r',
+    LF: '\n',
+    ESC: '\u001b',
+    BEL: '\u0007',
+    DEL: '\u007f',
+    'C1 CSI': '\u009b',
+    'bidi override': '\u202e',
+    'bidi isolate': '\u2066',
+    'zero-width space': '\u200b',
+    'zero-width joiner': '\u200d',
+  };
+  const fields: Record<string, (bad: string) => Partial<EmailJob>> = {
+    from: (bad) => ({ from: `Bill${bad}ing <billing@example.test>` }),
+    to: (bad) => ({ to: `ada${bad}@example.test` }),
+    'to.0': (bad) => ({ to: [`Ada${bad} <ada@example.test>`] }),
+    subject: (bad) => ({ subject: `INV-1${bad}Bcc: victim@evil.test` }),
+    tag: (bad) => ({ tag: `invoice${bad}` }),
+    messageStream: (bad) => ({ messageStream: `outbound${bad}` }),
+    'metadata.source': (bad) => ({ metadata: { source: `stripe${bad}` } }),
+  };
+  for (const [className, bad] of Object.entries(classes)) {
+    for (const [field, make] of Object.entries(fields)) {
+      it(`rejects ${className} in ${field}, naming the field`, () => {
+        const result = parseEmailJob(JSON.stringify({ ...job, ...make(bad) }));
+        expect(result.ok).toBe(false);
+        if (result.ok) return;
+        expect(result.reason).toContain(
+          `${field} holds a control, bidirectional or zero-width character`,
+        );
+      });
+    }
+  }
+
+  it('rejects a control character in a metadata name', () => {
+    const result = parseEmailJob(JSON.stringify({ ...job, metadata: { 'a\u001bb': 'x' } }));
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.reason).toContain('metadata has a name that holds a control');
+    expect(result.reason).not.toContain('\u001b');
+  });
+
+  it('keeps line breaks in bodies', () => {
+    const result = parseEmailJob(JSON.stringify({ ...job, textBody: 'Hi\r\nthere' }));
+    expect(result.ok).toBe(true);
+  });
+});

@@ -1,0 +1,26 @@
+/**
+ * Characters that have no place in a header, a metadata value or an operator's terminal: C0
+ * controls (NUL, CR, LF, ESC, BEL…), DEL, C1 controls (U+0080–U+009F; U+009B acts as CSI),
+ * bidirectional overrides/isolates and zero-width characters (they hide or reorder text).
+ * Hand-written: a dozen code point ranges, no library is made for exactly this list.
+ */
+export const UNSAFE_CHARACTERS =
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: matching control characters is the point.
+  /[\u0000-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]/u;
+
+const UNSAFE_GLOBAL = new RegExp(UNSAFE_CHARACTERS.source, 'gu');
+
+/** Whether `value` holds any character of {@link UNSAFE_CHARACTERS}. */
+export function hasUnsafeCharacters(value: string): boolean {
+  return UNSAFE_CHARACTERS.test(value);
+}
+
+/** `value` with each unsafe character shown as `\xHH` or `\uHHHH`, safe to print to a terminal. */
+export function visible(value: string): string {
+  return value.replace(UNSAFE_GLOBAL, (char) => {
+    const code = char.codePointAt(0) ?? 0;
+    return code <= 0xff
+      ? `\\x${code.toString(16).padStart(2, '0')}`
+      : `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
