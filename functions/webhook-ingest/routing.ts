@@ -1,5 +1,6 @@
 import type { EmailJob, JobAttributes, WorkflowJob } from '../../shared/messages/jobs';
 import type { OutgoingMessage } from '../../shared/queue/send-messages';
+import { hasUnsafeCharacters } from '../../shared/text/unsafe-characters';
 import type { EventIdentity } from './event-identity';
 import { type Payload, valueAt } from './request';
 import type { EmailTemplate, Source, SourceCatalog } from './sources';
@@ -22,6 +23,8 @@ export interface RoutedEvent {
 export interface DeadRoute {
   route: string;
   reason: string;
+  /** `unfillable-template` (a placeholder has no value) or `invalid-job` (a value is refused). */
+  reasonCode: 'unfillable-template' | 'invalid-job';
   jobId: string;
   /** The job as it would have been enqueued, and its attributes. */
   body: string;
@@ -35,27 +38,90 @@ export interface DeliveryFacts {
 }
 
 const PLACEHOLDER = /\{\{\s*([\w.-]+)\s*\}\}/g;
+/** `{{{path}}}`: the one raw (unescaped) form, for an `htmlBody` author who means markup. */
+const RAW_PLACEHOLDER = /\{\{\{\s*([\w.-]+)\s*\}\}\}/g;
 
-/** Fills `{{path}}` from the payload; collects the paths that have no string or number value. */
-function render(template: string, payload: Payload, missing: Set<string>): string {
-  return template.replace(PLACEHOLDER, (_, path: string) => {
-    const value = valueAt(payload, path);
-    if (typeof value === 'string' || typeof value === 'number') return String(value);
-    missing.add(path);
-    return '';
+/** Where a rendered value goes, which decides how it is escaped or refused. */
+type Context = 'address' | 'header' | 'html' | 'text';
+
+/** What rendering found: paths with no value, and fields a value may not be placed into. */
+interface RenderProblems {
+  missing: Set<string>;
+  invalid: Set<string>;
+}
+
+const HTML_ESCAPES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
+// Hand-written (a five-character table): escaping text and quoted attribute values needs no library.
+function escapeHtml(value: string): string {
+  return value.replace(/[&<>"']/g, (char) => HTML_ESCAPES[char] ?? char);
+}
+
+/** A value placed into `to`/`from` must stay one address: these would split it or break out of it. */
+const ADDRESS_BREAKERS = /[,;<>"]/;
+
+function placeholderValue(
+  payload: Payload,
+  path: string,
+  problems: RenderProblems,
+): string | undefined {
+  const value = valueAt(payload, path);
+  if (typeof value === 'string' || typeof value === 'number') return String(value);
+  problems.missing.add(path);
+  return undefined;
+}
+
+/**
+ * Fills `{{path}}` from the payload for its context: HTML-escaped in an HTML body, refused in an
+ * address when it would split or break out of one address, refused in a header when it holds a
+ * control, bidirectional or zero-width character. Collects the paths that have no string or number
+ * value and the fields a value was refused in.
+ */
+function render(
+  field: string,
+  template: string,
+  context: Context,
+  payload: Payload,
+  problems: RenderProblems,
+): string {
+  const raw =
+    context === 'html'
+      ? template.replace(RAW_PLACEHOLDER, (_, path: string) => {
+          return placeholderValue(payload, path, problems) ?? '';
+        })
+      : template;
+  return raw.replace(PLACEHOLDER, (_, path: string) => {
+    const value = placeholderValue(payload, path, problems);
+    if (value === undefined) return '';
+    if (context === 'html') return escapeHtml(value);
+    if (context === 'text') return value;
+    if (hasUnsafeCharacters(value) || (context === 'address' && ADDRESS_BREAKERS.test(value))) {
+      problems.invalid.add(`${field} (from ${path})`);
+      return '';
+    }
+    return value;
   });
 }
 
-function emailJob(id: string, template: EmailTemplate, payload: Payload, missing: Set<string>) {
+function emailJob(id: string, template: EmailTemplate, payload: Payload, problems: RenderProblems) {
   const job: EmailJob = {
     id,
-    from: render(template.from, payload, missing),
-    to: render(template.to, payload, missing),
-    subject: render(template.subject, payload, missing),
+    from: render('from', template.from, 'address', payload, problems),
+    to: render('to', template.to, 'address', payload, problems),
+    subject: render('subject', template.subject, 'header', payload, problems),
   };
+  const contexts = { htmlBody: 'html', textBody: 'text', tag: 'header', messageStream: 'header' };
   for (const key of ['htmlBody', 'textBody', 'tag', 'messageStream'] as const) {
     const value = template[key];
-    if (value !== undefined) job[key] = render(value, payload, missing);
+    if (value !== undefined) {
+      job[key] = render(key, value, contexts[key] as Context, payload, problems);
+    }
   }
   return job;
 }
@@ -105,15 +171,15 @@ export function routeEvent(
       continue;
     }
     const template = catalog.emailTemplates.get(destination.template) as EmailTemplate;
-    const missing = new Set<string>();
-    const job = emailJob(id, template, payload, missing);
+    const problems: RenderProblems = { missing: new Set(), invalid: new Set() };
+    const job = emailJob(id, template, payload, problems);
     job.metadata = {
       source: source.name,
       eventType: identity.eventType,
       eventId: identity.eventId,
     };
     job.correlationId = facts.correlationId;
-    if (missing.size === 0) {
+    if (problems.missing.size === 0 && problems.invalid.size === 0) {
       result.messages.push({
         queueUrl: queues.emailJobs,
         body: JSON.stringify(job),
@@ -122,10 +188,23 @@ export function routeEvent(
       });
       continue;
     }
-    const reason = `template "${destination.template}" has no value for ${[...missing].join(', ')}`;
+    const reasons: string[] = [];
+    if (problems.missing.size > 0) {
+      reasons.push(
+        `template "${destination.template}" has no value for ${[...problems.missing].join(', ')}`,
+      );
+    }
+    if (problems.invalid.size > 0) {
+      reasons.push(
+        `invalid email job: ${[...problems.invalid].join(', ')} would hold more than one address, a quote, an angle bracket or a control character`,
+      );
+    }
+    const reason = reasons.join('; ');
+    const reasonCode = problems.invalid.size > 0 ? 'invalid-job' : 'unfillable-template';
     result.deadLettered.push({
       route: route.to,
       reason,
+      reasonCode,
       jobId: id,
       body: JSON.stringify(job),
       attributes,

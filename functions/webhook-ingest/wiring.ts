@@ -67,7 +67,7 @@ export function buildWebhookIngest(
             queue: queueNameOf(config.emailJobsQueueUrl),
             body: dead.body,
             reason: dead.reason,
-            reasonCode: 'unfillable-template',
+            reasonCode: dead.reasonCode,
             attempts: 0,
             jobId: dead.jobId,
             attributes: dead.attributes,
