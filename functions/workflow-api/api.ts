@@ -4,7 +4,10 @@ import type { HttpContext } from '../../shared/http/correlation-id';
 import { jsonResponse } from '../../shared/http/problem';
 import type { ClaimResult, JobLedger } from '../../shared/ledger/job-ledger';
 import type { WorkflowJob } from '../../shared/messages/jobs';
-import { workflowJobFingerprint } from '../../shared/messages/workflow-job-schema';
+import {
+  legacyWorkflowJobFingerprint,
+  workflowJobFingerprint,
+} from '../../shared/messages/workflow-job-schema';
 import type { CircuitBreaker } from '../../shared/workflow/breaker';
 import type { EngineOutcome } from '../../shared/workflow/engine';
 import type { WorkflowRegistry } from '../../shared/workflow/registry';
@@ -115,6 +118,7 @@ export function makeWorkflowApi(deps: WorkflowApiDeps) {
         workflowJobFingerprint(job),
         deps.newClaimToken(),
         settings.claimMs,
+        legacyWorkflowJobFingerprint(job),
       );
     } catch (error) {
       throw new DependencyError('The workflow ledger is unavailable', { cause: error });

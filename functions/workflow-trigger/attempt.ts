@@ -29,6 +29,7 @@ export async function attemptJob(
       entry.fingerprint,
       deps.newClaimToken(),
       settings.claimMs,
+      entry.legacyFingerprint,
     );
   } catch (error) {
     deps.log.warn('ledger unavailable: the job is left to SQS', {

@@ -2,6 +2,7 @@ import type { SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { JobLedger } from '../../shared/ledger/job-ledger';
 import type { WorkflowJob } from '../../shared/messages/jobs';
 import {
+  legacyWorkflowJobFingerprint,
   parseWorkflowJob,
   workflowJobFingerprint,
 } from '../../shared/messages/workflow-job-schema';
@@ -54,6 +55,8 @@ export interface ReadyJob {
   correlationId: string;
   source: string;
   fingerprint: string;
+  /** The version-1 fingerprint, so a job stored under it is still recognised. */
+  legacyFingerprint: string;
 }
 
 /** What one job's attempt told the breaker: the engine answered, failed, or was not called. */
@@ -136,6 +139,7 @@ export function makeWorkflowTrigger(deps: TriggerDeps) {
       correlationId,
       source: attributes.source?.stringValue ?? 'api',
       fingerprint: workflowJobFingerprint(job),
+      legacyFingerprint: legacyWorkflowJobFingerprint(job),
     };
   }
 

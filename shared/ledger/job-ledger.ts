@@ -82,6 +82,8 @@ export class JobLedger {
     fingerprint: string,
     token: string,
     claimMs: number,
+    /** A fingerprint of the same content under an earlier version of its definition, also accepted. */
+    previousFingerprint: string = fingerprint,
   ): Promise<ClaimResult> {
     const now = this.#options.now();
     try {
@@ -90,7 +92,8 @@ export class JobLedger {
           TableName: this.#options.tableName,
           Key: this.#key(jobId),
           ConditionExpression:
-            'attribute_not_exists(pk) OR (#status <> :sent AND #fingerprint = :fingerprint AND ' +
+            'attribute_not_exists(pk) OR (#status <> :sent AND ' +
+            '(#fingerprint = :fingerprint OR #fingerprint = :previous) AND ' +
             '(#status <> :claimed OR #claimExpiresAt < :now))',
           UpdateExpression:
             'SET #status = :claimed, #fingerprint = :fingerprint, #claimToken = :token, ' +
@@ -109,6 +112,7 @@ export class JobLedger {
             ':sent': 'sent',
             ':claimed': 'claimed',
             ':fingerprint': fingerprint,
+            ':previous': previousFingerprint,
             ':token': token,
             ':now': now,
             ':expires': now + claimMs,
@@ -135,13 +139,17 @@ export class JobLedger {
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       const current = (error.Item ? toPlain(error) : await this.get(jobId)) as LedgerEntry;
-      return this.#refusal(current, fingerprint, now);
+      return this.#refusal(current, [fingerprint, previousFingerprint], now);
     }
   }
 
-  #refusal(current: LedgerEntry | undefined, fingerprint: string, now: number): ClaimResult {
+  #refusal(
+    current: LedgerEntry | undefined,
+    fingerprints: readonly string[],
+    now: number,
+  ): ClaimResult {
     if (current === undefined) return { kind: 'busy', retryInMs: 1000 };
-    if (current.fingerprint !== fingerprint) return { kind: 'conflict' };
+    if (!fingerprints.includes(current.fingerprint)) return { kind: 'conflict' };
     if (current.status === 'sent') return { kind: 'sent', messageId: current.messageId };
     return { kind: 'busy', retryInMs: Math.max(1000, (current.claimExpiresAt ?? now) - now) };
   }

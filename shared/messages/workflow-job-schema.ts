@@ -37,7 +37,35 @@ export function parseWorkflowJob(
  */
 export function workflowJobFingerprint(job: Pick<WorkflowJob, 'workflow' | 'input'>): string {
   const { receivedAt: _deliveryFact, ...input } = job.input;
+  const digest = createHash('sha256')
+    .update(canonicalJson([job.workflow, input]))
+    .digest('base64url');
+  return `v2:${digest}`;
+}
+
+/**
+ * The version-1 fingerprint (key order mattered), still accepted for a job stored under it: ledger
+ * records live for days, and such a job must not be dead-lettered as a reused id.
+ */
+export function legacyWorkflowJobFingerprint(job: Pick<WorkflowJob, 'workflow' | 'input'>): string {
+  const { receivedAt: _deliveryFact, ...input } = job.input;
   return createHash('sha256')
     .update(JSON.stringify([job.workflow, input]))
     .digest('base64url');
+}
+
+/**
+ * JSON with object keys sorted and no whitespace, so two spellings of one value compare equal.
+ * Hand-written: a dozen lines over JSON.stringify, which already escapes strings canonically.
+ */
+export function canonicalJson(value: unknown): string {
+  if (Array.isArray(value))
+    return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, item]) => item !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([key, item]) => `${JSON.stringify(key)}:${canonicalJson(item)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
 }

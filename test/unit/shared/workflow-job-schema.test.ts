@@ -1,4 +1,8 @@
-import { workflowJobFingerprint } from '../../../shared/messages/workflow-job-schema';
+import {
+  canonicalJson,
+  legacyWorkflowJobFingerprint,
+  workflowJobFingerprint,
+} from '../../../shared/messages/workflow-job-schema';
 
 describe('workflow job fingerprint', () => {
   const job = {
@@ -23,6 +27,32 @@ describe('workflow job fingerprint', () => {
     expect(workflowJobFingerprint(other)).not.toBe(workflowJobFingerprint(job));
     expect(workflowJobFingerprint({ ...job, workflow: 'orders' })).not.toBe(
       workflowJobFingerprint(job),
+    );
+  });
+});
+
+describe('workflow job fingerprint: canonical and versioned', () => {
+  it('is the same for one input with its keys in another order, and different for another input', () => {
+    const a = workflowJobFingerprint({ workflow: 'w', input: { a: 1, b: { c: 2, d: [3, 'x'] } } });
+    const b = workflowJobFingerprint({ workflow: 'w', input: { b: { d: [3, 'x'], c: 2 }, a: 1 } });
+    const other = workflowJobFingerprint({
+      workflow: 'w',
+      input: { a: 1, b: { c: 2, d: [3, 'y'] } },
+    });
+    expect(a).toBe(b);
+    expect(a).not.toBe(other);
+    expect(a.startsWith('v2:')).toBe(true);
+  });
+
+  it('keeps the version-1 fingerprint computable for jobs stored under it', () => {
+    const job = { workflow: 'w', input: { b: 1, a: 2 } };
+    expect(legacyWorkflowJobFingerprint(job)).not.toBe(workflowJobFingerprint(job));
+    expect(legacyWorkflowJobFingerprint(job)).toMatch(/^[\w-]{43}$/);
+  });
+
+  it('writes canonical JSON: sorted keys, no whitespace', () => {
+    expect(canonicalJson({ b: [1, { d: 'x', c: null }], a: 'é"' })).toBe(
+      '{"a":"é\\"","b":[1,{"c":null,"d":"x"}]}',
     );
   });
 });
