@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { JobLedger } from '../../shared/ledger/job-ledger';
+import { terminalJson, terminalText } from '../../shared/text/unsafe-characters';
 import { type Command, parseCommand, UsageError } from './args';
 import { formatCountsReport, formatReplay, formatShown } from './format';
 import { countDeadLetters, showDeadLetters } from './inspect';
@@ -62,13 +63,13 @@ async function run(command: Exclude<Command, { name: 'help' }>, target: Target, 
   if (command.name === 'list') {
     const queues = command.queue ? [pickQueue(target.queues, command.queue)] : target.queues;
     const counts = await Promise.all(queues.map((queue) => countDeadLetters(target, queue)));
-    print(command.json ? JSON.stringify(counts, null, 2) : formatCountsReport(counts));
+    print(command.json ? terminalJson(counts) : terminalText(formatCountsReport(counts)));
     return 0;
   }
   const queue = pickQueue(target.queues, command.queue);
   if (command.name === 'show') {
     const letters = await showDeadLetters(target, queue, command.limit);
-    print(command.json ? JSON.stringify(letters, null, 2) : formatShown(queue.short, letters));
+    print(command.json ? terminalJson(letters) : terminalText(formatShown(queue.short, letters)));
     return 0;
   }
   const ledger = new JobLedger({
@@ -93,7 +94,7 @@ async function run(command: Exclude<Command, { name: 'help' }>, target: Target, 
       },
       command,
     );
-    print(formatReplay(summary, command.dryRun));
+    print(terminalText(formatReplay(summary, command.dryRun)));
     return summary.failed > 0 || summary.skipped > 0 ? 1 : 0;
   } finally {
     signals.dispose();

@@ -24,3 +24,20 @@ export function visible(value: string): string {
       : `\\u${code.toString(16).padStart(4, '0')}`;
   });
 }
+
+/** Terminal text: each line made {@link visible}, the line breaks between lines kept. */
+export function terminalText(text: string): string {
+  return text.split('\n').map(visible).join('\n');
+}
+
+/**
+ * JSON for a terminal: JSON.stringify already writes C0 controls in strings as `\uXXXX`; this does
+ * the same for DEL, C1, bidirectional and zero-width characters, so the output stays valid JSON.
+ */
+export function terminalJson(value: unknown): string {
+  return JSON.stringify(value, null, 2).replace(UNSAFE_GLOBAL, (char) => {
+    const code = char.codePointAt(0) ?? 0;
+    if (code < 0x7f) return char; // structural whitespace; controls inside strings are escaped already
+    return `\\u${code.toString(16).padStart(4, '0')}`;
+  });
+}
