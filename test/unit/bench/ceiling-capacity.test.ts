@@ -6,6 +6,8 @@ const { runCeilingCapacity } = require('../../../bench/ceiling-capacity') as {
     Array<{
       name: string;
       limit: number;
+      ratePerSource: number;
+      refused: number;
       busiestKeyWritesPerSecond: number;
       admittedPerSourceSecondMin: number;
       admittedPerSourceSecondMax: number;
@@ -24,6 +26,8 @@ describe('abuse ceiling capacity simulation', () => {
       expect(r.busiestKeyWritesPerSecond).toBeLessThan(1000);
       expect(r.admittedPerSourceSecondMax).toBeLessThanOrEqual(r.limit * 1.01);
       expect(r.admittedPerSourceSecondMin).toBeGreaterThanOrEqual(r.limit * 0.95);
+      // Offered no more than the limit: nothing is refused at all.
+      if (r.ratePerSource <= r.limit) expect(r.refused).toBe(0);
     }
     const before = results.find((r) => r.name === 'before, 1 shard');
     expect(before?.busiestKeyWritesPerSecond).toBeGreaterThan(1000);
