@@ -3,6 +3,7 @@
 // fails CI instead of rotting unseen). `BENCH_SIZE=small` picks the small size; a benchmark without
 // one is refused before anything starts (see checkBenchmarks).
 
+const { printCeilingCapacity, runCeilingCapacity } = require('./ceiling-capacity');
 const { runColdStart } = require('./cold-start');
 const { printDlqReplay, runDlqReplay } = require('./dlq-replay');
 const { printEmailBatching, runEmailBatching } = require('./email-batching');
@@ -107,6 +108,16 @@ const BENCHMARKS = [
     },
     run: (context, size) => runDlqReplay({ ...context, ...size }),
     print: printDlqReplay,
+  },
+  {
+    name: 'ceiling',
+    key: 'ceilingCapacity',
+    title: 'bench 5: abuse ceiling capacity simulation (virtual clock, counting store)',
+    onStack: false,
+    sizes: { full: { seconds: 20, containers: 50 }, small: { seconds: 2, containers: 20 } },
+    run: (_context, size) =>
+      runCeilingCapacity(/** @type {{ seconds: number, containers: number }} */ (size)),
+    print: printCeilingCapacity,
   },
   {
     name: 'dev',

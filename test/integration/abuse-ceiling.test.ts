@@ -60,4 +60,37 @@ describe('abuse ceiling on DynamoDB Local', () => {
     // 8 per second over 4 shards is 2 per shard: 8 of the 12 are admitted.
     expect(decisions.filter((d) => d.allowed)).toHaveLength(8);
   });
+
+  it('admits the whole limit over shards even when containers start on the same shard, and no more', async () => {
+    const key = `it-overflow-${Date.now()}`;
+    const fixedNow = () => 1_763_700_000_000;
+    // Three containers that all start on shard 0: their turns collide, so some shards fill first; a
+    // request on a full shard moves on, so the window still admits its 16 (4 shards of 4), not fewer.
+    const containers = [0, 1, 2].map(
+      () =>
+        new FixedWindowCeiling({ client, tableName, shards: 4, now: fixedNow, random: () => 0 }),
+    );
+
+    const first = await Promise.all(
+      Array.from({ length: 14 }, (_, i) => containers[i % 3]?.take(key, 16)),
+    );
+    expect(first.filter((d) => d?.allowed)).toHaveLength(14);
+    const rest = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => containers[i % 3]?.take(key, 16)),
+    );
+
+    expect(rest.filter((d) => d?.allowed)).toHaveLength(2);
+    const counts = await Promise.all(
+      [0, 1, 2, 3].map(async (shard) => {
+        const { Item } = await client.send(
+          new GetItemCommand({
+            TableName: tableName,
+            Key: { pk: { S: `ceiling#${key}#1763700000#${shard}` }, sk: { S: 'window' } },
+          }),
+        );
+        return Number(Item?.count?.N);
+      }),
+    );
+    expect(counts).toEqual([4, 4, 4, 4]);
+  });
 });

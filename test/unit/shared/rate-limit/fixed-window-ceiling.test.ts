@@ -162,4 +162,55 @@ describe('FixedWindowCeiling', () => {
       'ceiling#github#1700000023#0',
     ]);
   });
+
+  it("goes round the shards in turn from the container's first shard", async () => {
+    const limiter = ceiling({ shards: 4, random: () => 0.5 });
+
+    for (let i = 0; i < 6; i += 1) await limiter.take('stripe', 100);
+
+    expect(updates().map((input) => input.Key?.pk?.S?.split('#')[3])).toEqual([
+      '2',
+      '3',
+      '0',
+      '1',
+      '2',
+      '3',
+    ]);
+  });
+
+  it('moves on to the next shard when its shard is full, instead of refusing', async () => {
+    const full = new ConditionalCheckFailedException({ message: 'full', $metadata: {} });
+    dynamoMock
+      .on(UpdateItemCommand, {
+        Key: { pk: { S: 'ceiling#stripe#1700000023#0' }, sk: { S: 'window' } },
+      })
+      .rejects(full);
+
+    await expect(ceiling({ shards: 4 }).take('stripe', 100)).resolves.toEqual({
+      allowed: true,
+      retryAfterSeconds: 1,
+    });
+    expect(updates().map((input) => input.Key?.pk?.S)).toEqual([
+      'ceiling#stripe#1700000023#0',
+      'ceiling#stripe#1700000023#1',
+    ]);
+  });
+
+  it('refuses only when every shard is full, then refuses without writing for the rest of the second', async () => {
+    dynamoMock
+      .on(UpdateItemCommand)
+      .rejects(new ConditionalCheckFailedException({ message: 'full', $metadata: {} }));
+    let now = NOW_MS;
+    const limiter = ceiling({ shards: 4, now: () => now });
+
+    const first = await limiter.take('stripe', 100);
+    const second = await limiter.take('stripe', 100);
+    expect([first.allowed, second.allowed]).toEqual([false, false]);
+    expect(updates()).toHaveLength(4);
+
+    now = 1_700_000_024_000;
+    dynamoMock.on(UpdateItemCommand).resolves({});
+    await expect(limiter.take('stripe', 100)).resolves.toMatchObject({ allowed: true });
+    expect(updates()).toHaveLength(5);
+  });
 });
