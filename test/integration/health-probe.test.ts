@@ -209,6 +209,30 @@ describe('health probe, an ingest dependency down', () => {
   });
   const refusing = (proxy: TcpProxy) => ({ down: () => proxy.cut(), up: () => proxy.restore() });
 
+  it('keeps every check of the all-up answer while DynamoDB is frozen, the others passing', async () => {
+    const entries = (body: ReturnType<typeof healthBody>) =>
+      Object.entries(body.checks)
+        .flatMap(([key, list]) => list.map((e) => `${key} ${e.componentId}`))
+        .sort();
+    const allUp = healthBody(await harness.health());
+    // History unreadable while frozen: the scheduled-only checks must be measured, not dropped.
+    await dynamoDb.down();
+    let frozen: ReturnType<typeof healthBody>;
+    try {
+      frozen = healthBody(await harness.health());
+    } finally {
+      await dynamoDb.up();
+    }
+
+    expect(entries(frozen)).toEqual(entries(allUp));
+    for (const key of ['queue:depth', 'dlq:depth', 'secret:age']) {
+      expect(frozen.checks[key]?.map((e) => e.status)).toEqual(
+        allUp.checks[key]?.map(() => 'pass'),
+      );
+    }
+    expect(frozen.checks['probe:lastRun']?.[0]?.output).toBe('history unavailable');
+  });
+
   it.each([
     [
       'DynamoDB frozen',
