@@ -281,3 +281,44 @@ describe('health probe, an ingest dependency down', () => {
     },
   );
 });
+
+describe('health probe, DynamoDB frozen and the providers hanging', () => {
+  const state = localStack();
+
+  it('keeps every check of the all-up answer, each affected one saying why', async () => {
+    let hang = false;
+    const held: Server = createServer((_req, res) => {
+      if (!hang) res.end('ok');
+    });
+    await new Promise<void>((resolve) => held.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(held.address() as AddressInfo).port}`;
+    const harness = await healthHarness({ env: { EMAIL_API_URL: url, WORKFLOW_API_URL: url } });
+    const entries = (body: ReturnType<typeof healthBody>) =>
+      Object.entries(body.checks)
+        .flatMap(([key, list]) => list.map((e) => `${key} ${e.componentId}`))
+        .sort();
+    try {
+      const allUp = healthBody(await harness.health());
+      hang = true;
+      process.kill(state.dynamoDbPid, 'SIGSTOP');
+      let frozen: ReturnType<typeof healthBody>;
+      try {
+        frozen = healthBody(await harness.health());
+      } finally {
+        process.kill(state.dynamoDbPid, 'SIGCONT');
+      }
+
+      expect(entries(frozen)).toEqual(entries(allUp));
+      for (const key of ['email:responseTime', 'workflow:responseTime']) {
+        expect(frozen.checks[key]?.[0]?.output).toBe(`no answer within ${CHECK_TIMEOUT_MS} ms`);
+      }
+      for (const key of ['queue:depth', 'dlq:depth', 'secret:age']) {
+        expect(frozen.checks[key]?.every((e) => e.status === 'pass')).toBe(true);
+      }
+    } finally {
+      await harness.close();
+      held.closeAllConnections();
+      await new Promise<void>((resolve) => held.close(() => resolve()));
+    }
+  });
+});
