@@ -14,6 +14,11 @@ export interface CurrentHealth {
 /** Settings for {@link makeCurrentHealth}. */
 export interface CurrentHealthOptions {
   live: readonly Check[];
+  /**
+   * Every check of the scheduled round. Those the latest stored run cannot answer for (the history is
+   * down, or has no result for them) are run live, so no check is ever left out of an answer.
+   */
+  scheduled?: readonly Check[];
   history: Pick<HealthHistory, 'latest'>;
   budget: CheckBudget;
   /** Live results (and the latest run) are reused for this long, per container. */
@@ -93,11 +98,21 @@ export function makeCurrentHealth(options: CurrentHealthOptions) {
         return { run: undefined, failed: true };
       }
     };
+    const reportError = (check: Check, error: unknown) => onError?.(check.key, error);
     const [results, latest] = await Promise.all([
-      runChecks(live, budget, { now, onError: (check, error) => onError?.(check.key, error) }),
+      runChecks(live, budget, { now, onError: reportError }),
       readLatest(),
     ]);
-    const checks = combine(results, latest.run, latest.failed, options);
+    // Scheduled checks with no stored result (history down or never run) are measured now: those that
+    // do not need the table report their real state, the others fail or warn with a reason.
+    const answered = new Set([
+      ...results.map((c) => c.key),
+      ...(latest.run?.checks ?? []).map((c) => c.key),
+    ]);
+    const missing = (options.scheduled ?? []).filter((check) => !answered.has(check.key));
+    const fallback =
+      missing.length > 0 ? await runChecks(missing, budget, { now, onError: reportError }) : [];
+    const checks = combine([...results, ...fallback], latest.run, latest.failed, options);
     return { checks, status: overallStatus(checks), measuredAt: now() };
   };
 

@@ -80,6 +80,7 @@ export function buildHealthProbe(
     logger.warn('health check error', { what, error });
   const currentHealth = makeCurrentHealth({
     live: checks.live,
+    scheduled: checks.scheduled,
     history,
     budget,
     cacheMs: config.liveCacheSeconds * 1000,

@@ -209,6 +209,30 @@ describe('health probe, an ingest dependency down', () => {
   });
   const refusing = (proxy: TcpProxy) => ({ down: () => proxy.cut(), up: () => proxy.restore() });
 
+  it('keeps every check of the all-up answer while DynamoDB is frozen, the others passing', async () => {
+    const entries = (body: ReturnType<typeof healthBody>) =>
+      Object.entries(body.checks)
+        .flatMap(([key, list]) => list.map((e) => `${key} ${e.componentId}`))
+        .sort();
+    const allUp = healthBody(await harness.health());
+    // History unreadable while frozen: the scheduled-only checks must be measured, not dropped.
+    await dynamoDb.down();
+    let frozen: ReturnType<typeof healthBody>;
+    try {
+      frozen = healthBody(await harness.health());
+    } finally {
+      await dynamoDb.up();
+    }
+
+    expect(entries(frozen)).toEqual(entries(allUp));
+    for (const key of ['queue:depth', 'dlq:depth', 'secret:age']) {
+      expect(frozen.checks[key]?.map((e) => e.status)).toEqual(
+        allUp.checks[key]?.map(() => 'pass'),
+      );
+    }
+    expect(frozen.checks['probe:lastRun']?.[0]?.output).toBe('history unavailable');
+  });
+
   it.each([
     [
       'DynamoDB frozen',
@@ -256,4 +280,45 @@ describe('health probe, an ingest dependency down', () => {
       expect(elapsed).toBeLessThan(HEALTH_BUDGET_MS);
     },
   );
+});
+
+describe('health probe, DynamoDB frozen and the providers hanging', () => {
+  const state = localStack();
+
+  it('keeps every check of the all-up answer, each affected one saying why', async () => {
+    let hang = false;
+    const held: Server = createServer((_req, res) => {
+      if (!hang) res.end('ok');
+    });
+    await new Promise<void>((resolve) => held.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(held.address() as AddressInfo).port}`;
+    const harness = await healthHarness({ env: { EMAIL_API_URL: url, WORKFLOW_API_URL: url } });
+    const entries = (body: ReturnType<typeof healthBody>) =>
+      Object.entries(body.checks)
+        .flatMap(([key, list]) => list.map((e) => `${key} ${e.componentId}`))
+        .sort();
+    try {
+      const allUp = healthBody(await harness.health());
+      hang = true;
+      process.kill(state.dynamoDbPid, 'SIGSTOP');
+      let frozen: ReturnType<typeof healthBody>;
+      try {
+        frozen = healthBody(await harness.health());
+      } finally {
+        process.kill(state.dynamoDbPid, 'SIGCONT');
+      }
+
+      expect(entries(frozen)).toEqual(entries(allUp));
+      for (const key of ['email:responseTime', 'workflow:responseTime']) {
+        expect(frozen.checks[key]?.[0]?.output).toBe(`no answer within ${CHECK_TIMEOUT_MS} ms`);
+      }
+      for (const key of ['queue:depth', 'dlq:depth', 'secret:age']) {
+        expect(frozen.checks[key]?.every((e) => e.status === 'pass')).toBe(true);
+      }
+    } finally {
+      await harness.close();
+      held.closeAllConnections();
+      await new Promise<void>((resolve) => held.close(() => resolve()));
+    }
+  });
 });

@@ -125,6 +125,37 @@ describe('combining scheduled and live results', () => {
     expect(checks.filter((c) => c.componentId === 'jobs').map((c) => c.status)).toEqual(['pass']);
   });
 
+  it('with the history down, measures every scheduled check now and leaves none out', async () => {
+    const live = check('queue:depth', async () => [result({ status: 'pass' })]);
+    const provider = check('email:reachable', async () => [
+      result({ key: 'email:reachable', componentId: 'email:reachable', status: 'pass' }),
+    ]);
+    const throws = check('ceiling:use', async () => {
+      throw new Error('table frozen');
+    });
+    const hangs = check('workflow:reachable', () => new Promise(() => {}));
+    const current = makeCurrentHealth({
+      ...options,
+      live: [live],
+      scheduled: [live, provider, throws, hangs],
+      history: {
+        latest: async () => {
+          throw new Error('DynamoDB down');
+        },
+      },
+    });
+
+    const { checks } = await current();
+
+    expect(checks.map((c) => [c.key, c.status, c.output])).toEqual([
+      ['queue:depth', 'pass', undefined],
+      ['email:reachable', 'pass', undefined],
+      ['ceiling:use', 'fail', 'check failed'],
+      ['workflow:reachable', 'fail', 'no answer within 10 ms'],
+      ['probe:lastRun', 'warn', 'history unavailable'],
+    ]);
+  });
+
   it('runs the live checks once per cache period however many requests come', async () => {
     const run = jest.fn(async () => [result({ status: 'pass' })]);
     const current = makeCurrentHealth({
