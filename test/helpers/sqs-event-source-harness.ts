@@ -7,6 +7,7 @@ import type { SQSEvent, SQSRecord } from 'aws-lambda';
 import { SqsEventSource } from '../../local/sqs-event-source';
 import { localClientOptions } from './local-stack';
 import { TestQueues } from './sqs-test-queues';
+import { waitFor as waitUntil } from './wait';
 
 /** Options of the event source a test starts (the rest are the local stack's defaults). */
 export interface SourceOptions {
@@ -103,18 +104,12 @@ export class EventSourceHarness {
   }
 }
 
-/** Polls `check` until it holds, failing with `what` after `timeoutMs`. */
-export async function waitFor(
+/** Polls `check` every 50 ms until it holds, failing with `what` after `timeoutMs`. */
+export const waitFor = (
   what: string,
   check: () => Promise<boolean> | boolean,
   timeoutMs = 20_000,
-) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`Timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+): Promise<void> => waitUntil(what, check, timeoutMs, 50);
 
 /** Every record the function saw, in order. */
 export const recordsOf = (events: SQSEvent[]): SQSRecord[] =>

@@ -1,4 +1,4 @@
-import { waitFor } from '../helpers/email-harness';
+import { waitFor } from '../helpers/wait';
 import { WorkflowHarness, workflowJob } from '../helpers/workflow-harness';
 
 describe('workflow circuit breaker', () => {
@@ -18,14 +18,14 @@ describe('workflow circuit breaker', () => {
     const { breaker } = harness.trigger();
     await harness.start({ count: 3, env: { WORKFLOW_MAX_ATTEMPTS: '50' } });
 
-    await waitFor(async () => (await breaker.state()) === 'open', 20_000);
+    await waitFor('the breaker to open', async () => (await breaker.state()) === 'open', 20_000);
     const callsWhenOpened = harness.sandbox.calls().length;
     // While open (3 s cool-down), nothing reaches the engine; the jobs wait in the queue.
     await new Promise((resolve) => setTimeout(resolve, 2000));
     expect(harness.sandbox.calls().length).toBeLessThanOrEqual(callsWhenOpened + 3);
 
     harness.sandbox.configure({ alwaysStatus: null });
-    await waitFor(() => harness.telemetry.counts.triggered >= 12, 30_000);
+    await waitFor('12 triggers', () => harness.telemetry.counts.triggered >= 12, 30_000);
     await harness.stopTriggers();
 
     expect(await breaker.state()).toBe('closed');

@@ -1,6 +1,6 @@
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { waitFor } from '../helpers/email-harness';
 import { tableName } from '../helpers/local-stack';
+import { waitFor } from '../helpers/wait';
 import { WorkflowHarness, workflowJob } from '../helpers/workflow-harness';
 
 describe('workflow trigger', () => {
@@ -30,7 +30,7 @@ describe('workflow trigger', () => {
     harness.sandbox.fault({ status: 503, times: 2 });
     await harness.enqueue(workflowJob('retry-1'));
     await harness.start();
-    await waitFor(() => harness.telemetry.counts.triggered >= 1, 30_000);
+    await waitFor('one trigger', () => harness.telemetry.counts.triggered >= 1, 30_000);
     await harness.stopTriggers();
 
     const calls = harness.callsFor('retry-1');
@@ -52,7 +52,7 @@ describe('workflow trigger', () => {
     await harness.enqueue(workflowJob('down-1'));
     // A breaker that never opens here, so the attempts are what ends it.
     await harness.start({ env: { WORKFLOW_BREAKER_MIN_CALLS: '1000' } });
-    await waitFor(() => harness.telemetry.counts['dead-lettered'] >= 1, 30_000);
+    await waitFor('one dead letter', () => harness.telemetry.counts['dead-lettered'] >= 1, 30_000);
     await harness.stopTriggers();
 
     expect(harness.callsFor('down-1')).toHaveLength(4);
@@ -68,7 +68,7 @@ describe('workflow trigger', () => {
     await harness.enqueue(workflowJob('bad-1'));
     await harness.enqueue(workflowJob('unknown-1', 'no-such-workflow'));
     await harness.start();
-    await waitFor(() => harness.telemetry.counts['dead-lettered'] >= 2, 20_000);
+    await waitFor('two dead letters', () => harness.telemetry.counts['dead-lettered'] >= 2, 20_000);
     await harness.stopTriggers();
 
     const letters = await harness.deadLetters();
@@ -82,7 +82,7 @@ describe('workflow trigger', () => {
     harness.sandbox.fault({ hang: 'after', hangMs: 10_000 });
     await harness.enqueue(workflowJob('hang-1'));
     await harness.start();
-    await waitFor(() => harness.telemetry.counts.triggered >= 1, 30_000);
+    await waitFor('one trigger', () => harness.telemetry.counts.triggered >= 1, 30_000);
     await harness.stopTriggers();
 
     expect(harness.telemetry.counts.ambiguous).toBeGreaterThanOrEqual(1);
@@ -99,6 +99,7 @@ describe('workflow trigger', () => {
     await harness.enqueue({ ...job, correlationId: 'another-delivery' });
     await harness.start();
     await waitFor(
+      'both copies handled',
       () => harness.telemetry.counts.triggered + harness.telemetry.counts.duplicate >= 2,
       20_000,
     );
