@@ -42,6 +42,11 @@ export interface Accounts {
   deliveredAndDeadLettered: string[];
   producedByRejected: number;
   unexpectedOutputs: number;
+  /**
+   * Outputs of events the sender gave up on: a sender that timed out cannot know whether the suite
+   * took the webhook, so these may or may not exist (each is still checked for doubles).
+   */
+  outputsOfGivenUp: number;
   engineKeyRepeats: number;
   senderRetries: Record<string, number>;
   emailFaultsHit: Record<string, number>;
@@ -82,7 +87,7 @@ export function account(outcomes: readonly SendOutcome[], observed: Observed): A
   const accepted: PlannedEvent[] = [];
   const rejected: Record<string, number> = {};
   const refusedEvents: PlannedEvent[] = [];
-  let gaveUp = 0;
+  const givenUpEvents: PlannedEvent[] = [];
   let identityMismatches = 0;
   for (const [event, list] of byEvent) {
     const ok = list.filter((o) => typeof o.status === 'number' && o.status < 300);
@@ -92,7 +97,7 @@ export function account(outcomes: readonly SendOutcome[], observed: Observed): A
     } else if (list.every((o) => typeof o.status === 'number')) {
       refusedEvents.push(event);
       count(rejected, REJECTION[list[0]?.status as number] ?? `status ${list[0]?.status}`);
-    } else gaveUp += 1;
+    } else givenUpEvents.push(event);
   }
 
   const delivered = new Map<string, number>();
@@ -120,6 +125,7 @@ export function account(outcomes: readonly SendOutcome[], observed: Observed): A
   );
 
   const expected = new Set(accepted.flatMap((event) => event.jobIds));
+  const givenUpJobs = new Set(givenUpEvents.flatMap((event) => event.jobIds));
   const lost: string[] = [];
   const doubled: string[] = [];
   const both: string[] = [];
@@ -129,6 +135,13 @@ export function account(outcomes: readonly SendOutcome[], observed: Observed): A
     if (times === 1) once += 1;
     if (times > 1) doubled.push(job);
     if (times === 0 && !dead.has(job)) lost.push(job);
+    if (times > 0 && dead.has(job)) both.push(job);
+  }
+  // A webhook the sender gave up on may have been taken: its jobs may be done, but never twice.
+  for (const job of givenUpJobs) {
+    if (expected.has(job)) continue;
+    const times = delivered.get(job) ?? 0;
+    if (times > 1) doubled.push(job);
     if (times > 0 && dead.has(job)) both.push(job);
   }
   const refusedJobs = new Set(refusedEvents.flatMap((event) => event.jobIds));
@@ -146,7 +159,7 @@ export function account(outcomes: readonly SendOutcome[], observed: Observed): A
     events: byEvent.size,
     accepted: accepted.length,
     rejected,
-    gaveUp,
+    gaveUp: givenUpEvents.length,
     duplicatesSent: duplicateOutcomes.length,
     duplicatesAbsorbed: duplicateOutcomes.filter(
       (o) =>
@@ -165,7 +178,11 @@ export function account(outcomes: readonly SendOutcome[], observed: Observed): A
     doubledUnexplained: doubled.filter((job) => !ambiguousJobs.has(job)),
     deliveredAndDeadLettered: both,
     producedByRejected: outputs.filter((job) => refusedJobs.has(job)).length,
-    unexpectedOutputs: outputs.filter((job) => !expected.has(job) && !refusedJobs.has(job)).length,
+    unexpectedOutputs: outputs.filter(
+      (job) => !expected.has(job) && !refusedJobs.has(job) && !givenUpJobs.has(job),
+    ).length,
+    outputsOfGivenUp: new Set(outputs.filter((job) => givenUpJobs.has(job) && !expected.has(job)))
+      .size,
     engineKeyRepeats: observed.engineCalls.filter((call) => call.replayed).length,
     senderRetries,
     emailFaultsHit: faults(observed.emailCalls),

@@ -27,7 +27,10 @@ export function proofTable(accounts: Accounts, timings: Timings, title: string):
     ['webhooks sent (deliveries)', `${a.sent} (${a.events} distinct events)`],
     ['accepted (events)', String(a.accepted)],
     ['rejected, by reason (events)', `${sum(a.rejected)} (${list(a.rejected)})`],
-    ['given up by the sender at its deadline', String(a.gaveUp)],
+    [
+      'given up by the sender at its deadline (events / their jobs done anyway)',
+      `${a.gaveUp} / ${a.outputsOfGivenUp}`,
+    ],
     ['duplicates sent / absorbed', `${a.duplicatesSent} / ${a.duplicatesAbsorbed}`],
     ['jobs the accepted events routed to', String(a.jobs)],
     ['delivered exactly once (emails + workflow executions)', String(a.delivered)],
