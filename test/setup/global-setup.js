@@ -54,7 +54,13 @@ function runNeedsLocalStack(globalConfig) {
     (name) => (selected === undefined || selected.includes(name)) && !ignored.includes(name),
   );
   if (candidates.length === 0) return false;
-  const patterns = globalConfig.testPathPatterns?.patterns ?? [];
+  // Jest 29 joins the path arguments into one `testPathPattern` (a|b); later versions keep a list.
+  /** @type {any} */
+  const config = globalConfig;
+  /** @type {string[]} */
+  const patterns =
+    config.testPathPatterns?.patterns ??
+    (config.testPathPattern ? String(config.testPathPattern).split('|') : []);
   const onlyUnitPaths =
     patterns.length > 0 && patterns.every((pattern) => /(^|\/)test\/unit(\/|$)/.test(pattern));
   return !onlyUnitPaths;
