@@ -1,12 +1,21 @@
 /**
- * `npm test` after its prerequisite check: the type check, the lint and every jest project, with the
- * integration and end-to-end projects (one local stack, one worker: they share it) running side by side
- * with the CPU-bound rest (type check, lint, unit tests). The stack's suites spend much of their time
- * waiting on queues, timeouts and the local servers; the other line fills those waits, so the whole
- * run takes about as long as the stack's suites alone on two cores.
+ * `npm test` after its prerequisite check: the type check, the lint and every jest project. The
+ * stack's suites (integration, e2e) are split over separate jest processes that run side by side, each
+ * with a local stack of its own (global-setup.js starts one per process on free ports), next to the
+ * CPU-bound line (type check, lint, unit tests):
  *
- * The stack's suites print as they run; the other line's output is held and printed when it ends, so
- * the two never interleave. At the end one line sums up every jest test of both, in the plain form
+ * - the proof (`test/e2e/proof.e2e.test.ts`) alone, without jest's stack: it starts a private stack
+ *   of its own and freezes its DynamoDB Local;
+ * - the other suites in TEST_SHARDS groups (2 unless set), balanced by how long each took (the last
+ *   full run's durations in `.local-state/suite-durations.json`, else `test/setup/suite-weights.json`,
+ *   else a default), each group one jest process with one worker: its suites share its stack.
+ *
+ * The stack's suites spend most of their time waiting on queues, timeouts and the local servers, so
+ * the groups fill each other's waits: the whole run takes about as long as its longest group. Nothing
+ * is tested less than by one jest run of every project.
+ *
+ * The first group prints as it runs; the others' output is held and printed when they end, so no two
+ * outputs interleave. At the end one line sums up every jest test, in the plain form
  * `tests: N passed, N failed` (with `, N skipped` when some were), and the exit code is 1 when any step
  * failed.
  *
@@ -21,6 +30,12 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..', '..');
 const bin = (/** @type {string} */ name) => path.join(root, 'node_modules', '.bin', name);
 const resultsDir = path.join(root, '.local-state');
+const {
+  planStackSuites,
+  stackSuiteFiles,
+  suiteWeights,
+  recordSuiteDurations,
+} = require('./shards');
 
 /**
  * Runs a command to its end; its output goes to ours, or into `held` when given.
@@ -28,11 +43,12 @@ const resultsDir = path.join(root, '.local-state');
  * @param {string} command
  * @param {string[]} args
  * @param {string[]} [held]
+ * @param {Record<string, string>} [extraEnv]
  * @returns {Promise<{ label: string, ok: boolean, exit: string }>}
  */
-function run(label, command, args, held) {
+function run(label, command, args, held, extraEnv = {}) {
   return new Promise((resolve) => {
-    const env = { ...process.env };
+    const env = { ...process.env, ...extraEnv };
     // Held output is printed later, maybe into a log: no colour codes unless asked for.
     if (held && env.FORCE_COLOR === undefined) env.FORCE_COLOR = '0';
     const child = spawn(command, args, {
@@ -91,16 +107,59 @@ async function main() {
   }
 
   fs.mkdirSync(resultsDir, { recursive: true });
-  const stackReport = path.join(resultsDir, `jest-stack-${process.pid}.json`);
-  const unitReport = path.join(resultsDir, `jest-unit-${process.pid}.json`);
+  const reportOf = (/** @type {string} */ name) =>
+    path.join(resultsDir, `jest-${name}-${process.pid}.json`);
   const jestArgs = (/** @type {string} */ report) => ['--json', `--outputFile=${report}`];
+  const weights = suiteWeights();
+  const shardCount = Math.max(1, Number(process.env.TEST_SHARDS ?? '2') || 2);
+  const { alone, groups } = planStackSuites(stackSuiteFiles(), weights, shardCount);
 
-  const stackSuites = run('integration and e2e tests', bin('jest'), [
-    '--selectProjects',
-    'integration',
-    'e2e',
-    ...jestArgs(stackReport),
-  ]);
+  /** @type {Array<{ label: string, report: string, held?: string[], done: Promise<{ label: string, ok: boolean, exit: string }> }>} */
+  const stackLines = [];
+  groups.forEach((files, index) => {
+    if (files.length === 0) return;
+    const label = `stack suites, group ${index + 1} of ${groups.length}`;
+    const report = reportOf(`stack-${index + 1}`);
+    const lineHeld = index === 0 ? undefined : [];
+    stackLines.push({
+      label,
+      report,
+      held: lineHeld,
+      done: run(
+        label,
+        bin('jest'),
+        [
+          '--selectProjects',
+          'integration',
+          'e2e',
+          ...jestArgs(report),
+          '--runTestsByPath',
+          ...files,
+        ],
+        lineHeld,
+      ),
+    });
+  });
+  alone.forEach((file, index) => {
+    const label = `${file} (alone, on a private stack)`;
+    const report = reportOf(`alone-${index + 1}`);
+    /** @type {string[]} */
+    const lineHeld = [];
+    stackLines.push({
+      label,
+      report,
+      held: lineHeld,
+      done: run(
+        label,
+        bin('jest'),
+        ['--selectProjects', 'e2e', ...jestArgs(report), '--runTestsByPath', file],
+        lineHeld,
+        { LOCAL_STACK: 'off' },
+      ),
+    });
+  });
+
+  const unitReport = reportOf('unit');
   const otherLine = (async () => {
     const results = [await typecheck(), await lint()];
     results.push(
@@ -119,12 +178,26 @@ async function main() {
     `\n---- type check, lint and unit tests (run beside the stack's suites) ----\n${held.join('')}` +
       '---- end of type check, lint and unit tests ----\n\n',
   );
-  const results = [...others, await stackSuites];
+  const results = [...others];
+  for (const line of stackLines) {
+    const result = await line.done;
+    results.push(result);
+    if (line.held) {
+      process.stdout.write(
+        `\n---- ${line.label} ----\n${line.held.join('')}---- end of ${line.label} ----\n\n`,
+      );
+    }
+  }
 
-  const counts = [stackReport, unitReport].map(jestCounts);
+  const reports = [...stackLines.map((line) => line.report), unitReport];
+  recordSuiteDurations(
+    stackLines.map((line) => line.report),
+    weights,
+  );
+  const counts = reports.map(jestCounts);
   const sum = (/** @type {'passed' | 'failed' | 'skipped'} */ key) =>
     counts.reduce((total, count) => total + count[key], 0);
-  for (const report of [stackReport, unitReport]) fs.rmSync(report, { force: true });
+  for (const report of reports) fs.rmSync(report, { force: true });
   const failedSteps = results.filter((result) => !result.ok);
   for (const step of failedSteps)
     console.error(`npm test: the ${step.label} failed (${step.exit}).`);
