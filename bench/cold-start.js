@@ -7,35 +7,12 @@ const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { useEmailSandbox, useWorkflowSandbox } = require('../local/local-environment');
+const { deployBuildOptions, entryOf: entryIn } = require('../local/offline-build');
 const { httpEvent, signedRequests } = require('./lib/requests');
 const { summarize } = require('./lib/stats');
 
 const root = path.resolve(__dirname, '..');
 const runner = path.join(__dirname, 'cold-start-runner.js');
-
-/** Options serverless-esbuild uses itself and does not pass to esbuild (its bundle.js list). */
-const PLUGIN_ONLY_OPTIONS = [
-  'concurrency',
-  'zipConcurrency',
-  'exclude',
-  'nativeZip',
-  'packager',
-  'packagePath',
-  'watch',
-  'keepOutputDirectory',
-  'packagerOptions',
-  'installExtraArgs',
-  'outputFileExtension',
-  'outputBuildFolder',
-  'outputWorkFolder',
-  'nodeExternals',
-  'skipBuild',
-  'skipRebuild',
-  'skipBuildExcludeFns',
-  'stripEntryResolveExtensions',
-  'disposeContext',
-  'config',
-];
 
 /**
  * The service as the framework resolves it for a stage (`serverless print`), run in `serviceDir`.
@@ -61,31 +38,8 @@ function printService(serviceDir, stage) {
   return JSON.parse(result.stdout.slice(result.stdout.indexOf('{')));
 }
 
-/**
- * esbuild options exactly as serverless-esbuild derives them from `custom.esbuild` (defaults
- * bundle, platform node, target from the runtime; plugin-only keys removed; `exclude` made external).
- * @param {Record<string, any>} custom `custom.esbuild`
- */
-function deployBuildOptions(custom) {
-  const merged = { bundle: true, platform: 'node', target: 'node18', external: [], ...custom };
-  const exclude = Array.isArray(custom.exclude) ? custom.exclude : ['aws-sdk'];
-  /** @type {Record<string, any>} */
-  const options = {};
-  for (const [key, value] of Object.entries(merged)) {
-    if (!PLUGIN_ONLY_OPTIONS.includes(key)) options[key] = value;
-  }
-  options.external = [...(merged.external ?? []), ...(exclude.includes('*') ? [] : exclude)];
-  return options;
-}
-
 /** The handler entry file for `functions/<dir>/handler.<export>`. */
-function entryOf(/** @type {string} */ handler) {
-  const file = handler.slice(0, handler.lastIndexOf('.'));
-  for (const extension of ['.ts', '.js', '.mts', '.mjs', '.cjs']) {
-    if (fs.existsSync(path.join(root, `${file}${extension}`))) return `${file}${extension}`;
-  }
-  throw new Error(`No source file for handler ${handler}`);
-}
+const entryOf = (/** @type {string} */ handler) => entryIn(root, handler);
 
 /**
  * Replaces CloudFormation intrinsics with what the local stack has under that logical id.

@@ -56,28 +56,37 @@ function createTableInput({ name, properties }) {
  * @returns {Promise<void>}
  */
 async function createTables(client, tables) {
-  for (const table of tables) {
-    try {
-      await client.send(new CreateTableCommand(createTableInput(table)));
-    } catch (error) {
-      if (/** @type {Error} */ (error).name !== 'ResourceInUseException') {
-        const detail = /** @type {Error} */ (error).message;
-        throw new Error(`Creating table ${table.name} (${table.logicalId}) failed: ${detail}`, {
-          cause: error,
-        });
-      }
-    }
-    const ttl = table.properties.TimeToLiveSpecification;
-    if (ttl?.AttributeName && String(ttl.Enabled) === 'true') {
-      const command = new UpdateTimeToLiveCommand({
-        TableName: table.name,
-        TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true },
-      });
-      await client.send(command).catch((error) => {
-        // A table kept from an earlier run already has it.
-        if (!/already enabled/i.test(error.message)) throw error;
+  // Side by side: each is a round trip or two to DynamoDB Local, and none depends on another.
+  await Promise.all(tables.map((table) => createTable(client, table)));
+}
+
+/**
+ * Creates one table (kept if it exists) and turns its time to live on when the template says so.
+ * @param {import('@aws-sdk/client-dynamodb').DynamoDBClient} client
+ * @param {import('./cloudformation-local').LocalTable} table
+ * @returns {Promise<void>}
+ */
+async function createTable(client, table) {
+  try {
+    await client.send(new CreateTableCommand(createTableInput(table)));
+  } catch (error) {
+    if (/** @type {Error} */ (error).name !== 'ResourceInUseException') {
+      const detail = /** @type {Error} */ (error).message;
+      throw new Error(`Creating table ${table.name} (${table.logicalId}) failed: ${detail}`, {
+        cause: error,
       });
     }
+  }
+  const ttl = table.properties.TimeToLiveSpecification;
+  if (ttl?.AttributeName && String(ttl.Enabled) === 'true') {
+    const command = new UpdateTimeToLiveCommand({
+      TableName: table.name,
+      TimeToLiveSpecification: { AttributeName: ttl.AttributeName, Enabled: true },
+    });
+    await client.send(command).catch((error) => {
+      // A table kept from an earlier run already has it.
+      if (!/already enabled/i.test(error.message)) throw error;
+    });
   }
 }
 

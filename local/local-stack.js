@@ -37,10 +37,19 @@ function topologyFor(resources, { sqsPort, stackName, warn }) {
  * @param {{ resources: Record<string, any> | undefined, stackName: string,
  *   ports: { sqs: number, dynamodb: number, secretsManager: number, emailSandbox: number, workflowSandbox: number },
  *   secretsFile: string,
- *   log: { info: (m: string) => void, warn: (m: string) => void, debug: (m: string) => void } }} options
+ *   log: { info: (m: string) => void, warn: (m: string) => void, debug: (m: string) => void },
+ *   dynamodbStarting?: Promise<DynamoDbLocalServer> }} options `dynamodbStarting`: DynamoDB Local
+ *   already starting (startDynamoDbLocalEarly); the stack then owns it and stops it with the rest
  * @returns {Promise<LocalStack>}
  */
-async function startLocalStack({ resources, stackName, ports, secretsFile, log }) {
+async function startLocalStack({
+  resources,
+  stackName,
+  ports,
+  secretsFile,
+  log,
+  dynamodbStarting,
+}) {
   // Everything that can fail without starting anything is checked first.
   const topology = topologyFor(resources, { sqsPort: ports.sqs, stackName, warn: log.warn });
   const seed = readSecretSeed(secretsFile, log.warn);
@@ -85,13 +94,7 @@ async function startLocalStack({ resources, stackName, ports, secretsFile, log }
           log: log.debug,
         }),
       ),
-      started(
-        startDynamoDbLocal({
-          port: ports.dynamodb,
-          log: (line) => log.debug(`[dynamodb-local] ${line}`),
-          warn: log.warn,
-        }),
-      ),
+      started(dynamodbStarting ?? startDynamoDbLocalEarly({ port: ports.dynamodb, log })),
     ]);
 
     const client = new DynamoDBClient({
@@ -123,6 +126,25 @@ async function startLocalStack({ resources, stackName, ports, secretsFile, log }
     await stop();
     throw error;
   }
+}
+
+/**
+ * @typedef {Awaited<ReturnType<typeof startDynamoDbLocal>>} DynamoDbLocalServer
+ */
+
+/**
+ * Starts DynamoDB Local on its own, ahead of the rest of the stack: its JVM takes the longest of the
+ * local servers to answer, so `npm run dev` starts it while the framework is still loading (see the
+ * plugin's constructor) and hands it to startLocalStack, which then owns it.
+ * @param {{ port: number, log: { warn: (m: string) => void, debug: (m: string) => void } }} options
+ * @returns {Promise<DynamoDbLocalServer>}
+ */
+function startDynamoDbLocalEarly({ port, log }) {
+  return startDynamoDbLocal({
+    port,
+    log: (line) => log.debug(`[dynamodb-local] ${line}`),
+    warn: log.warn,
+  });
 }
 
 /**
@@ -189,4 +211,9 @@ function seededToken(seed, suffix, label, warn) {
   return `unset-${Date.now()}`;
 }
 
-module.exports = { startLocalStack, topologyFor, localEndpoints };
+module.exports = {
+  startDynamoDbLocalEarly,
+  startLocalStack,
+  topologyFor,
+  localEndpoints,
+};

@@ -8,8 +8,14 @@ const {
   useWorkflowSandbox,
 } = require('./local-environment');
 const { skipConfigValidation } = require('./config-validation');
-const { localEndpoints, startLocalStack, topologyFor } = require('./local-stack');
+const {
+  localEndpoints,
+  startDynamoDbLocalEarly,
+  startLocalStack,
+  topologyFor,
+} = require('./local-stack');
 const { LocalStackError } = require('./local-stack-error');
+const { buildFunctionsForOffline } = require('./offline-build');
 const { LOG_FILE_ENV, localLogFile, teeJsonLogs } = require('./log-file');
 const { localSchedulePeriod, scheduledFunctions, startLocalSchedule } = require('./local-schedule');
 const { offlineSettings } = require('./offline-settings');
@@ -48,8 +54,17 @@ class LocalStackPlugin {
     // `offline start` leaves the framework's schema validation of serverless.yml to `npm run package`
     // (about 2 s of every start): see local/config-validation.js.
     if (isOfflineStart(serverless)) skipConfigValidation(serverless, this.log.debug);
+    /**
+     * DynamoDB Local, started now on `offline start`: its JVM is the slowest local server to answer,
+     * and the framework still has seconds of loading and bundling ahead. start() hands it to the stack
+     * (which then owns it) once the preflight passes; stop() stops it if nothing took it.
+     * @type {Promise<import('./local-stack').DynamoDbLocalServer> | undefined}
+     */
+    this.dynamodbStarting = isOfflineStart(serverless) ? this.startDynamoDbEarly() : undefined;
     /** @type {{ stop: () => Promise<void> } | undefined} */
     this.eventSources = undefined;
+    /** @type {{ buildDir: string, entries: string[], stop: () => Promise<void> } | undefined} */
+    this.build = undefined;
     /** @type {{ stop: () => void } | undefined} */
     this.schedule = undefined;
     /** @type {string | undefined} */
@@ -61,10 +76,14 @@ class LocalStackPlugin {
     };
 
     this.hooks = {
-      initialize: () => this.guard(() => this.prepareInvokeLocal()),
+      initialize: () =>
+        this.guard(() => {
+          this.prepareInvokeLocal();
+          this.takeOverOfflineBuild();
+        }),
       'before:offline:start:init': () => this.guard(() => this.start()),
-      // After serverless-esbuild's build (its before-hook), before serverless-offline's own init (this
-      // plugin comes first) starts the HTTP servers: nothing is served before the stack answers.
+      // After the build (start() awaits it), before serverless-offline's own init (this plugin comes
+      // first) starts the HTTP servers: nothing is served before the stack answers.
       'offline:start:init': () => this.guard(() => this.awaitStack()),
       'after:offline:start:init': () => this.guard(() => this.startEventSources()),
       // From here serverless-offline handles SIGINT and SIGTERM and runs the end hooks.
@@ -72,6 +91,20 @@ class LocalStackPlugin {
       'before:offline:start:end': () => this.stop(),
       error: () => this.stop(),
     };
+  }
+
+  /** DynamoDB Local on its configured port; undefined when the ports are invalid (start() says so). */
+  startDynamoDbEarly() {
+    let port;
+    try {
+      port = readLocalPorts().dynamodb;
+    } catch {
+      return undefined;
+    }
+    const starting = startDynamoDbLocalEarly({ port, log: this.log });
+    // Its failure is reported where it is awaited: in the stack's start, after the preflight.
+    starting.catch(() => undefined);
+    return starting;
   }
 
   /** Shows a LocalStackError as a plain framework error (message, exit code 1), after cleaning up. */
@@ -97,6 +130,23 @@ class LocalStackPlugin {
 
   get stackName() {
     return this.serverless.getProvider('aws').naming.getStackName();
+  }
+
+  /**
+   * On `offline start` this plugin bundles the functions itself, in one esbuild call
+   * (local/offline-build.js): serverless-esbuild's offline hooks are taken out; its packaging hooks
+   * (`npm run package`, deploy) stay as they are.
+   */
+  takeOverOfflineBuild() {
+    if (!isOfflineStart(this.serverless)) return;
+    const hooks = this.serverless.pluginManager?.hooks ?? {};
+    for (const event of ['before:offline:start', 'before:offline:start:init']) {
+      if (!Array.isArray(hooks[event])) continue;
+      hooks[event] = hooks[event].filter(
+        (/** @type {{ pluginName: string }} */ entry) =>
+          entry.pluginName !== 'EsbuildServerlessPlugin',
+      );
+    }
   }
 
   /** `invoke local` on the local stage: local URLs in the environment, no servers started. */
@@ -148,21 +198,50 @@ class LocalStackPlugin {
     this.logSink = teeJsonLogs({ file: localLogFile({ serviceDir }) });
     this.log.info(`JSON logs appended to ${this.logSink.file} (${LOG_FILE_ENV} to change)`);
     const resources = this.serverless.service.resources?.Resources;
-    // The servers start while serverless-esbuild bundles the functions (this plugin's hook runs first):
-    // their URLs follow from the ports, so the functions' environment is set now; awaitStack() waits
-    // for them before serverless-offline starts serving.
+    // The servers start while the functions are bundled (below): their URLs follow from the ports, so
+    // the functions' environment is set now; awaitStack() waits for them before serverless-offline
+    // starts serving.
     this.stackStarting = startLocalStack({
       resources,
       stackName: this.stackName,
       ports,
       secretsFile: secretSeedFile(serviceDir),
       log: this.log,
+      dynamodbStarting: this.dynamodbStarting,
     });
+    // The stack owns DynamoDB Local from here, and stops it on any failure.
+    this.dynamodbStarting = undefined;
     // Awaited (and its failure reported) in awaitStack; stop() waits for it too.
     this.stackStarting.catch(() => undefined);
     const topology = topologyFor(resources, { sqsPort: ports.sqs, stackName: this.stackName });
     rewriteFunctionEnvironments(this.serverless.service, topology.resolve);
     applyLocalAwsEnvironment(process.env, ports);
+    await this.buildFunctions(serviceDir);
+  }
+
+  /**
+   * Bundles every function (one esbuild call) while the servers start, and points serverless-offline
+   * at the bundles, as serverless-esbuild would have.
+   * @param {string} serviceDir
+   */
+  async buildFunctions(serviceDir) {
+    const service = this.serverless.service;
+    const started = performance.now();
+    this.build = await buildFunctionsForOffline({
+      serviceDir,
+      functions: service.functions ?? {},
+      custom: service.custom?.esbuild ?? {},
+      onRebuild: () => this.serverless.pluginManager.spawn('offline:functionsUpdated'),
+      log: this.log.info,
+    });
+    service.custom = service.custom ?? {};
+    service.custom['serverless-offline'] = {
+      ...service.custom['serverless-offline'],
+      location: path.relative(serviceDir, this.build.buildDir),
+    };
+    this.log.debug(
+      `Bundled ${this.build.entries.length} functions in ${Math.round(performance.now() - started)} ms`,
+    );
   }
 
   /** After serverless-offline listens: SQS event sources, then the report and the state file. */
@@ -247,6 +326,13 @@ class LocalStackPlugin {
     this.stack = undefined;
     this.stackStarting = undefined;
     await eventSources?.stop();
+    const build = this.build;
+    this.build = undefined;
+    await build?.stop().catch((error) => this.log.warn(`Stopping the bundler failed: ${error}`));
+    // Started early and never handed to a stack (the preflight or a port check failed).
+    const early = this.dynamodbStarting;
+    this.dynamodbStarting = undefined;
+    await (await early?.catch(() => undefined))?.stop();
     if (stack) {
       await stack.stop();
       // A stale state file would send tests to servers that are gone.
