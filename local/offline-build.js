@@ -174,4 +174,20 @@ async function buildFunctionsForOffline({ serviceDir, functions, custom, onRebui
   };
 }
 
-module.exports = { buildFunctionsForOffline, deployBuildOptions, entryOf, PLUGIN_ONLY_OPTIONS };
+/**
+ * Whether the framework runs `offline start` (or `offline`, its default command).
+ * @param {any} serverless
+ * @returns {boolean}
+ */
+function isOfflineStart(serverless) {
+  const commands = serverless.processedInput?.commands ?? [];
+  return commands[0] === 'offline' && (commands[1] ?? 'start') === 'start';
+}
+
+module.exports = {
+  isOfflineStart,
+  buildFunctionsForOffline,
+  deployBuildOptions,
+  entryOf,
+  PLUGIN_ONLY_OPTIONS,
+};

@@ -15,7 +15,7 @@ const {
   topologyFor,
 } = require('./local-stack');
 const { LocalStackError } = require('./local-stack-error');
-const { buildFunctionsForOffline } = require('./offline-build');
+const { buildFunctionsForOffline, isOfflineStart } = require('./offline-build');
 const { LOG_FILE_ENV, localLogFile, teeJsonLogs } = require('./log-file');
 const { localSchedulePeriod, scheduledFunctions, startLocalSchedule } = require('./local-schedule');
 const { offlineSettings } = require('./offline-settings');
@@ -76,11 +76,7 @@ class LocalStackPlugin {
     };
 
     this.hooks = {
-      initialize: () =>
-        this.guard(() => {
-          this.prepareInvokeLocal();
-          this.takeOverOfflineBuild();
-        }),
+      initialize: () => this.guard(() => this.prepareInvokeLocal()),
       'before:offline:start:init': () => this.guard(() => this.start()),
       // After the build (start() awaits it), before serverless-offline's own init (this plugin comes
       // first) starts the HTTP servers: nothing is served before the stack answers.
@@ -113,10 +109,10 @@ class LocalStackPlugin {
       await step();
     } catch (error) {
       await this.stop();
-      // A failure after serverless-esbuild's build: end its esbuild service process now, which would
-      // otherwise die with a Go stack dump when this process exits under it.
+      // A failure after the build: end the esbuild service process now, which would otherwise die with
+      // a Go stack dump when this process exits under it.
       require('esbuild').stop();
-      // serverless-esbuild's file watcher would keep a failed `offline start` alive after the framework
+      // A watcher or server left open would keep a failed `offline start` alive after the framework
       // has printed the error; the timer does not keep the process alive by itself.
       setTimeout(() => process.exit(process.exitCode || 1), 1000).unref();
       if (error instanceof LocalStackError) throw new this.serverless.classes.Error(error.message);
@@ -130,23 +126,6 @@ class LocalStackPlugin {
 
   get stackName() {
     return this.serverless.getProvider('aws').naming.getStackName();
-  }
-
-  /**
-   * On `offline start` this plugin bundles the functions itself, in one esbuild call
-   * (local/offline-build.js): serverless-esbuild's offline hooks are taken out; its packaging hooks
-   * (`npm run package`, deploy) stay as they are.
-   */
-  takeOverOfflineBuild() {
-    if (!isOfflineStart(this.serverless)) return;
-    const hooks = this.serverless.pluginManager?.hooks ?? {};
-    for (const event of ['before:offline:start', 'before:offline:start:init']) {
-      if (!Array.isArray(hooks[event])) continue;
-      hooks[event] = hooks[event].filter(
-        (/** @type {{ pluginName: string }} */ entry) =>
-          entry.pluginName !== 'EsbuildServerlessPlugin',
-      );
-    }
   }
 
   /** `invoke local` on the local stage: local URLs in the environment, no servers started. */
@@ -343,16 +322,6 @@ class LocalStackPlugin {
     this.logSink = undefined;
     await sink?.close();
   }
-}
-
-/**
- * Whether the framework runs `offline start` (or `offline`, its default command).
- * @param {any} serverless
- * @returns {boolean}
- */
-function isOfflineStart(serverless) {
-  const commands = serverless.processedInput?.commands ?? [];
-  return commands[0] === 'offline' && (commands[1] ?? 'start') === 'start';
 }
 
 module.exports = LocalStackPlugin;
