@@ -59,6 +59,7 @@ function checkSection(
     `<span><span class="value">${escapeHtml(valueText(check))}</span> <span class="state ${status}">${status}</span></span>`,
     '</div>',
     check.output && status !== 'pass' ? `<p class="output">${escapeHtml(check.output)}</p>` : '',
+    check.detail ? `<p class="output">${escapeHtml(check.detail)}</p>` : '',
     chartSvg(points, {
       ...window,
       label,
