@@ -1,12 +1,14 @@
 import os from 'node:os';
 import { parseArgs } from 'node:util';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { pauseKey, resumeProviderPause } from '../../functions/email-batcher/provider-pause';
+import { loadTimeoutSettings, sdkClientOptions } from '../../shared/clients/options';
 import type { ResumeNote } from '../../shared/state/resume';
 import { terminalText } from '../../shared/text/unsafe-characters';
 import { breakerKey, resumeBreaker } from '../../shared/workflow/breaker';
 import { type TargetOptions, UsageError } from '../dlq/args';
-import { openTarget, TargetError } from '../dlq/target';
+import { openTarget } from '../dlq/target';
 
 const HELP = `Usage: npm run resume -- <workflow|email> --reason "<why>" [options]
 
@@ -24,6 +26,37 @@ Options:
   --region NAME
   -h, --help
 `;
+
+/** Where a resume writes: the state table and a DynamoDB client. */
+interface ResumeTarget {
+  description: string;
+  dynamoDb: DynamoDBClient;
+  tableName: string;
+  close(): void;
+}
+
+/**
+ * The local stack (as `npm run dlq` finds it), or a stage's state table by its name
+ * (`connector-suite-<stage>-state`): only `dynamodb:UpdateItem` on it is needed, no queue lookup.
+ */
+async function openResumeTarget(
+  options: TargetOptions,
+  env: NodeJS.ProcessEnv,
+): Promise<ResumeTarget> {
+  if (!options.stage || !options.region) return openTarget({}, env);
+  const settings = loadTimeoutSettings({
+    AWS_CLIENT_REQUEST_TIMEOUT_MS: '10000',
+    AWS_CLIENT_MAX_ATTEMPTS: '3',
+    ...env,
+  });
+  const dynamoDb = new DynamoDBClient({ region: options.region, ...sdkClientOptions(settings) });
+  return {
+    description: `stage ${options.stage} in ${options.region}`,
+    dynamoDb,
+    tableName: `connector-suite-${options.stage}-state`,
+    close: () => dynamoDb.destroy(),
+  };
+}
 
 /** A parsed command line. */
 export type ResumeCommand =
@@ -123,13 +156,12 @@ export async function main(
     io.stdout.write(HELP);
     return 0;
   }
-  let target: Awaited<ReturnType<typeof openTarget>>;
+  let target: ResumeTarget;
   try {
-    target = await openTarget(command.target, env);
+    target = await openResumeTarget(command.target, env);
   } catch (error) {
-    io.stderr.write(`${terminalText((error as Error).message)}\n`);
     // No stack to act on (TargetError), or a stage that cannot be reached: exit 1 either way.
-    if (!(error instanceof TargetError)) io.stderr.write('(the stage could not be reached)\n');
+    io.stderr.write(`${terminalText((error as Error).message)}\n`);
     return 1;
   }
   try {
