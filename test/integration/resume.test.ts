@@ -2,8 +2,11 @@ import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { providerPauseReader } from '../../functions/email-batcher/provider-pause';
 import type { TriggerLine } from '../../functions/workflow-trigger/telemetry';
+import { breakerStateReader } from '../../shared/workflow/breaker';
 import { EmailHarness } from '../helpers/email-harness';
+import { healthHarness } from '../helpers/health-harness';
 import { tableName } from '../helpers/local-stack';
 import { waitFor } from '../helpers/wait';
 import { WorkflowHarness, workflowJob } from '../helpers/workflow-harness';
@@ -165,6 +168,47 @@ describe('resume on purpose: workflow breaker', () => {
       expect.objectContaining({ resumeVia: 'new-token-version', resumeCount: 1 }),
     );
   }, 150_000);
+
+  it('shows who resumed, when and why on /status, escaped', async () => {
+    const engine = `test-${harness.id}`;
+    await harness.trigger().breaker.open('engine refused our configuration: 401', true, 'v1');
+    const run = await resumeCommand([
+      'workflow',
+      '--reason',
+      'token fixed <script>',
+      '--by',
+      'test-operator',
+      '--engine',
+      engine,
+    ]);
+    expect(run.code).toBe(0);
+    const probe = await healthHarness({
+      extras: {
+        workflowBreaker: breakerStateReader({
+          client: harness.dynamoDb,
+          tableName: tableName('state'),
+          engine,
+        }),
+        emailPause: providerPauseReader({
+          client: harness.dynamoDb,
+          tableName: tableName('state'),
+          account: `test-${harness.id}`,
+        }),
+      },
+    });
+    try {
+      await probe.probe();
+      const page = String((await probe.status()).body);
+
+      expect(page).toMatch(
+        /last resumed \d{4}-\d{2}-\d{2}T[^ ]+ by test-operator \(command\): token fixed &lt;script&gt;/,
+      );
+      expect(page).toContain('data-check="email:providerPause"');
+      expect(page).not.toContain('<script');
+    } finally {
+      await probe.close();
+    }
+  }, 60_000);
 
   it('says there is nothing to resume when the breaker is closed, and writes nothing', async () => {
     const run = await resumeCommand([
