@@ -9,7 +9,7 @@ import { makeDeliveryContext } from './delivery-context';
 import { type BatchJob, prepareBatch } from './jobs';
 import type { CallOutcome } from './postmark';
 import { type PostmarkMessage, splitIntoCalls, toPostmarkMessage } from './postmark';
-import type { ProviderPause } from './provider-pause';
+import type { PausePermit, ProviderPause } from './provider-pause';
 import type { BatcherTelemetry } from './telemetry';
 
 /** Tunables of the batcher (from config). */
@@ -20,6 +20,8 @@ export interface BatcherSettings {
   backoffBaseSeconds: number;
   backoffMaxSeconds: number;
   pauseSeconds: number;
+  /** Longest wait of a job held for a pause before it looks again. */
+  holdRecheckSeconds: number;
   rateMaxWaitMs: number;
   /** How long after its grant a call leaves: at least the time claims take. */
   sendAlignMs: number;
@@ -29,10 +31,12 @@ export interface BatcherSettings {
 export interface EmailBatcherDeps extends SettlementDeps {
   ledger: Pick<JobLedger, 'claim' | 'markSent' | 'release'>;
   bucket: Pick<TokenBucket, 'take'>;
-  pause: Pick<ProviderPause, 'remainingMs' | 'pause'>;
+  pause: Pick<ProviderPause, 'permit' | 'pause' | 'settleTrial' | 'resume'>;
   send: (token: string, messages: readonly PostmarkMessage[]) => Promise<CallOutcome>;
   /** The provider token: cached, and fetched anew at most once per invocation on a refusal. */
   token: { current(): Promise<string>; refresh(): Promise<string | undefined> };
+  /** The version id of the provider token secret's current value (cached briefly), if readable. */
+  tokenVersion: () => Promise<string | undefined>;
   telemetry: BatcherTelemetry;
   log: {
     warn(message: string, extra: Record<string, unknown>): void;
@@ -157,20 +161,55 @@ export function makeEmailBatcher(deps: EmailBatcherDeps) {
     return settlement.finish();
   };
 
+  /** The pause's permit; a refusal's pause ends at once when the token secret has a new version. */
+  async function permitNow(): Promise<PausePermit> {
+    const permit = await deps.pause.permit();
+    if (permit.kind !== 'paused' || permit.tokenVersion === undefined) return permit;
+    const current = await deps.tokenVersion();
+    if (current === undefined || current === permit.tokenVersion) return permit;
+    const resumed = await deps.pause.resume(
+      {
+        via: 'new-token-version',
+        by: 'email-batcher',
+        reason: 'the provider token secret has a new version',
+      },
+      permit.tokenVersion,
+    );
+    return resumed ? deps.pause.permit() : permit;
+  }
+
   async function sendJobs(jobs: BatchJob[], context: DeliveryContext): Promise<void> {
     const { settlement } = context;
-    let pausedMs: number;
+    let permit: PausePermit;
     try {
-      pausedMs = await deps.pause.remainingMs();
+      permit = await permitNow();
     } catch (error) {
       deps.log.warn('state table unavailable: the batch is left to SQS', { error: String(error) });
       for (const entry of jobs) settlement.fail(entry.record);
       return;
     }
-    if (pausedMs > 0) {
-      for (const entry of jobs) deferFor(settlement, entry, pausedMs / 1000, 'provider paused');
+    if (permit.kind === 'paused') {
+      // Held jobs look again at least every holdRecheckSeconds, so a resume reaches them soon;
+      // spread over a few seconds, so they do not all come back at the same instant.
+      const seconds = Math.min(permit.remainingMs / 1000, settings.holdRecheckSeconds);
+      for (const entry of jobs) {
+        deferFor(settlement, entry, seconds + deps.random() * 3, 'provider paused');
+      }
       return;
     }
+    if (permit.kind === 'trial' && permit.resumedVia) telemetry.resumed(permit.resumedVia);
+    await deliverJobs(jobs, context);
+    // A refusal during the trial paused the provider again (and dropped the lease); otherwise the
+    // provider takes our token and every batcher sends again.
+    if (permit.kind === 'trial' && !context.pausedThisRun()) {
+      await deps.pause
+        .settleTrial(permit.token)
+        .catch((error) => deps.log.warn('could not settle the trial', { error: String(error) }));
+    }
+  }
+
+  async function deliverJobs(jobs: BatchJob[], context: DeliveryContext): Promise<void> {
+    const { settlement } = context;
     // Tokens first, taken in one go: jobs the bucket cannot cover now go back on the queue unclaimed
     // (no write, no attempt), spread over a couple of seconds. Taking them before the claims keeps
     // claims from being made and given up by batchers that lose the race for the same tokens.

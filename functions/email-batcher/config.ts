@@ -7,6 +7,7 @@ import {
   secretsSettings,
 } from '../../shared/config';
 import { ConfigError } from '../../shared/errors';
+import { DEFAULT_HOLD_RECHECK_SECONDS } from '../../shared/state/resume';
 
 type Env = Record<string, string | undefined>;
 
@@ -32,6 +33,7 @@ export const EMAIL_BATCHER_SETTINGS = Object.freeze([
   'EMAIL_BACKOFF_MAX_SECONDS',
   'EMAIL_CLAIM_SECONDS',
   'EMAIL_PAUSE_SECONDS',
+  'EMAIL_HOLD_RECHECK_SECONDS',
   'EMAIL_LEDGER_DAYS',
 ] as const);
 
@@ -78,6 +80,13 @@ export function loadEmailBatcherConfig(env: Env) {
     backoffMaxSeconds: optionalInteger(env, 'EMAIL_BACKOFF_MAX_SECONDS', 900, { min: 1, max: 900 }),
     claimSeconds,
     pauseSeconds: optionalInteger(env, 'EMAIL_PAUSE_SECONDS', 300, { min: 1, max: 86_400 }),
+    // Jobs held for a pause come back at least this often, so a resume reaches them soon.
+    holdRecheckSeconds: optionalInteger(
+      env,
+      'EMAIL_HOLD_RECHECK_SECONDS',
+      DEFAULT_HOLD_RECHECK_SECONDS,
+      { min: 1, max: 900 },
+    ),
     // Ledger items must outlive the DLQ's 14 days, so a redriven dead letter still finds its history.
     ledgerDays: optionalInteger(env, 'EMAIL_LEDGER_DAYS', 15, { min: 14, max: 365 }),
   });

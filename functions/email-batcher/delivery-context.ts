@@ -19,12 +19,18 @@ export function makeDeliveryContext(
       return refreshed;
     },
     pauseOnce: (reason) => {
-      paused ??= deps.pause.pause(settings.pauseSeconds, reason).then(
-        () => telemetry.paused(reason, settings.pauseSeconds),
-        (error) => deps.log.error('could not record the provider pause', { error: String(error) }),
-      );
+      paused ??= deps
+        .tokenVersion()
+        .catch(() => undefined)
+        .then((tokenVersion) => deps.pause.pause(settings.pauseSeconds, reason, tokenVersion))
+        .then(
+          () => telemetry.paused(reason, settings.pauseSeconds),
+          (error) =>
+            deps.log.error('could not record the provider pause', { error: String(error) }),
+        );
       return paused;
     },
+    pausedThisRun: () => paused !== undefined,
     backoff: (attempts, retryAfter) =>
       backoffSeconds(
         attempts,

@@ -20,6 +20,8 @@ export interface DeliveryContext {
   refreshTokenOnce: () => Promise<string | undefined>;
   /** Pauses the provider for every batcher, once per invocation. */
   pauseOnce: (reason: string) => Promise<void>;
+  /** Whether this invocation paused the provider. */
+  pausedThisRun: () => boolean;
   backoff: (attempts: number, retryAfterSeconds?: number) => number;
   /** Dead-letters a job whose last attempt failed, with its history. */
   exhausted: (entry: ClaimedJob, lastError: string) => Promise<void>;
@@ -53,13 +55,18 @@ export async function deliverCall(context: DeliveryContext, call: readonly Item[
   await settle(context, call, outcome);
 }
 
+/** A job held for a pause looks again within the recheck period, not after the whole pause. */
+function heldSeconds(settings: { pauseSeconds: number; holdRecheckSeconds: number }): number {
+  return Math.min(settings.pauseSeconds, settings.holdRecheckSeconds);
+}
+
 async function settle(context: DeliveryContext, call: readonly Item[], outcome: CallOutcome) {
   const { settings } = context.deps;
   switch (outcome.kind) {
     case 'unauthorized': {
       const reason = `the provider answered ${outcome.status} to our token`;
       await context.pauseOnce(reason);
-      await each(call, (item) => holdJob(context, item.entry, reason, settings.pauseSeconds));
+      await each(call, (item) => holdJob(context, item.entry, reason, heldSeconds(settings)));
       return;
     }
     case 'rejected': {
@@ -67,7 +74,7 @@ async function settle(context: DeliveryContext, call: readonly Item[], outcome: 
       const detail = `whole call refused: ErrorCode ${outcome.errorCode}: ${outcome.message}`;
       if (verdict === 'pause') {
         await context.pauseOnce(detail);
-        await each(call, (item) => holdJob(context, item.entry, detail, settings.pauseSeconds));
+        await each(call, (item) => holdJob(context, item.entry, detail, heldSeconds(settings)));
       } else if (verdict === 'dead' && call.length === 1 && call[0]) {
         await deadLetter(context, call[0].entry, outcome.errorCode, outcome.message);
       } else {
@@ -98,7 +105,7 @@ async function settle(context: DeliveryContext, call: readonly Item[], outcome: 
         if (verdict === 'dead') return deadLetter(context, item.entry, code, message);
         if (verdict === 'pause') {
           await context.pauseOnce(`ErrorCode ${code}: ${message}`);
-          return holdJob(context, item.entry, `ErrorCode ${code}`, settings.pauseSeconds);
+          return holdJob(context, item.entry, `ErrorCode ${code}`, heldSeconds(settings));
         }
         return retry(context, item.entry, `ErrorCode ${code}: ${message}`, code);
       });

@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { ResumeVia } from '../../shared/state/resume';
 
 /** How one job ended in this invocation. */
 export type JobOutcome = 'sent' | 'duplicate' | 'dead-lettered' | 'deferred' | 'retried';
@@ -29,7 +30,10 @@ export interface ProviderCallLine {
 }
 
 /** Counters kept beside the metrics, for tests and benchmarks in the same process. */
-export type TelemetryCounts = Record<JobOutcome | 'ambiguous' | 'calls' | 'paused', number>;
+export type TelemetryCounts = Record<
+  JobOutcome | 'ambiguous' | 'calls' | 'paused' | 'resumed',
+  number
+>;
 
 /** What the batcher reports: log lines and Powertools metrics (embedded metric format). */
 export interface BatcherTelemetry {
@@ -44,6 +48,8 @@ export interface BatcherTelemetry {
   ambiguous(jobId: string, correlationId: string): void;
   providerCall(line: ProviderCallLine): void;
   paused(reason: string, seconds: number): void;
+  /** The trial a resume started was taken (one per resume): `ProviderResumed`. */
+  resumed(via: ResumeVia): void;
   readonly counts: TelemetryCounts;
 }
 
@@ -66,6 +72,7 @@ export function makeTelemetry(logger: Logger, metrics: Metrics): BatcherTelemetr
     ambiguous: 0,
     calls: 0,
     paused: 0,
+    resumed: 0,
   };
   return {
     counts,
@@ -102,6 +109,11 @@ export function makeTelemetry(logger: Logger, metrics: Metrics): BatcherTelemetr
       counts.paused += 1;
       metrics.addMetric('ProviderPaused', MetricUnit.Count, 1);
       logger.error('email provider paused: our token or account is refused', { reason, seconds });
+    },
+    resumed(via) {
+      counts.resumed += 1;
+      metrics.addMetric('ProviderResumed', MetricUnit.Count, 1);
+      logger.warn('email provider pause resumed: one trial call now', { resumedVia: via });
     },
   };
 }

@@ -9,11 +9,15 @@ import { JobLedger } from '../../shared/ledger/job-ledger';
 import { consumerPlumbing } from '../../shared/queue/consumer-plumbing';
 import { TokenBucket } from '../../shared/rate-limit/token-bucket';
 import { secretCacheFor } from '../../shared/secrets/secret-cache';
+import { secretVersionReader } from '../../shared/secrets/secret-version';
 import { makeEmailBatcher } from './batcher';
 import type { EmailBatcherConfig } from './config';
 import { sendBatch } from './postmark';
 import { ProviderPause } from './provider-pause';
 import { type BatcherTelemetry, makeTelemetry } from './telemetry';
+
+/** How long a container trusts the token secret's version it read (one DescribeSecret at most). */
+const TOKEN_VERSION_CACHE_MS = 5000;
 
 /** The AWS clients the batcher talks through. */
 export interface EmailBatcherClients {
@@ -88,6 +92,9 @@ export function buildEmailBatcher(
       tableName: config.stateTable,
       account: config.providerAccount,
       now,
+      newToken: randomUUID,
+      // One provider call at most, and the claims and marks around it.
+      trialLeaseMs: config.providerTimeoutMs + 5000,
     }),
     send: (token, messages) =>
       sendBatch(
@@ -101,6 +108,12 @@ export function buildEmailBatcher(
         messages,
       ),
     token: plumbing.token,
+    tokenVersion: secretVersionReader({
+      client: clients.secretsManager,
+      secretName,
+      cacheMs: TOKEN_VERSION_CACHE_MS,
+      now,
+    }),
     deadLetter: plumbing.deadLetter,
     defer: plumbing.defer,
     onIndexFailure: plumbing.onIndexFailure,
@@ -113,6 +126,7 @@ export function buildEmailBatcher(
       backoffBaseSeconds: config.backoffBaseSeconds,
       backoffMaxSeconds: config.backoffMaxSeconds,
       pauseSeconds: config.pauseSeconds,
+      holdRecheckSeconds: config.holdRecheckSeconds,
       rateMaxWaitMs: config.rateMaxWaitMs,
       sendAlignMs: config.rateAlignMs,
     },

@@ -7,6 +7,7 @@ import { sqsClient } from '../../shared/clients/sqs';
 import { logger } from '../../shared/logger';
 import { tokenBucketUse } from '../../shared/rate-limit/token-bucket';
 import { breakerStateReader } from '../../shared/workflow/breaker';
+import { providerPauseReader } from '../email-batcher/provider-pause';
 import { loadHealthConfig } from './config';
 import { buildHealthProbe } from './wiring';
 
@@ -29,6 +30,11 @@ export const handler = buildHealthProbe(
       client: dynamoDbClient,
       tableName: config.stateTable,
       engine: config.workflowEngineName,
+    }),
+    emailPause: providerPauseReader({
+      client: dynamoDbClient,
+      tableName: config.stateTable,
+      account: config.emailRateLimit.account,
     }),
     emailRateLimiter: {
       read: (signal) =>

@@ -20,6 +20,11 @@ export interface CheckResult {
   /** Why it is not passing: a short safe phrase, never a secret or an internal detail. */
   output?: string;
   /**
+   * Context for an operator that is not a fault (the last resume of a breaker or pause: who, when,
+   * why). Shown on `/status`, kept out of the published document.
+   */
+  detail?: string;
+  /**
    * True for the dependencies ingest needs (SQS, DynamoDB, Secrets Manager): only these may make the
    * answer `fail`. Kept out of the published document.
    */
@@ -68,7 +73,7 @@ export function healthDocument(
 ): HealthDocument {
   const grouped: Record<string, HealthCheckEntry[]> = {};
   for (const check of [...checks].sort((a, b) => a.key.localeCompare(b.key))) {
-    const { key, critical: _critical, ...entry } = check;
+    const { key, critical: _critical, detail: _detail, ...entry } = check;
     const status = effectiveStatus(check);
     const published: HealthCheckEntry = options.detailed ? { ...entry, status } : { status };
     if (published.status === 'pass') delete published.output;

@@ -10,7 +10,13 @@ import {
   rateLimiterUseCheck,
 } from './checks/ceilings';
 import type { Check } from './checks/check';
-import { type BreakerStateReader, breakerCheck, providerCheck } from './checks/providers';
+import {
+  type BreakerStateReader,
+  breakerCheck,
+  type PauseStateReader,
+  pauseCheck,
+  providerCheck,
+} from './checks/providers';
 import {
   deadLetterDepthCheck,
   oldestMessageAgeCheck,
@@ -31,6 +37,8 @@ export interface CheckDependencies {
   fetch?: typeof fetch;
   /** The workflow circuit breaker (workflow issue); the check is left out without it. */
   workflowBreaker?: BreakerStateReader;
+  /** The email provider's pause; the check is left out without it. */
+  emailPause?: PauseStateReader;
   /** The email token bucket (email issue); the check is left out without it. */
   emailRateLimiter?: RateLimiterUseReader;
 }
@@ -110,6 +118,7 @@ export function suiteChecks(
     );
   }
   if (deps.workflowBreaker) scheduled.push(breakerCheck('workflow', deps.workflowBreaker));
+  if (deps.emailPause) scheduled.push(pauseCheck('email', deps.emailPause));
   if (deps.emailRateLimiter) {
     scheduled.push(rateLimiterUseCheck(deps.emailRateLimiter, config.ceilingWarnPercent));
   }

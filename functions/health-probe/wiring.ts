@@ -13,7 +13,7 @@ import { SecretCache } from '../../shared/secrets/secret-cache';
 import { sourceProfiles } from '../webhook-ingest/source-profiles';
 import { loadSourceCatalog } from '../webhook-ingest/sources';
 import type { RateLimiterUseReader } from './checks/ceilings';
-import type { BreakerStateReader } from './checks/providers';
+import type { BreakerStateReader, PauseStateReader } from './checks/providers';
 import type { HealthConfig } from './config';
 import { makeCurrentHealth } from './health-answer';
 import { HealthHistory } from './history';
@@ -33,6 +33,7 @@ export interface HealthClients {
 export interface HealthExtras {
   fetch?: typeof fetch;
   workflowBreaker?: BreakerStateReader;
+  emailPause?: PauseStateReader;
   emailRateLimiter?: RateLimiterUseReader;
   now?: () => number;
   stage?: string;

@@ -39,7 +39,7 @@ export interface WorkflowApiDeps {
     attributes: Record<string, string>,
     delaySeconds: number,
   ) => Promise<void>;
-  telemetry: Pick<TriggerTelemetry, 'job' | 'ambiguous' | 'engineCall'>;
+  telemetry: Pick<TriggerTelemetry, 'job' | 'ambiguous' | 'engineCall' | 'resumed'>;
   log: { warn(message: string, extra: Record<string, unknown>): void };
   settings: RequestLimits & { directTimeoutMs: number; claimMs: number };
   /** Milliseconds left in this request's deadline. */
@@ -162,6 +162,8 @@ export function makeWorkflowApi(deps: WorkflowApiDeps) {
       await giveBack(reason);
       return queue(reason);
     }
+    // A direct call may take the trial a resume started: it counts the resume then.
+    if (permit.kind === 'trial' && permit.resumedVia) telemetry.resumed(permit.resumedVia);
     const token = await deps.token().catch(() => undefined);
     const timeoutMs = Math.min(
       settings.directTimeoutMs,

@@ -152,8 +152,10 @@ export async function attemptJob(
     case 'refused': {
       run.opened = true;
       telemetry.refused(outcome.status);
+      // The refused token's version: a newer one ends the cool-down without waiting for it.
+      const tokenVersion = await deps.tokenVersion().catch(() => undefined);
       await deps.breaker
-        .open(`engine refused our configuration: ${outcome.error}`, true)
+        .open(`engine refused our configuration: ${outcome.error}`, true, tokenVersion)
         .catch(() => undefined);
       // Not the job's fault: the attempt is given back and the job waits.
       await deps.ledger.release(job.id, 'retry', outcome.error, true).catch(() => undefined);

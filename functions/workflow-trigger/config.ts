@@ -7,6 +7,7 @@ import {
   secretsSettings,
 } from '../../shared/config';
 import { ConfigError } from '../../shared/errors';
+import { DEFAULT_HOLD_RECHECK_SECONDS } from '../../shared/state/resume';
 import { BREAKER_SETTINGS, loadBreakerSettings } from '../../shared/workflow/settings';
 
 type Env = Record<string, string | undefined>;
@@ -26,6 +27,7 @@ export const WORKFLOW_TRIGGER_SETTINGS = Object.freeze([
   'WORKFLOW_BACKOFF_MAX_SECONDS',
   'WORKFLOW_CLAIM_SECONDS',
   'WORKFLOW_LEDGER_DAYS',
+  'WORKFLOW_HOLD_RECHECK_SECONDS',
   ...BREAKER_SETTINGS,
 ] as const);
 
@@ -65,6 +67,13 @@ export function loadWorkflowTriggerConfig(env: Env) {
     // Ledger items must outlive the DLQ's 14 days, so a redriven dead letter still finds its history.
     ledgerDays: optionalInteger(env, 'WORKFLOW_LEDGER_DAYS', 15, { min: 14, max: 365 }),
     breaker: loadBreakerSettings(env, timeoutMs),
+    // Jobs held for an open breaker come back at least this often, so a resume reaches them soon.
+    holdRecheckSeconds: optionalInteger(
+      env,
+      'WORKFLOW_HOLD_RECHECK_SECONDS',
+      DEFAULT_HOLD_RECHECK_SECONDS,
+      { min: 1, max: 900 },
+    ),
   });
 }
 

@@ -1,5 +1,6 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import type { ResumeVia } from '../../shared/state/resume';
 import type { BreakerChange } from '../../shared/workflow/breaker';
 
 /**
@@ -40,7 +41,10 @@ export interface EngineCallLine {
 }
 
 /** Counters kept beside the metrics, for tests and benchmarks in the same process. */
-export type TriggerCounts = Record<TriggerOutcome | 'ambiguous' | 'calls' | 'refused', number>;
+export type TriggerCounts = Record<
+  TriggerOutcome | 'ambiguous' | 'calls' | 'refused' | 'resumed',
+  number
+>;
 
 /** What the trigger reports: log lines and Powertools metrics (embedded metric format). */
 export interface TriggerTelemetry {
@@ -58,6 +62,8 @@ export interface TriggerTelemetry {
   breaker(change: BreakerChange): void;
   /** The breaker as one invocation found it: `BreakerOpen` 1 when open, 0 otherwise. */
   breakerReading(open: boolean): void;
+  /** The trial a resume started was taken (one per resume): `WorkflowResumed`. */
+  resumed(via: ResumeVia): void;
   readonly counts: TriggerCounts;
 }
 
@@ -81,6 +87,7 @@ export const emptyCounts = (): TriggerCounts => ({
   ambiguous: 0,
   calls: 0,
   refused: 0,
+  resumed: 0,
 });
 
 /** Telemetry backed by a Powertools logger and metrics; `metrics` is flushed by the handler. */
@@ -118,6 +125,11 @@ export function makeTriggerTelemetry(
       // The alarm WorkflowEngineRefusedAlarm watches this metric.
       metrics.addMetric('WorkflowEngineRefused', MetricUnit.Count, 1);
       logger.error('the workflow engine refuses our configuration (token or workflow)', { status });
+    },
+    resumed(via) {
+      counts.resumed += 1;
+      metrics.addMetric('WorkflowResumed', MetricUnit.Count, 1);
+      logger.warn('workflow breaker resumed: one trial call now', { resumedVia: via });
     },
     breakerReading(open) {
       metrics.addMetric('BreakerOpen', MetricUnit.Count, open ? 1 : 0);

@@ -8,7 +8,7 @@ import {
 } from '../../shared/messages/workflow-job-schema';
 import { mapLimit } from '../../shared/queue/map-limit';
 import { attemptsOf, Settlement, type SettlementDeps } from '../../shared/queue/settlement';
-import type { CircuitBreaker } from '../../shared/workflow/breaker';
+import type { BreakerPermit, CircuitBreaker } from '../../shared/workflow/breaker';
 import type { EngineOutcome } from '../../shared/workflow/engine';
 import type { WorkflowRegistry } from '../../shared/workflow/registry';
 import { attemptJob } from './attempt';
@@ -21,6 +21,8 @@ export interface TriggerSettings {
   backoffBaseSeconds: number;
   backoffMaxSeconds: number;
   claimMs: number;
+  /** Longest wait of a job held for the open breaker before it looks again. */
+  holdRecheckSeconds: number;
 }
 
 /** What the engine call needs beyond the job: the path, the token and the `_metadata`. */
@@ -35,10 +37,12 @@ export interface TriggerCall {
 export interface TriggerDeps extends SettlementDeps {
   registry: WorkflowRegistry;
   ledger: Pick<JobLedger, 'claim' | 'markSent' | 'release'>;
-  breaker: Pick<CircuitBreaker, 'permit' | 'settleTrial' | 'open' | 'record' | 'flush'>;
+  breaker: Pick<CircuitBreaker, 'permit' | 'settleTrial' | 'open' | 'record' | 'flush' | 'resume'>;
   call: (call: TriggerCall) => Promise<EngineOutcome>;
   /** The engine token: cached, and fetched anew at most once per invocation on a refusal. */
   token: { current(): Promise<string>; refresh(): Promise<string | undefined> };
+  /** The version id of the engine token secret's current value (cached briefly), if readable. */
+  tokenVersion: () => Promise<string | undefined>;
   telemetry: TriggerTelemetry;
   log: { warn(message: string, extra: Record<string, unknown>): void };
   settings: TriggerSettings;
@@ -191,10 +195,27 @@ export function makeWorkflowTrigger(deps: TriggerDeps) {
     return run.settlement.finish();
   };
 
+  /** The breaker's permit; a refusal's cool-down ends at once when the token secret has a new version. */
+  async function permitNow(): Promise<BreakerPermit> {
+    const permit = await deps.breaker.permit();
+    if (permit.kind !== 'open' || permit.tokenVersion === undefined) return permit;
+    const current = await deps.tokenVersion();
+    if (current === undefined || current === permit.tokenVersion) return permit;
+    const resumed = await deps.breaker.resume(
+      {
+        via: 'new-token-version',
+        by: 'workflow-trigger',
+        reason: 'the engine token secret has a new version',
+      },
+      permit.tokenVersion,
+    );
+    return resumed ? deps.breaker.permit() : permit;
+  }
+
   async function triggerJobs(run: TriggerRun, jobs: ReadyJob[]): Promise<void> {
-    let permit: Awaited<ReturnType<TriggerDeps['breaker']['permit']>>;
+    let permit: BreakerPermit;
     try {
-      permit = await deps.breaker.permit();
+      permit = await permitNow();
     } catch (error) {
       deps.log.warn('state table unavailable: the batch is left to SQS', { error: String(error) });
       for (const entry of jobs) run.settlement.fail(entry.record);
@@ -202,10 +223,14 @@ export function makeWorkflowTrigger(deps: TriggerDeps) {
     }
     // One reading per invocation that has jobs: the alarm on the breaker staying open watches it.
     telemetry.breakerReading(permit.kind === 'open');
-    if (permit.kind === 'open')
-      return deferAll(run, jobs, permit.retryInMs, 'circuit breaker open');
+    if (permit.kind === 'open') {
+      // Held jobs look again at least every holdRecheckSeconds, so a resume reaches them soon.
+      const ms = Math.min(permit.retryInMs, deps.settings.holdRecheckSeconds * 1000);
+      return deferAll(run, jobs, ms, 'circuit breaker open');
+    }
     let rest = jobs;
     if (permit.kind === 'trial') {
+      if (permit.resumedVia) telemetry.resumed(permit.resumedVia);
       // One call decides: the first job that reaches the engine is the trial.
       let result: CallResult = 'no-call';
       while (result === 'no-call' && rest.length > 0) {
@@ -215,8 +240,17 @@ export function makeWorkflowTrigger(deps: TriggerDeps) {
       }
       if (result === 'no-call') return;
       const success = result === 'success';
+      const refused =
+        result === 'refused'
+          ? { tokenVersion: await deps.tokenVersion().catch(() => undefined) }
+          : undefined;
       await deps.breaker
-        .settleTrial(permit.token, success, success ? 'trial call succeeded' : 'trial call failed')
+        .settleTrial(
+          permit.token,
+          success,
+          success ? 'trial call succeeded' : refused ? 'trial call refused' : 'trial call failed',
+          refused,
+        )
         .catch((error) => deps.log.warn('could not settle the trial', { error: String(error) }));
       if (!success) return deferAll(run, rest, 5000, 'circuit breaker reopened');
     }

@@ -7,11 +7,15 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { JobLedger } from '../../shared/ledger/job-ledger';
 import { consumerPlumbing } from '../../shared/queue/consumer-plumbing';
 import { secretCacheFor } from '../../shared/secrets/secret-cache';
+import { secretVersionReader } from '../../shared/secrets/secret-version';
 import { engineCall, makeBreaker, workflowTokenOf } from '../../shared/workflow/engine-client';
 import { loadWorkflowRegistry, workflowProfiles } from '../../shared/workflow/registry';
 import type { WorkflowTriggerConfig } from './config';
 import { makeTriggerTelemetry, type TriggerTelemetry } from './telemetry';
 import { makeWorkflowTrigger } from './trigger';
+
+/** How long a container trusts the token secret's version it read (one DescribeSecret at most). */
+const TOKEN_VERSION_CACHE_MS = 5000;
 
 /** The AWS clients the trigger talks through. */
 export interface WorkflowTriggerClients {
@@ -70,6 +74,12 @@ export function buildWorkflowTrigger(
     call: (call) =>
       engineCall(config.apiUrl, { ...call, timeoutMs: config.timeoutMs }, overrides.fetch, now),
     token: plumbing.token,
+    tokenVersion: secretVersionReader({
+      client: clients.secretsManager,
+      secretName,
+      cacheMs: TOKEN_VERSION_CACHE_MS,
+      now,
+    }),
     deadLetter: plumbing.deadLetter,
     defer: plumbing.defer,
     onIndexFailure: plumbing.onIndexFailure,
@@ -80,6 +90,7 @@ export function buildWorkflowTrigger(
       backoffBaseSeconds: config.backoffBaseSeconds,
       backoffMaxSeconds: config.backoffMaxSeconds,
       claimMs: config.claimSeconds * 1000,
+      holdRecheckSeconds: config.holdRecheckSeconds,
     },
     now,
     random: Math.random,

@@ -5,6 +5,13 @@ import {
   QueryCommand,
   UpdateCommand,
 } from '@aws-sdk/lib-dynamodb';
+import {
+  type ResumeNote,
+  type ResumeRecord,
+  type ResumeVia,
+  resumeRecordOf,
+  resumeUpdate,
+} from '../state/resume';
 
 /** A breaker's state as callers and the health probe see it. */
 export type BreakerState = 'closed' | 'half-open' | 'open';
@@ -13,8 +20,9 @@ export type BreakerState = 'closed' | 'half-open' | 'open';
 export type BreakerPermit =
   | { kind: 'closed' }
   /** This caller holds the one half-open trial: settle it with {@link CircuitBreaker.settleTrial}. */
-  | { kind: 'trial'; token: string }
-  | { kind: 'open'; retryInMs: number };
+  | { kind: 'trial'; token: string; resumedVia?: ResumeVia }
+  /** `tokenVersion`: the token secret's version the engine refused, when a refusal opened it. */
+  | { kind: 'open'; retryInMs: number; tokenVersion?: string };
 
 /** Tunables of {@link CircuitBreaker}. */
 export interface BreakerSettings {
@@ -47,6 +55,9 @@ interface StateItem {
   leaseUntil?: number;
   closedAt?: number;
   reason?: string;
+  /** The engine refused our token of this secret version: a newer one ends the cool-down. */
+  tokenVersion?: string;
+  resumePending?: ResumeVia;
 }
 
 /**
@@ -117,22 +128,31 @@ export class CircuitBreaker {
     if (item.state !== 'open') return { kind: 'closed' };
     const now = this.#now();
     const openUntil = item.openUntil ?? 0;
-    if (openUntil > now) return { kind: 'open', retryInMs: openUntil - now };
+    if (openUntil > now) {
+      return {
+        kind: 'open',
+        retryInMs: openUntil - now,
+        ...(item.tokenVersion ? { tokenVersion: item.tokenVersion } : {}),
+      };
+    }
     const token = this.#newToken();
     try {
-      await this.#documents.send(
+      // The trial takes a pending resume with it, so each resume is counted once, by its trial.
+      const { Attributes } = await this.#documents.send(
         new UpdateCommand({
           TableName: this.#table,
           Key: { pk: this.#pk, sk: 'state' },
           ConditionExpression:
             '#state = :open AND #openUntil <= :now AND (attribute_not_exists(#leaseUntil) OR #leaseUntil < :now)',
-          UpdateExpression: 'SET #leaseUntil = :lease, #leaseToken = :token',
+          UpdateExpression: 'SET #leaseUntil = :lease, #leaseToken = :token REMOVE #resumePending',
           ExpressionAttributeNames: {
             '#state': 'state',
             '#openUntil': 'openUntil',
             '#leaseUntil': 'leaseUntil',
             '#leaseToken': 'leaseToken',
+            '#resumePending': 'resumePending',
           },
+          ReturnValues: 'ALL_OLD',
           ExpressionAttributeValues: {
             ':open': 'open',
             ':now': now,
@@ -141,8 +161,14 @@ export class CircuitBreaker {
           },
         }),
       );
-      this.#onChange({ to: 'half-open', reason: 'cool-down over: one trial call' });
-      return { kind: 'trial', token };
+      const resumedVia = (Attributes as StateItem | undefined)?.resumePending;
+      this.#onChange({
+        to: 'half-open',
+        reason: resumedVia
+          ? `resumed (${resumedVia}): one trial call`
+          : 'cool-down over: one trial call',
+      });
+      return resumedVia ? { kind: 'trial', token, resumedVia } : { kind: 'trial', token };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       // Another container holds the trial (or it just closed): look again shortly.
@@ -151,10 +177,20 @@ export class CircuitBreaker {
     }
   }
 
-  /** Ends the trial: success closes the breaker, failure reopens it for another cool-down. */
-  async settleTrial(token: string, success: boolean, reason: string): Promise<void> {
+  /**
+   * Ends the trial: success closes the breaker, failure reopens it for another cool-down (the longer
+   * one, remembering the refused token's version, when the engine refused our token again).
+   */
+  async settleTrial(
+    token: string,
+    success: boolean,
+    reason: string,
+    refused?: { tokenVersion?: string },
+  ): Promise<void> {
     const now = this.#now();
-    const names = { '#state': 'state', '#leaseToken': 'leaseToken', '#leaseUntil': 'leaseUntil' };
+    const seconds = refused
+      ? this.#settings.refusedCooldownSeconds
+      : this.#settings.cooldownSeconds;
     try {
       await this.#documents.send(
         new UpdateCommand({
@@ -162,23 +198,26 @@ export class CircuitBreaker {
           Key: { pk: this.#pk, sk: 'state' },
           ConditionExpression: '#leaseToken = :token',
           UpdateExpression: success
-            ? 'SET #state = :closed, #closedAt = :now, #reason = :reason REMOVE #leaseUntil, #leaseToken, #openUntil'
-            : 'SET #openUntil = :until, #reason = :reason REMOVE #leaseUntil, #leaseToken',
-          ExpressionAttributeNames: success
-            ? { ...names, '#closedAt': 'closedAt', '#reason': 'reason', '#openUntil': 'openUntil' }
-            : {
-                '#openUntil': 'openUntil',
-                '#reason': 'reason',
-                '#leaseToken': 'leaseToken',
-                '#leaseUntil': 'leaseUntil',
-              },
-          ExpressionAttributeValues: success
-            ? { ':closed': 'closed', ':now': now, ':token': token, ':reason': reason }
-            : {
-                ':until': now + this.#cooldownMs(this.#settings.cooldownSeconds),
-                ':token': token,
-                ':reason': reason,
-              },
+            ? 'SET #state = :closed, #closedAt = :now, #reason = :reason REMOVE #leaseUntil, #leaseToken, #openUntil, #tokenVersion'
+            : refused?.tokenVersion
+              ? 'SET #openUntil = :until, #reason = :reason, #tokenVersion = :version REMOVE #leaseUntil, #leaseToken'
+              : 'SET #openUntil = :until, #reason = :reason REMOVE #leaseUntil, #leaseToken, #tokenVersion',
+          ExpressionAttributeNames: {
+            '#leaseToken': 'leaseToken',
+            '#leaseUntil': 'leaseUntil',
+            '#reason': 'reason',
+            '#openUntil': 'openUntil',
+            '#tokenVersion': 'tokenVersion',
+            ...(success ? { '#state': 'state', '#closedAt': 'closedAt' } : {}),
+          },
+          ExpressionAttributeValues: {
+            ':token': token,
+            ':reason': reason.slice(0, 300),
+            ...(success
+              ? { ':closed': 'closed', ':now': now }
+              : { ':until': now + this.#cooldownMs(seconds) }),
+            ...(!success && refused?.tokenVersion ? { ':version': refused.tokenVersion } : {}),
+          },
         }),
       );
       this.#cached = undefined;
@@ -188,13 +227,28 @@ export class CircuitBreaker {
     }
   }
 
+  /**
+   * Ends the cool-down now: the next permit is the half-open trial. With `onlyVersion`, only when the
+   * breaker is open on a refusal of that token version (a newer version was found). Resolves to
+   * whether an open breaker was resumed.
+   */
+  async resume(note: ResumeNote, onlyVersion?: string): Promise<boolean> {
+    const resumed = await resumeBreaker(
+      { documents: this.#documents, tableName: this.#table, pk: this.#pk, now: this.#now() },
+      note,
+      onlyVersion,
+    );
+    this.#cached = undefined;
+    return resumed;
+  }
+
   #cooldownMs(seconds: number): number {
     // Jitter up to a fifth, so containers do not all come back at the same instant.
     return Math.round(seconds * 1000 * (1 + 0.2 * this.#random()));
   }
 
   /** Opens the breaker now (the engine refused our configuration), whatever the counts say. */
-  async open(reason: string, refused = false): Promise<void> {
+  async open(reason: string, refused = false, tokenVersion?: string): Promise<void> {
     const seconds = refused
       ? this.#settings.refusedCooldownSeconds
       : this.#settings.cooldownSeconds;
@@ -206,13 +260,15 @@ export class CircuitBreaker {
           Key: { pk: this.#pk, sk: 'state' },
           // Only from closed: an open breaker keeps its cool-down, a trial its lease.
           ConditionExpression: 'attribute_not_exists(#state) OR #state = :closed',
-          UpdateExpression:
-            'SET #state = :open, #openUntil = :until, #reason = :reason, #openedAt = :now',
+          UpdateExpression: tokenVersion
+            ? 'SET #state = :open, #openUntil = :until, #reason = :reason, #openedAt = :now, #tokenVersion = :version'
+            : 'SET #state = :open, #openUntil = :until, #reason = :reason, #openedAt = :now REMOVE #tokenVersion',
           ExpressionAttributeNames: {
             '#state': 'state',
             '#openUntil': 'openUntil',
             '#reason': 'reason',
             '#openedAt': 'openedAt',
+            '#tokenVersion': 'tokenVersion',
           },
           ExpressionAttributeValues: {
             ':open': 'open',
@@ -220,6 +276,7 @@ export class CircuitBreaker {
             ':until': now + this.#cooldownMs(seconds),
             ':reason': reason.slice(0, 300),
             ':now': now,
+            ...(tokenVersion ? { ':version': tokenVersion } : {}),
           },
         }),
       );
@@ -303,28 +360,89 @@ export class CircuitBreaker {
 }
 
 /**
- * Reads an engine's breaker state from the state table for the health probe (one `GetItem`; the
- * probe's role may read the table but never changes the breaker).
+ * Writes a resume into an engine's breaker item: open becomes half-open at once (the cool-down ends
+ * now, any trial lease is dropped). Conditional on the breaker being open (and, with `onlyVersion`,
+ * on the refused token version), so a closed breaker is left alone. Used by the consumers and by
+ * `npm run resume`.
+ */
+export async function resumeBreaker(
+  target: { documents: DynamoDBDocumentClient; tableName: string; pk: string; now: number },
+  note: ResumeNote,
+  onlyVersion?: string,
+): Promise<boolean> {
+  const update = resumeUpdate(note, target.now);
+  try {
+    await target.documents.send(
+      new UpdateCommand({
+        TableName: target.tableName,
+        Key: { pk: target.pk, sk: 'state' },
+        ConditionExpression: onlyVersion
+          ? '#state = :open AND #tokenVersion = :version'
+          : '#state = :open',
+        UpdateExpression: `SET #openUntil = :now, ${update.set} ADD ${update.add} REMOVE #leaseUntil, #leaseToken${onlyVersion ? ', #tokenVersion' : ''}`,
+        ExpressionAttributeNames: {
+          '#state': 'state',
+          '#openUntil': 'openUntil',
+          '#leaseUntil': 'leaseUntil',
+          '#leaseToken': 'leaseToken',
+          ...(onlyVersion ? { '#tokenVersion': 'tokenVersion' } : {}),
+          ...update.names,
+        },
+        ExpressionAttributeValues: {
+          ':open': 'open',
+          ':now': target.now,
+          ...(onlyVersion ? { ':version': onlyVersion } : {}),
+          ...update.values,
+        },
+      }),
+    );
+    return true;
+  } catch (error) {
+    if (error instanceof ConditionalCheckFailedException) return false;
+    throw error;
+  }
+}
+
+/** The key of an engine's breaker item. */
+export const breakerKey = (engine: string) => ({ pk: `breaker#${engine}`, sk: 'state' });
+
+/** The breaker as the health probe reads it: its state, why, and the last resume. */
+export interface BreakerReading {
+  state: BreakerState;
+  /** Why it opened (or last changed): a phrase the consumer wrote, never a token. */
+  reason?: string;
+  /** ISO time the current cool-down ends, while open. */
+  openUntil?: string;
+  resume?: ResumeRecord;
+}
+
+/**
+ * Reads an engine's breaker from the state table for the health probe (one `GetItem`; the probe's
+ * role may read the table but never changes the breaker).
  */
 export function breakerStateReader(options: {
   client: DynamoDBClient;
   tableName: string;
   engine: string;
   now?: () => number;
-}): { read(signal?: AbortSignal): Promise<BreakerState> } {
+}): { read(signal?: AbortSignal): Promise<BreakerReading> } {
   const documents = DynamoDBDocumentClient.from(options.client);
   const now = options.now ?? Date.now;
   return {
     async read(signal) {
       const { Item } = await documents.send(
-        new GetCommand({
-          TableName: options.tableName,
-          Key: { pk: `breaker#${options.engine}`, sk: 'state' },
-        }),
+        new GetCommand({ TableName: options.tableName, Key: breakerKey(options.engine) }),
         signal ? { abortSignal: signal } : {},
       );
-      if (Item?.state !== 'open') return 'closed';
-      return Number(Item.openUntil ?? 0) > now() ? 'open' : 'half-open';
+      const resume = resumeRecordOf(Item);
+      const extra = {
+        ...(typeof Item?.reason === 'string' ? { reason: Item.reason } : {}),
+        ...(resume ? { resume } : {}),
+      };
+      if (Item?.state !== 'open') return { state: 'closed', ...extra };
+      const openUntil = Number(Item.openUntil ?? 0);
+      if (openUntil <= now()) return { state: 'half-open', ...extra };
+      return { state: 'open', openUntil: new Date(openUntil).toISOString(), ...extra };
     },
   };
 }

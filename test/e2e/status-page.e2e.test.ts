@@ -88,7 +88,7 @@ describe('status page in headless Chromium', () => {
 
     const response = await page.goto(httpUrl('/status'), { waitUntil: 'load' });
     const overall = await page.locator('#overall').getAttribute('data-status');
-    const shown = await page.locator('section.check').evaluateAll((sections) =>
+    const shown = await page.locator('.group .check').evaluateAll((sections) =>
       sections.map((s) => ({
         check: s.getAttribute('data-check'),
         charts: s.querySelectorAll('svg.chart').length,

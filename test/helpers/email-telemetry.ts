@@ -15,6 +15,7 @@ export function recordingTelemetry(): BatcherTelemetry & { lines: JobOutcomeLine
     ambiguous: 0,
     calls: 0,
     paused: 0,
+    resumed: 0,
   };
   const lines: JobOutcomeLine[] = [];
   return {
@@ -33,6 +34,9 @@ export function recordingTelemetry(): BatcherTelemetry & { lines: JobOutcomeLine
     },
     paused: () => {
       counts.paused += 1;
+    },
+    resumed: () => {
+      counts.resumed += 1;
     },
   };
 }

@@ -264,4 +264,59 @@ describe('circuit breaker', () => {
     expect(fresh).toMatchObject({ kind: 'open' });
     expect(sent).toEqual({ GetItemCommand: 1 });
   });
+
+  it('resumes on purpose: the cool-down ends now, the next permit is the one trial, and who/when/why are kept', async () => {
+    await breaker().open('engine refused our configuration: engine answered 401', true, 'v1');
+    const target = breaker();
+    expect(await target.permit()).toEqual({ kind: 'open', retryInMs: 300_000, tokenVersion: 'v1' });
+
+    const resumed = await target.resume({ via: 'command', by: 'alice', reason: 'token fixed' });
+    const trial = await target.permit();
+    const other = await breaker().permit();
+
+    expect(resumed).toBe(true);
+    expect(trial).toMatchObject({ kind: 'trial', resumedVia: 'command' });
+    expect(other).toMatchObject({ kind: 'open' });
+    expect(await stateItem()).toMatchObject({
+      resumedBy: 'alice',
+      resumeReason: 'token fixed',
+      resumeVia: 'command',
+      resumedAt: new Date(clock).toISOString(),
+      resumeCount: 1,
+    });
+    // The trial took the pending resume with it: a second trial would not count it again.
+    expect(await stateItem()).not.toHaveProperty('resumePending');
+  });
+
+  it('resumes for a new token version only while open on a refusal of the version it names', async () => {
+    await breaker().open('engine refused our configuration', true, 'v1');
+    const note = { via: 'new-token-version', by: 'trigger', reason: 'new version' } as const;
+
+    expect(await breaker().resume(note, 'v0')).toBe(false);
+    expect(await breaker().resume(note, 'v1')).toBe(true);
+    expect(await stateItem()).not.toHaveProperty('tokenVersion');
+  });
+
+  it('leaves a closed breaker alone when asked to resume', async () => {
+    expect(await breaker().resume({ via: 'command', by: 'alice', reason: 'just in case' })).toBe(
+      false,
+    );
+    expect(await stateItem()).toBeUndefined();
+  });
+
+  it('reopens for the refused cool-down, remembering the token version, when the trial is refused', async () => {
+    await breaker().open('engine refused our configuration', true, 'v1');
+    const target = breaker();
+    await target.resume({ via: 'command', by: 'alice', reason: 'try' });
+    const permit = await target.permit();
+    if (permit.kind !== 'trial') throw new Error(`expected the trial, got ${permit.kind}`);
+
+    await target.settleTrial(permit.token, false, 'trial call refused', { tokenVersion: 'v1' });
+
+    expect(await breaker().permit()).toEqual({
+      kind: 'open',
+      retryInMs: 300_000,
+      tokenVersion: 'v1',
+    });
+  });
 });

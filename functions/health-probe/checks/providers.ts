@@ -60,12 +60,32 @@ export function providerCheck(provider: ProviderRef, fetchImpl: typeof fetch = f
 /** A circuit breaker's state as the workflow trigger keeps it. */
 export type BreakerState = 'closed' | 'half-open' | 'open';
 
-/**
- * Reads the workflow engine's circuit breaker. The extension point for the workflow issue: the
- * breaker does not exist yet, so nothing implements this and the check is left out until it does.
- */
+/** The last resume of a breaker or a pause, as its state item records it. */
+export interface ResumeSeen {
+  via: string;
+  by: string;
+  reason: string;
+  at: string;
+}
+
+/** Reads the workflow engine's circuit breaker: its state, why, and its last resume. */
 export interface BreakerStateReader {
-  read(signal: AbortSignal): Promise<BreakerState>;
+  read(signal: AbortSignal): Promise<{
+    state: BreakerState;
+    reason?: string;
+    openUntil?: string;
+    resume?: ResumeSeen;
+  }>;
+}
+
+/** Reads the email provider's pause: sending, paused, or waiting for its trial call. */
+export interface PauseStateReader {
+  read(signal: AbortSignal): Promise<{
+    state: 'sending' | 'paused' | 'trial';
+    reason?: string;
+    pausedUntil?: string;
+    resume?: ResumeSeen;
+  }>;
 }
 
 const BREAKER_STATUS: Record<BreakerState, HealthStatus> = {
@@ -74,9 +94,16 @@ const BREAKER_STATUS: Record<BreakerState, HealthStatus> = {
   open: 'warn',
 };
 
+/** "last resumed 2026-... by alice (command): token fixed", for `/status`. */
+export function resumeText(resume: ResumeSeen | undefined): string | undefined {
+  if (!resume) return undefined;
+  return `last resumed ${resume.at} by ${resume.by} (${resume.via}): ${resume.reason}`;
+}
+
 /**
  * `<name>:circuitBreaker`: the breaker's state as the observed value; `warn` unless closed (calls to
- * the provider are held back, jobs wait in their queue).
+ * the provider are held back, jobs wait in their queue). The output says why and until when; the
+ * detail names the last resume.
  */
 export function breakerCheck(name: string, reader: BreakerStateReader): Check {
   const check = {
@@ -88,13 +115,57 @@ export function breakerCheck(name: string, reader: BreakerStateReader): Check {
   return {
     ...check,
     async run({ signal, now }) {
-      const state = await reader.read(signal);
-      const status = BREAKER_STATUS[state];
+      const reading = await reader.read(signal);
+      const status = BREAKER_STATUS[reading.state];
+      const until = reading.openUntil ? ` until ${reading.openUntil}` : '';
+      const why = reading.reason ? `: ${reading.reason}` : '';
+      const detail = resumeText(reading.resume);
       return [
         resultOf(check, name, now, {
           status,
-          observedValue: state,
-          ...(status === 'pass' ? {} : { output: `circuit breaker is ${state}` }),
+          observedValue: reading.state,
+          ...(status === 'pass'
+            ? {}
+            : { output: `circuit breaker is ${reading.state}${until}${why}` }),
+          ...(detail ? { detail } : {}),
+        }),
+      ];
+    },
+  };
+}
+
+/**
+ * `<name>:providerPause`: `sending`, `paused` (our token or account was refused: every batcher holds
+ * its jobs) or `trial` (one call decides); `warn` unless sending.
+ */
+export function pauseCheck(name: string, reader: PauseStateReader): Check {
+  const check = {
+    key: `${name}:providerPause`,
+    componentType: 'component',
+    componentIds: [name],
+    critical: false,
+  };
+  return {
+    ...check,
+    async run({ signal, now }) {
+      const reading = await reader.read(signal);
+      const status: HealthStatus = reading.state === 'sending' ? 'pass' : 'warn';
+      const until = reading.pausedUntil ? ` until ${reading.pausedUntil}` : '';
+      const why = reading.reason ? `: ${reading.reason}` : '';
+      const detail = resumeText(reading.resume);
+      return [
+        resultOf(check, name, now, {
+          status,
+          observedValue: reading.state,
+          ...(status === 'pass'
+            ? {}
+            : {
+                output:
+                  reading.state === 'paused'
+                    ? `provider paused${until}${why}`
+                    : 'waiting for one trial call after a pause',
+              }),
+          ...(detail ? { detail } : {}),
         }),
       ];
     },

@@ -4,6 +4,7 @@ import {
   makeEmailBatcher,
 } from '../../../../functions/email-batcher/batcher';
 import type { CallOutcome } from '../../../../functions/email-batcher/postmark';
+import type { PausePermit } from '../../../../functions/email-batcher/provider-pause';
 import type { ClaimResult } from '../../../../shared/ledger/job-ledger';
 import { recordingTelemetry } from '../../../helpers/email-telemetry';
 
@@ -23,6 +24,16 @@ const record = (id: string, attempts?: number): SQSRecord =>
         : { attempts: { stringValue: String(attempts), dataType: 'String' } },
   }) as unknown as SQSRecord;
 
+/** A provider pause that answers `permit` with `answer`. */
+function pauseFake(answer: PausePermit) {
+  return {
+    permit: jest.fn(async () => answer),
+    pause: jest.fn(async () => {}),
+    settleTrial: jest.fn(async () => {}),
+    resume: jest.fn(async () => true),
+  };
+}
+
 function deps(overrides: Partial<EmailBatcherDeps> = {}) {
   const claimed: ClaimResult = { kind: 'claimed', attempts: 1, ambiguous: false, history: [] };
   const base: EmailBatcherDeps = {
@@ -32,7 +43,7 @@ function deps(overrides: Partial<EmailBatcherDeps> = {}) {
       release: jest.fn(async () => {}),
     },
     bucket: { take: jest.fn(async (want: number) => want) },
-    pause: { remainingMs: jest.fn(async () => 0), pause: jest.fn(async () => {}) },
+    pause: pauseFake({ kind: 'open' }),
     send: jest.fn(
       async (_token, messages): Promise<CallOutcome> => ({
         kind: 'results',
@@ -40,6 +51,7 @@ function deps(overrides: Partial<EmailBatcherDeps> = {}) {
       }),
     ),
     token: { current: async () => 'token', refresh: async () => undefined },
+    tokenVersion: async () => 'v1',
     deadLetter: jest.fn(async () => ({ messageId: 'dlq-1', indexed: true })),
     defer: jest.fn(async () => new Set<string>()),
     onIndexFailure: jest.fn(),
@@ -52,6 +64,7 @@ function deps(overrides: Partial<EmailBatcherDeps> = {}) {
       backoffBaseSeconds: 2,
       backoffMaxSeconds: 900,
       pauseSeconds: 300,
+      holdRecheckSeconds: 60,
       rateMaxWaitMs: 1000,
       sendAlignMs: 0,
     },
@@ -65,16 +78,52 @@ function deps(overrides: Partial<EmailBatcherDeps> = {}) {
 
 describe('email batcher', () => {
   it('defers every job of a paused provider without claiming or calling', async () => {
-    const d = deps({ pause: { remainingMs: jest.fn(async () => 42_000), pause: jest.fn() } });
+    const d = deps({ pause: pauseFake({ kind: 'paused', remainingMs: 42_000 }) });
     const result = await makeEmailBatcher(d)({ Records: [record('a'), record('b', 2)] });
 
     expect(result.batchItemFailures).toEqual([]);
     expect(d.ledger.claim).not.toHaveBeenCalled();
     expect(d.send).not.toHaveBeenCalled();
+    // The pause's remaining 42 s and a jitter of up to 3 s (half of it here).
     expect(d.defer).toHaveBeenCalledWith([
-      expect.objectContaining({ delaySeconds: 42, attempts: 0 }),
-      expect.objectContaining({ delaySeconds: 42, attempts: 2 }),
+      expect.objectContaining({ delaySeconds: 44, attempts: 0 }),
+      expect.objectContaining({ delaySeconds: 44, attempts: 2 }),
     ]);
+  });
+
+  it('holds jobs of a long pause for the re-check period only, so a resume reaches them soon', async () => {
+    const d = deps({ pause: pauseFake({ kind: 'paused', remainingMs: 300_000 }) });
+    const base = d.settings;
+    d.settings = { ...base, holdRecheckSeconds: 20 };
+    await makeEmailBatcher(d)({ Records: [record('a')] });
+
+    expect(d.defer).toHaveBeenCalledWith([expect.objectContaining({ delaySeconds: 22 })]);
+  });
+
+  it('lifts a pause refused for an older token version and makes the trial call at once', async () => {
+    const pause = pauseFake({ kind: 'paused', remainingMs: 300_000, tokenVersion: 'v0' });
+    pause.permit
+      .mockResolvedValueOnce({ kind: 'paused', remainingMs: 300_000, tokenVersion: 'v0' })
+      .mockResolvedValueOnce({ kind: 'trial', token: 'lease', resumedVia: 'new-token-version' });
+    const d = deps({ pause });
+    await makeEmailBatcher(d)({ Records: [record('a')] });
+
+    expect(pause.resume).toHaveBeenCalledWith(
+      expect.objectContaining({ via: 'new-token-version' }),
+      'v0',
+    );
+    expect(d.send).toHaveBeenCalledTimes(1);
+    expect(pause.settleTrial).toHaveBeenCalledWith('lease');
+    expect(d.telemetry.counts.resumed).toBe(1);
+  });
+
+  it('keeps holding when the refused token version is still the current one', async () => {
+    const pause = pauseFake({ kind: 'paused', remainingMs: 300_000, tokenVersion: 'v1' });
+    const d = deps({ pause });
+    await makeEmailBatcher(d)({ Records: [record('a')] });
+
+    expect(pause.resume).not.toHaveBeenCalled();
+    expect(d.send).not.toHaveBeenCalled();
   });
 
   it('claims only what the rate limit covers and defers the rest unclaimed, spending no attempt', async () => {
@@ -103,9 +152,10 @@ describe('email batcher', () => {
     expect(d.pause.pause).toHaveBeenCalledTimes(1);
     expect(d.ledger.release).toHaveBeenCalledWith('a', 'retry', 'ErrorCode 10', true);
     expect(d.deadLetter).not.toHaveBeenCalled();
+    // Held for the re-check period (60 s here), not the whole 300 s pause.
     expect(d.defer).toHaveBeenCalledWith([
-      expect.objectContaining({ delaySeconds: 300, attempts: 0 }),
-      expect.objectContaining({ delaySeconds: 300, attempts: 0 }),
+      expect.objectContaining({ delaySeconds: 60, attempts: 0 }),
+      expect.objectContaining({ delaySeconds: 60, attempts: 0 }),
     ]);
   });
 

@@ -177,12 +177,37 @@ describe('workflow circuit breaker extension point', () => {
     ['half-open', 'warn'],
     ['open', 'warn'],
   ] as const)('reports a %s breaker as %s', async (state, status) => {
-    const breaker = breakerCheck('workflow', { read: async () => state });
+    const breaker = breakerCheck('workflow', { read: async () => ({ state }) });
 
     const [outcome] = await breaker.run({ signal: new AbortController().signal, now });
 
     expect(outcome).toMatchObject({ key: 'workflow:circuitBreaker', status, observedValue: state });
     expect(overallStatus(outcome ? [outcome] : [])).toBe(status);
+  });
+
+  it('says why and until when it is open, and names the last resume', async () => {
+    const breaker = breakerCheck('workflow', {
+      read: async () => ({
+        state: 'open',
+        reason: 'engine refused our configuration: 401',
+        openUntil: '2026-01-01T00:05:00.000Z',
+        resume: {
+          via: 'command',
+          by: 'alice',
+          reason: 'token fixed',
+          at: '2026-01-01T00:00:00.000Z',
+        },
+      }),
+    });
+
+    const [outcome] = await breaker.run({ signal: new AbortController().signal, now });
+
+    expect(outcome?.output).toBe(
+      'circuit breaker is open until 2026-01-01T00:05:00.000Z: engine refused our configuration: 401',
+    );
+    expect(outcome?.detail).toBe(
+      'last resumed 2026-01-01T00:00:00.000Z by alice (command): token fixed',
+    );
   });
 });
 
