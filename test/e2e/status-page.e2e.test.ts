@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { type BrowserContext, chromium } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium';
 import { httpUrl, localClientOptions, localStack } from '../helpers/local-stack';
 
 jest.setTimeout(90_000);
@@ -16,20 +17,9 @@ const SCREENSHOT =
     ? resolve(__dirname, '..', '..', 'docs', 'status-page.png')
     : resolve(__dirname, '..', '..', '.local-state', 'status-page.png');
 
-const { findChromium } = require('../setup/prerequisites') as {
-  findChromium: () => { path?: string; problem?: string };
-};
-
-/** CHROMIUM_PATH, or a Chromium on the PATH (`npm test` checks for one before any suite runs). */
-function chromiumPath(): string {
-  const chromium = findChromium();
-  if (!chromium.path) throw new Error(`${chromium.problem}: see "Prerequisites" in README.md`);
-  return chromium.path;
-}
-
 describe('status page in headless Chromium', () => {
   let context: BrowserContext | undefined;
-  let profile: string;
+  let closeChromium: (() => Promise<void>) | undefined;
 
   beforeAll(async () => {
     // One more scheduled run through serverless offline, so the history has a point for every check.
@@ -47,28 +37,14 @@ describe('status page in headless Chromium', () => {
     } finally {
       lambda.destroy();
     }
-    profile = mkdtempSync(join(tmpdir(), 'status-page-chromium-'));
-    // A fresh profile per run (playwright passes it to chromium as --user-data-dir).
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: chromiumPath(),
+    ({ context, close: closeChromium } = await launchChromium('status-page-chromium-', {
       viewport: { width: 390, height: 844 },
       deviceScaleFactor: 2,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-sync',
-      ],
-    });
+    }));
   });
 
   afterAll(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await closeChromium?.();
   });
 
   it('loads on a phone-sized screen with no failed request or console error, showing every check and its chart', async () => {

@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { type BrowserContext, chromium } from 'playwright-core';
+import type { BrowserContext } from 'playwright-core';
+import { launchChromium } from '../helpers/chromium';
 import { healthHarness } from '../helpers/health-harness';
 
 /**
@@ -19,10 +20,6 @@ import { healthHarness } from '../helpers/health-harness';
  */
 
 jest.setTimeout(120_000);
-
-const { findChromium } = require('../setup/prerequisites') as {
-  findChromium: () => { path?: string; problem?: string };
-};
 
 const SIZES = [
   { name: 'laptop', width: 1280, height: 900 },
@@ -63,7 +60,7 @@ async function serve(answer: APIGatewayProxyStructuredResultV2) {
 
 describe('status page first screen in headless Chromium', () => {
   let context: BrowserContext | undefined;
-  let profile = '';
+  let closeChromium: (() => Promise<void>) | undefined;
   let harness: Awaited<ReturnType<typeof healthHarness>>;
   let site: Awaited<ReturnType<typeof serve>>;
 
@@ -81,27 +78,11 @@ describe('status page first screen in headless Chromium', () => {
     await harness.probe();
     await harness.probe();
     site = await serve(await harness.status());
-    const chromiumPath = findChromium().path;
-    if (!chromiumPath) throw new Error('No Chromium: see "Prerequisites" in README.md');
-    profile = mkdtempSync(join(tmpdir(), 'status-first-screen-'));
-    context = await chromium.launchPersistentContext(profile, {
-      executablePath: chromiumPath,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-sync',
-      ],
-    });
+    ({ context, close: closeChromium } = await launchChromium('status-first-screen-'));
   });
 
   afterAll(async () => {
-    await context?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    await closeChromium?.();
     await site?.close();
     await harness?.close();
   });
