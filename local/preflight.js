@@ -194,8 +194,64 @@ async function checkLocalConfig({ serverless, stage, ports, log }) {
   log.info(`Preflight of ${checked}: passed in ${result.elapsedMs} ms.`);
 }
 
+/**
+ * The deploy-time check of `serverless package` and `deploy`: every `workflow:<name>` route of the
+ * stage's sources profile names a workflow of its registry profile (the profiles the workflow trigger
+ * gets), in the files bundled with the functions. Returns the problems, one per route.
+ * @param {{ service: ServiceView, serviceDir: string, sourcesFile?: string,
+ *   workflowsFile?: string }} options the files are relative to the service (tests name others)
+ * @returns {Promise<string[]>}
+ */
+async function deployRouteProblems({
+  service,
+  serviceDir,
+  sourcesFile = 'config/sources.json',
+  workflowsFile = 'config/workflows.json',
+}) {
+  const env = service.functions?.['workflow-trigger']?.environment ?? {};
+  const sourcesProfile = String(env.SOURCES_PROFILE ?? 'default');
+  const workflowsProfile = String(env.WORKFLOWS_PROFILE ?? 'default');
+  const { registry } = await compileModules(serviceDir, {
+    registry: path.join(serviceDir, 'shared/workflow/registry.ts'),
+  });
+  const read = (/** @type {string} */ file) =>
+    JSON.parse(fs.readFileSync(path.resolve(serviceDir, file), 'utf8'));
+  try {
+    const workflows = registry.loadWorkflowRegistry(read(workflowsFile), workflowsProfile);
+    return registry.unregisteredWorkflowRoutes(read(sourcesFile), workflows, {
+      sourcesFile,
+      sourcesProfile,
+      workflowsFile,
+      workflowsProfile,
+    });
+  } catch (error) {
+    return [/** @type {Error} */ (error).message];
+  }
+}
+
+/**
+ * Fails `serverless package` (and so `deploy`) with every route that could never work.
+ * @param {{ serverless: any, log: { info: (m: string) => void } }} options
+ * @returns {Promise<void>}
+ */
+async function checkDeployConfig({ serverless, log }) {
+  const serviceDir = serverless.serviceDir ?? process.cwd();
+  const problems = await deployRouteProblems({ service: serverless.service, serviceDir });
+  if (problems.length > 0) {
+    throw new LocalStackError(
+      [
+        `Not packaged: ${problems.length} route(s) to a workflow the registry lacks.`,
+        ...problems.map((problem) => `  - ${problem}`),
+      ].join('\n'),
+    );
+  }
+  log.info('Deploy check: every workflow route names a registered workflow.');
+}
+
 module.exports = {
+  checkDeployConfig,
   checkLocalConfig,
+  deployRouteProblems,
   compileModules,
   functionEnvironment,
   localOverrides,

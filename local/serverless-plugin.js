@@ -13,7 +13,7 @@ const { LocalStackError } = require('./local-stack-error');
 const { LOG_FILE_ENV, localLogFile, teeJsonLogs } = require('./log-file');
 const { localSchedulePeriod, scheduledFunctions, startLocalSchedule } = require('./local-schedule');
 const { offlineSettings } = require('./offline-settings');
-const { checkLocalConfig } = require('./preflight');
+const { checkDeployConfig, checkLocalConfig } = require('./preflight');
 const { secretSeedFile } = require('./secret-store');
 const { assertPortFree, readLocalPorts } = require('./ports');
 const { sqsSubscriptions, startSqsEventSources } = require('./sqs-event-wiring');
@@ -62,6 +62,9 @@ class LocalStackPlugin {
 
     this.hooks = {
       initialize: () => this.guard(() => this.prepareInvokeLocal()),
+      // `serverless package` and `deploy`: a route that could only dead-letter is refused here.
+      'before:package:initialize': () =>
+        this.guard(() => checkDeployConfig({ serverless: this.serverless, log: this.log })),
       'before:offline:start:init': () => this.guard(() => this.start()),
       // After serverless-esbuild's build (its before-hook), before serverless-offline's own init (this
       // plugin comes first) starts the HTTP servers: nothing is served before the stack answers.

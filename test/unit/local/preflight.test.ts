@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { checkLocalConfig, runPreflight } from '../../../local/preflight';
+import { checkLocalConfig, deployRouteProblems, runPreflight } from '../../../local/preflight';
 
 const root = path.resolve(__dirname, '../../..');
 const fixtures = path.join(root, 'test', 'fixtures');
@@ -109,5 +109,45 @@ describe('local preflight', () => {
     expect(lines.join('\n')).toMatch(/Preflight of webhook-ingest: passed in \d+ ms/);
     // Names only: a value set in the shell is not repeated in the log.
     expect(lines).toContain('webhook-ingest: MAX_BODY_BYTES, SOURCES_FILE taken from your shell.');
+  });
+});
+
+describe('deploy-time route check (serverless package)', () => {
+  const service = (profile: string) => ({
+    provider: {},
+    functions: {
+      'workflow-trigger': {
+        handler: 'functions/workflow-trigger/handler.handler',
+        environment: { SOURCES_PROFILE: profile, WORKFLOWS_PROFILE: profile },
+      },
+    },
+  });
+
+  it.each(['default', 'local'])('passes the bundled %s profiles', async (profile) => {
+    expect(await deployRouteProblems({ service: service(profile), serviceDir: root })).toEqual([]);
+  });
+
+  it('refuses a route of the stage profile to a workflow its registry lacks', async () => {
+    // The local routes checked against the default registry, which registers none of them.
+    const problems = await deployRouteProblems({
+      service: {
+        provider: {},
+        functions: {
+          'workflow-trigger': {
+            handler: 'functions/workflow-trigger/handler.handler',
+            environment: { SOURCES_PROFILE: 'local', WORKFLOWS_PROFILE: 'default' },
+          },
+        },
+      },
+      serviceDir: root,
+    });
+
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /config\/sources\.json profile "local" source "stripe" route 0 \("payment_intent\.\*" -> workflow:payments\) names workflow "payments", which config\/workflows\.json profile "default" does not register/,
+        ),
+      ]),
+    );
   });
 });
