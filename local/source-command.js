@@ -6,6 +6,7 @@ const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
+const { terminalText } = require('../shared/text/unsafe-characters');
 const { formatCatalog } = require('./catalog-json');
 const { compileModules } = require('./preflight');
 const { secretSeedFile } = require('./secret-store');
@@ -91,7 +92,11 @@ function sourceEntry({ scheme, route = [], ceiling }) {
  * @returns {Promise<number>}
  */
 async function runSourceCommand(argv, io = {}) {
-  const { env = process.env, out = console.log, err = console.error } = io;
+  const { env = process.env } = io;
+  // Messages echo the arguments and the catalog's contents: printed with control, bidirectional and
+  // zero-width characters made visible, so neither can drive the terminal.
+  const out = (/** @type {string} */ line) => (io.out ?? console.log)(terminalText(line));
+  const err = (/** @type {string} */ line) => (io.err ?? console.error)(terminalText(line));
   try {
     const { values, positionals } = parseArgs({
       args: argv,

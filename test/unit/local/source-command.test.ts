@@ -167,6 +167,18 @@ describe('npm run source -- add', () => {
     expect(output.err.join('\n')).toMatch(/already holds "connector-suite\/local\/webhooks\/acme"/);
   });
 
+  it('prints what it echoes with control, bidirectional and zero-width characters made visible', async () => {
+    const { output, run } = box();
+
+    const code = await run('add', 'evil\u001b[2J\u0007\u009b\u202e', '--scheme', 'github');
+
+    expect(code).toBe(2);
+    const text = output.err.join('\n');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/u);
+    expect(text).toContain('source "evil\\x1b[2J\\x07\\x9b\\u202e"');
+  });
+
   it('explains itself with --help', async () => {
     const { output, run } = box();
 
