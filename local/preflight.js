@@ -197,12 +197,14 @@ async function checkLocalConfig({ serverless, stage, ports, log }) {
 /**
  * The deploy-time check of `serverless package` and `deploy`: every `workflow:<name>` route of the
  * stage's sources profile names a workflow of its registry profile (the profiles the workflow trigger
- * gets), in the files bundled with the functions. Returns the problems, one per route.
+ * gets), and no email template of the profile puts a placeholder where escaping cannot protect it
+ * (inside <script>, an on* handler, an unquoted attribute…), in the files bundled with the functions.
+ * Returns the problems, one per route or placeholder.
  * @param {{ service: ServiceView, serviceDir: string, sourcesFile?: string,
  *   workflowsFile?: string }} options the files are relative to the service (tests name others)
  * @returns {Promise<string[]>}
  */
-async function deployRouteProblems({
+async function deployConfigProblems({
   service,
   serviceDir,
   sourcesFile = 'config/sources.json',
@@ -211,19 +213,24 @@ async function deployRouteProblems({
   const env = service.functions?.['workflow-trigger']?.environment ?? {};
   const sourcesProfile = String(env.SOURCES_PROFILE ?? 'default');
   const workflowsProfile = String(env.WORKFLOWS_PROFILE ?? 'default');
-  const { registry } = await compileModules(serviceDir, {
+  const { registry, ingest } = await compileModules(serviceDir, {
     registry: path.join(serviceDir, 'shared/workflow/registry.ts'),
+    ingest: path.join(serviceDir, 'functions/webhook-ingest/preflight.ts'),
   });
   const read = (/** @type {string} */ file) =>
     JSON.parse(fs.readFileSync(path.resolve(serviceDir, file), 'utf8'));
   try {
+    const sources = read(sourcesFile);
     const workflows = registry.loadWorkflowRegistry(read(workflowsFile), workflowsProfile);
-    return registry.unregisteredWorkflowRoutes(read(sourcesFile), workflows, {
-      sourcesFile,
-      sourcesProfile,
-      workflowsFile,
-      workflowsProfile,
-    });
+    return [
+      ...registry.unregisteredWorkflowRoutes(sources, workflows, {
+        sourcesFile,
+        sourcesProfile,
+        workflowsFile,
+        workflowsProfile,
+      }),
+      ...ingest.templateHtmlProblems(sources, sourcesProfile, sourcesFile),
+    ];
   } catch (error) {
     return [/** @type {Error} */ (error).message];
   }
@@ -236,22 +243,22 @@ async function deployRouteProblems({
  */
 async function checkDeployConfig({ serverless, log }) {
   const serviceDir = serverless.serviceDir ?? process.cwd();
-  const problems = await deployRouteProblems({ service: serverless.service, serviceDir });
+  const problems = await deployConfigProblems({ service: serverless.service, serviceDir });
   if (problems.length > 0) {
     throw new LocalStackError(
       [
-        `Not packaged: ${problems.length} route(s) to a workflow the registry lacks.`,
+        `Not packaged: ${problems.length} problem(s) in config/sources.json.`,
         ...problems.map((problem) => `  - ${problem}`),
       ].join('\n'),
     );
   }
-  log.info('Deploy check: every workflow route names a registered workflow.');
+  log.info('Deploy check: every workflow route is registered, every template placeholder safe.');
 }
 
 module.exports = {
   checkDeployConfig,
   checkLocalConfig,
-  deployRouteProblems,
+  deployConfigProblems,
   compileModules,
   functionEnvironment,
   localOverrides,

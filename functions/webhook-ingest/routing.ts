@@ -69,7 +69,7 @@ export const DEFAULT_TEMPLATE_VALUE_MAX_CHARS = 2000;
  * attributes, so the quote is always there.
  */
 const URL_ATTRIBUTE_START =
-  /[\s"'/](?:href|src|action|formaction|poster|cite|background|xlink:href)\s*=\s*["']\s*$/i;
+  /[\s"'/](?:href|src|action|formaction|poster|cite|background|xlink:href|data|ping|longdesc|lowsrc|dynsrc|codebase|manifest|icon)\s*=\s*["']\s*$/i;
 const SAFE_URL_SCHEMES = new Set(['https:', 'mailto:']);
 
 /** Whether `value` parses, as a browser would, as an absolute https: or mailto: URL. */

@@ -69,6 +69,20 @@ const cases: [string, Record<string, string>, RegExp[]][] = [
     ],
   ],
   [
+    'a template with placeholders in <script> and an on* handler',
+    {
+      SOURCES_FILE: catalogWith((catalog) => {
+        const templates = catalog.local.emailTemplates as Record<string, { htmlBody?: string }>;
+        (templates['invoice-paid'] as { htmlBody?: string }).htmlBody =
+          '<p>{{id}}</p><script>track("{{id}}")</script><img src="https://x.test/p.png" onload="{{id}}">';
+      }),
+    },
+    [
+      /webhook-ingest: .* email template "invoice-paid" htmlBody: \{\{id\}\} is inside <script>/,
+      /email template "invoice-paid" htmlBody: \{\{id\}\} is in the event handler onload= of <img>/,
+    ],
+  ],
+  [
     'a malformed setting',
     { DEDUPE_TTL_SECONDS: '3600' },
     [/Environment variable DEDUPE_TTL_SECONDS must be a whole number .*"3600"/],
