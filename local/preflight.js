@@ -194,8 +194,71 @@ async function checkLocalConfig({ serverless, stage, ports, log }) {
   log.info(`Preflight of ${checked}: passed in ${result.elapsedMs} ms.`);
 }
 
+/**
+ * The deploy-time check of `serverless package` and `deploy`: every `workflow:<name>` route of the
+ * stage's sources profile names a workflow of its registry profile (the profiles the workflow trigger
+ * gets), and no email template of the profile puts a placeholder where escaping cannot protect it
+ * (inside <script>, an on* handler, an unquoted attribute…), in the files bundled with the functions.
+ * Returns the problems, one per route or placeholder.
+ * @param {{ service: ServiceView, serviceDir: string, sourcesFile?: string,
+ *   workflowsFile?: string }} options the files are relative to the service (tests name others)
+ * @returns {Promise<string[]>}
+ */
+async function deployConfigProblems({
+  service,
+  serviceDir,
+  sourcesFile = 'config/sources.json',
+  workflowsFile = 'config/workflows.json',
+}) {
+  const env = service.functions?.['workflow-trigger']?.environment ?? {};
+  const sourcesProfile = String(env.SOURCES_PROFILE ?? 'default');
+  const workflowsProfile = String(env.WORKFLOWS_PROFILE ?? 'default');
+  const { registry, ingest } = await compileModules(serviceDir, {
+    registry: path.join(serviceDir, 'shared/workflow/registry.ts'),
+    ingest: path.join(serviceDir, 'functions/webhook-ingest/preflight.ts'),
+  });
+  const read = (/** @type {string} */ file) =>
+    JSON.parse(fs.readFileSync(path.resolve(serviceDir, file), 'utf8'));
+  try {
+    const sources = read(sourcesFile);
+    const workflows = registry.loadWorkflowRegistry(read(workflowsFile), workflowsProfile);
+    return [
+      ...registry.unregisteredWorkflowRoutes(sources, workflows, {
+        sourcesFile,
+        sourcesProfile,
+        workflowsFile,
+        workflowsProfile,
+      }),
+      ...ingest.templateHtmlProblems(sources, sourcesProfile, sourcesFile),
+    ];
+  } catch (error) {
+    return [/** @type {Error} */ (error).message];
+  }
+}
+
+/**
+ * Fails `serverless package` (and so `deploy`) with every route that could never work.
+ * @param {{ serverless: any, log: { info: (m: string) => void } }} options
+ * @returns {Promise<void>}
+ */
+async function checkDeployConfig({ serverless, log }) {
+  const serviceDir = serverless.serviceDir ?? process.cwd();
+  const problems = await deployConfigProblems({ service: serverless.service, serviceDir });
+  if (problems.length > 0) {
+    throw new LocalStackError(
+      [
+        `Not packaged: ${problems.length} problem(s) in config/sources.json.`,
+        ...problems.map((problem) => `  - ${problem}`),
+      ].join('\n'),
+    );
+  }
+  log.info('Deploy check: every workflow route is registered, every template placeholder safe.');
+}
+
 module.exports = {
+  checkDeployConfig,
   checkLocalConfig,
+  deployConfigProblems,
   compileModules,
   functionEnvironment,
   localOverrides,

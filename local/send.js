@@ -5,6 +5,7 @@
 const { randomUUID } = require('node:crypto');
 const { readFileSync } = require('node:fs');
 const path = require('node:path');
+const { terminalText, visible } = require('../shared/text/unsafe-characters');
 const { readSecretSeed, secretSeedFile } = require('./secret-store');
 const {
   EXIT,
@@ -136,11 +137,12 @@ async function runSend(argv, io) {
     if (args.fresh) envelope = freshen(envelope);
     request = { url: webhookUrl(args, io.env), ...signedRequest(source, envelope, secret) };
   } catch (error) {
-    const { message } = /** @type {Error} */ (error);
+    const message = terminalText(/** @type {Error} */ (error).message);
     io.err(error instanceof UsageError ? `${message}\n${SEND_USAGE}` : message);
     return EXIT.usage;
   }
-  io.out(`POST ${request.url}`);
+  const url = visible(request.url);
+  io.out(`POST ${url}`);
   /** @type {Response} */
   let response;
   try {
@@ -151,17 +153,19 @@ async function runSend(argv, io) {
       signal: AbortSignal.timeout(timeoutMs),
     });
   } catch (error) {
-    io.err(`POST ${request.url} failed: ${describeNetworkError(error, timeoutMs)}`);
+    io.err(`POST ${url} failed: ${visible(describeNetworkError(error, timeoutMs))}`);
     return EXIT.failed;
   }
-  io.out(`${response.status} ${response.statusText}`);
+  // The answer comes from whatever listens on that URL: printed with control, bidirectional and
+  // zero-width characters made visible, so it cannot drive the terminal (the body keeps its lines).
+  io.out(`${response.status} ${visible(response.statusText)}`);
   for (const header of ['content-type', 'retry-after', 'x-correlation-id']) {
     const value = response.headers.get(header);
-    if (value) io.out(`${header}: ${value}`);
+    if (value) io.out(`${header}: ${visible(value)}`);
   }
-  io.out(await response.text());
+  io.out(terminalText(await response.text()));
   const code = exitCodeFor(response.status);
-  if (code !== EXIT.delivered) io.err(`POST ${request.url} was not accepted (${response.status})`);
+  if (code !== EXIT.delivered) io.err(`POST ${url} was not accepted (${response.status})`);
   return code;
 }
 

@@ -19,7 +19,7 @@ const { buildFunctionsForOffline, isOfflineStart } = require('./offline-build');
 const { LOG_FILE_ENV, localLogFile, teeJsonLogs } = require('./log-file');
 const { localSchedulePeriod, scheduledFunctions, startLocalSchedule } = require('./local-schedule');
 const { offlineSettings } = require('./offline-settings');
-const { checkLocalConfig } = require('./preflight');
+const { checkDeployConfig, checkLocalConfig } = require('./preflight');
 const { secretSeedFile } = require('./secret-store');
 const { assertPortFree, readLocalPorts } = require('./ports');
 const { sqsSubscriptions, startSqsEventSources } = require('./sqs-event-wiring');
@@ -77,6 +77,9 @@ class LocalStackPlugin {
 
     this.hooks = {
       initialize: () => this.guard(() => this.prepareInvokeLocal()),
+      // `serverless package` and `deploy`: a route that could only dead-letter is refused here.
+      'before:package:initialize': () =>
+        this.guard(() => checkDeployConfig({ serverless: this.serverless, log: this.log })),
       'before:offline:start:init': () => this.guard(() => this.start()),
       // After the build (start() awaits it), before serverless-offline's own init (this plugin comes
       // first) starts the HTTP servers: nothing is served before the stack answers.

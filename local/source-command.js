@@ -6,6 +6,7 @@ const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
+const { terminalText } = require('../shared/text/unsafe-characters');
 const { formatCatalog } = require('./catalog-json');
 const { compileModules } = require('./preflight');
 const { secretSeedFile } = require('./secret-store');
@@ -91,7 +92,11 @@ function sourceEntry({ scheme, route = [], ceiling }) {
  * @returns {Promise<number>}
  */
 async function runSourceCommand(argv, io = {}) {
-  const { env = process.env, out = console.log, err = console.error } = io;
+  const { env = process.env } = io;
+  // Messages echo the arguments and the catalog's contents: printed with control, bidirectional and
+  // zero-width characters made visible, so neither can drive the terminal.
+  const out = (/** @type {string} */ line) => (io.out ?? console.log)(terminalText(line));
+  const err = (/** @type {string} */ line) => (io.err ?? console.error)(terminalText(line));
   try {
     const { values, positionals } = parseArgs({
       args: argv,
@@ -148,20 +153,49 @@ async function addSource({ name, values, env, out }) {
   const secretName = `${prefix}/webhooks/${name}`;
 
   // The handler's own loader judges the entry: name, scheme, routes and ceiling, as at cold start.
-  const { sources, format } = await compileModules(root, {
+  const { sources, format, workflows } = await compileModules(root, {
     sources: path.join(root, 'functions/webhook-ingest/sources.ts'),
     format: path.join(root, 'functions/webhook-ingest/signatures/secret-format.ts'),
+    workflows: path.join(root, 'shared/workflow/registry.ts'),
   });
+  const proposed = { [PROFILE]: { sources: { [name]: entry }, emailTemplates: {} } };
   try {
-    const templates = profile.emailTemplates ?? {};
-    sources.loadSourceCatalog(
-      { [PROFILE]: { sources: { [name]: entry }, emailTemplates: templates } },
-      PROFILE,
-      prefix,
-    );
+    proposed[PROFILE].emailTemplates = profile.emailTemplates ?? {};
+    sources.loadSourceCatalog(proposed, PROFILE, prefix);
   } catch (error) {
     const message = /** @type {Error} */ (error).message;
     throw new Refusal(message.replace(`${BUNDLED} `, `${shown(catalogFile)} `));
+  }
+  // A route to a workflow the registry lacks would dead-letter every job, and `npm run dev` refuses
+  // to start with one: refused here too, with the way out. (The command does not add a registry
+  // entry itself: the engine path it maps to is a fact only the developer knows.)
+  try {
+    const registry = workflows.loadWorkflowRegistry(workflows.workflowProfiles(env), PROFILE);
+    const problems = workflows.unregisteredWorkflowRoutes(proposed, registry, {
+      sourcesFile: shown(catalogFile),
+      sourcesProfile: PROFILE,
+      workflowsFile: workflows.workflowsFileName(env),
+      workflowsProfile: PROFILE,
+    });
+    if (problems.length > 0) {
+      const missing = entry.routes
+        .filter((route) => route.to.startsWith('workflow:'))
+        .map((route) => route.to.slice('workflow:'.length))
+        .filter((workflow) => !registry.has(workflow));
+      throw new Refusal(
+        [
+          ...problems,
+          `Nothing written. To route there, add to "${PROFILE}".workflows in ${workflows.workflowsFileName(env)}:`,
+          ...[...new Set(missing)].map(
+            (workflow) => `  "${workflow}": "webhook/<its path on the engine>"`,
+          ),
+          'then run this command again.',
+        ].join('\n'),
+      );
+    }
+  } catch (error) {
+    if (error instanceof Refusal) throw error;
+    throw new Refusal(/** @type {Error} */ (error).message);
   }
 
   const seed = readJson(seedFile, {});

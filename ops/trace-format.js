@@ -1,4 +1,9 @@
-// Turns one event's log lines into the readable path `npm run trace` prints.
+// Turns one event's log lines into the readable path `npm run trace` prints. Every value of a log
+// line comes from outside (an engine's executionId, a provider's error, a webhook's event id): each is
+// printed with control, bidirectional and zero-width characters made visible (`\x1b`, `\u202e`), line
+// breaks included, so no value can move the cursor, clear the screen or fake a line of the path.
+
+const { visible } = require('../shared/text/unsafe-characters');
 
 /** @typedef {import('./trace-select').LogLine} LogLine */
 
@@ -11,8 +16,11 @@
  * @property {string[]} details further lines (the queue messages an ingest sent)
  */
 
-/** @param {unknown} value */
-const short = (value) => String(value ?? '?');
+/**
+ * A value of a log line as the terminal may show it.
+ * @param {unknown} value
+ */
+const short = (value) => visible(String(value ?? '?'));
 
 /**
  * What a job outcome line says.
@@ -21,7 +29,7 @@ const short = (value) => String(value ?? '?');
  */
 function describeOutcome(line) {
   const job = `job ${short(line.jobId)}`;
-  const attempt = line.attempts === undefined ? '' : `, attempt ${line.attempts}`;
+  const attempt = line.attempts === undefined ? '' : `, attempt ${short(line.attempts)}`;
   switch (line.outcome) {
     case 'triggered':
       return `triggered ${job} (execution ${short(line.executionId)}${attempt})`;
@@ -79,7 +87,7 @@ function describeLine(line) {
       text =
         line.result === 'deleted'
           ? `${short(line.queue)}: message ${short(line.messageId)} done, deleted`
-          : `${short(line.queue)}: message ${short(line.messageId)} left for redelivery${line.error ? ` (${line.error})` : ''}`;
+          : `${short(line.queue)}: message ${short(line.messageId)} left for redelivery${line.error ? ` (${short(line.error)})` : ''}`;
       break;
     case 'sqs batch':
       text = `invoked with a batch of ${short(line.records)} record(s)`;
@@ -92,7 +100,7 @@ function describeLine(line) {
       text =
         line.status === undefined
           ? `engine call (attempt ${short(line.attempt)}) got no answer in ${short(line.latencyMs)} ms: ${short(line.error)}`
-          : `engine answered ${line.status} in ${short(line.latencyMs)} ms (attempt ${short(line.attempt)}: ${short(line.result)})`;
+          : `engine answered ${short(line.status)} in ${short(line.latencyMs)} ms (attempt ${short(line.attempt)}: ${short(line.result)})`;
       break;
     case 'provider call':
       text = `provider call with ${short(line.messages)} message(s): ${short(line.result)} in ${short(line.latencyMs)} ms`;
@@ -109,7 +117,7 @@ function describeLine(line) {
               short(line.message),
               ...EXTRA_KEYS.filter((key) => line[key] !== undefined).map(
                 (key) =>
-                  `${key}=${typeof line[key] === 'object' ? JSON.stringify(line[key]) : line[key]}`,
+                  `${key}=${short(typeof line[key] === 'object' ? JSON.stringify(line[key]) : line[key])}`,
               ),
             ].join(' ');
   }
@@ -130,12 +138,13 @@ function describeLine(line) {
  * @returns {string}
  */
 function formatTrace({ correlationId, source, lines, outcomes }) {
-  if (lines.length === 0)
-    return `No log line in ${source} carries correlation id ${correlationId}.`;
+  const id = short(correlationId);
+  const from = short(source);
+  if (lines.length === 0) return `No log line in ${from} carries correlation id ${id}.`;
   const hops = lines.map(describeLine);
   const first = Date.parse(hops[0]?.timestamp ?? '');
   const width = Math.max(...hops.map((hop) => hop.actor.length));
-  const out = [`Correlation id ${correlationId}: ${lines.length} log lines from ${source}`, ''];
+  const out = [`Correlation id ${id}: ${lines.length} log lines from ${from}`, ''];
   for (const hop of hops) {
     const time = Date.parse(hop.timestamp);
     const clock = Number.isNaN(time) ? hop.timestamp.padEnd(12) : hop.timestamp.slice(11, 23);
@@ -148,7 +157,8 @@ function formatTrace({ correlationId, source, lines, outcomes }) {
   out.push('', 'Outcome:');
   if (outcomes.length === 0) out.push('  no job of this event shows in the log');
   for (const job of outcomes) {
-    out.push(`  ${job.jobId}: ${job.outcome}${job.detail ? ` (${job.detail})` : ''}`);
+    const detail = job.detail ? ` (${short(job.detail)})` : '';
+    out.push(`  ${short(job.jobId)}: ${short(job.outcome)}${detail}`);
   }
   return out.join('\n');
 }

@@ -5,6 +5,7 @@
 const fs = require('node:fs');
 const path = require('node:path');
 const { localLogFile } = require('../local/log-file');
+const { terminalJson, terminalText } = require('../shared/text/unsafe-characters');
 const { TRACE_EXIT, TRACE_USAGE, UsageError, parseTraceArgs } = require('./trace-args');
 const { formatTrace } = require('./trace-format');
 const { insightsPlan, projectFunctions } = require('./trace-insights');
@@ -52,9 +53,13 @@ function runTrace(argv, env = process.env) {
   const lines = selectEvent(parseLogLines(fs.readFileSync(file, 'utf8')), args.correlationId);
   const outcomes = jobOutcomes(lines);
   const code = lines.length === 0 ? TRACE_EXIT.notFound : TRACE_EXIT.ok;
+  // Log lines carry outside values: JSON keeps them as \uXXXX escapes (still valid JSON), and the text
+  // path escapes each value (trace-format.js), then the whole text once more as a safety net.
   const stdout = args.json
-    ? JSON.stringify({ correlationId: args.correlationId, logFile: file, lines, outcomes })
-    : formatTrace({ correlationId: args.correlationId, source: file, lines, outcomes });
+    ? terminalJson({ correlationId: args.correlationId, logFile: file, lines, outcomes }, 0)
+    : terminalText(
+        formatTrace({ correlationId: args.correlationId, source: file, lines, outcomes }),
+      );
   return { code, stdout: `${stdout}\n`, stderr: '' };
 }
 

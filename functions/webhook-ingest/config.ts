@@ -39,6 +39,12 @@ export function loadIngestConfig(env: Env) {
     }),
     // Deeper than any real webhook (Stripe's and GitHub's stay under 10), far below what overflows.
     maxJsonDepth: optionalInteger(env, 'MAX_JSON_DEPTH', 64, { min: 8, max: 512 }),
+    // Length cap of one template placeholder's value: a longer value dead-letters its job as
+    // invalid-job, naming the field and the path (a name or an invoice number is far shorter).
+    templateValueMaxChars: optionalInteger(env, 'TEMPLATE_VALUE_MAX_CHARS', 2000, {
+      min: 1,
+      max: 100_000,
+    }),
     abuseCeilingShards: optionalInteger(env, 'ABUSE_CEILING_SHARDS', 1, { min: 1, max: 100 }),
     inProgressRetryAfterSeconds: optionalInteger(env, 'IN_PROGRESS_RETRY_AFTER_SECONDS', 2, {
       min: 1,
@@ -66,6 +72,7 @@ export const ingestSettings: readonly string[] = Object.freeze([
   'MAX_BODY_BYTES',
   'MAX_MESSAGE_BYTES',
   'MAX_JSON_DEPTH',
+  'TEMPLATE_VALUE_MAX_CHARS',
   'ABUSE_CEILING_SHARDS',
   'IN_PROGRESS_RETRY_AFTER_SECONDS',
 ]);

@@ -9,7 +9,13 @@ import { messageSize, type QueuedMessage, sendMessages } from '../../shared/queu
 import type { CeilingDecision } from '../../shared/rate-limit/fixed-window-ceiling';
 import { identify } from './event-identity';
 import { bodyFormatOf, checkNesting, parseBody, rawBodyOf } from './request';
-import { type DeadRoute, type RoutedEvent, type RouteQueues, routeEvent } from './routing';
+import {
+  DEFAULT_TEMPLATE_VALUE_MAX_CHARS,
+  type DeadRoute,
+  type RoutedEvent,
+  type RouteQueues,
+  routeEvent,
+} from './routing';
 import { lowerCaseHeaders } from './signatures/headers';
 import { type SigningDeps, verifyRequest } from './signing';
 import type { Source, SourceCatalog } from './sources';
@@ -54,7 +60,13 @@ export interface IngestDeps extends SigningDeps {
   deadLetter: DeadLetterSink;
   queues: RouteQueues;
   /** `maxMessageBytes` is the queue's limit, which SQS also applies to a whole batch. */
-  limits: { maxBodyBytes: number; maxMessageBytes: number; maxJsonDepth: number };
+  limits: {
+    maxBodyBytes: number;
+    maxMessageBytes: number;
+    maxJsonDepth: number;
+    /** Length cap of one template placeholder's value (default 2000 characters). */
+    maxTemplateValueChars?: number;
+  };
   logger: Logger;
 }
 
@@ -102,7 +114,9 @@ export function makeWebhookIngest(deps: IngestDeps) {
       correlationId: context.correlationId,
       receivedAt: new Date(deps.nowSeconds() * 1000).toISOString(),
     };
-    const routed = routeEvent(source, deps.catalog, identity, payload, facts, deps.queues);
+    const routed = routeEvent(source, deps.catalog, identity, payload, facts, deps.queues, {
+      maxValueChars: deps.limits.maxTemplateValueChars ?? DEFAULT_TEMPLATE_VALUE_MAX_CHARS,
+    });
     checkSizes(routed, deps.limits.maxMessageBytes);
 
     let queued: QueuedMessage[] = [];

@@ -10,6 +10,7 @@ import {
   sourcesFileName,
 } from './source-profiles';
 import { loadSourceCatalog, type Source } from './sources';
+import { htmlPlaceholderProblems } from './template-html';
 
 /** Every variable the ingest function's loaders read: what a local run may override. */
 export const settings: readonly string[] = Object.freeze([
@@ -76,6 +77,24 @@ function checkCatalog(profiles: unknown, profile: string, secretsPrefix: string,
   }
 }
 
+/**
+ * Each email template of the profile whose `htmlBody` puts a placeholder where HTML escaping cannot
+ * make a value safe (inside <script>, an on* handler, an unquoted attribute…), one problem each,
+ * naming the file, the template and the placeholder.
+ */
+export function templateHtmlProblems(profiles: unknown, profile: string, file: string): string[] {
+  const chosen = isObject(profiles) ? profiles[profile] : undefined;
+  const templates =
+    isObject(chosen) && isObject(chosen.emailTemplates) ? chosen.emailTemplates : {};
+  return Object.entries(templates).flatMap(([name, raw]) => {
+    const html = isObject(raw) ? raw.htmlBody : undefined;
+    if (typeof html !== 'string') return [];
+    return htmlPlaceholderProblems(html).map(
+      (problem) => `${file} email template "${name}" htmlBody: ${problem}`,
+    );
+  });
+}
+
 /** Each source's signing secret as the seed holds it: present, JSON, in the scheme's format. */
 function checkSecrets(sources: readonly Source[], seed: SecretSeed): string[] {
   const problems: string[] = [];
@@ -120,6 +139,7 @@ export function preflight({ env, secrets }: PreflightInput): string[] {
   const secretsPrefix = env.SECRETS_PREFIX?.trim() ?? '';
   const catalog = checkCatalog(profiles, profile, secretsPrefix, sourcesFileName(env));
   problems.push(...catalog.problems);
+  problems.push(...templateHtmlProblems(profiles, profile, sourcesFileName(env)));
   // Without a prefix (already reported) the secret names would be guesses.
   if (secretsPrefix) problems.push(...checkSecrets(catalog.sources, secrets));
   return problems;

@@ -44,10 +44,41 @@ const RAW_PLACEHOLDER = /\{\{\{\s*([\w.-]+)\s*\}\}\}/g;
 /** Where a rendered value goes, which decides how it is escaped or refused. */
 type Context = 'address' | 'header' | 'html' | 'text';
 
-/** What rendering found: paths with no value, and fields a value may not be placed into. */
+/** What rendering found: paths with no value, and why a value may not be placed where it goes. */
 interface RenderProblems {
   missing: Set<string>;
+  /** `<field> (from <path>) <why>`, one entry each. */
   invalid: Set<string>;
+  /** The length cap of one placeholder's value, in characters. */
+  maxValueChars: number;
+}
+
+/** Rendering limits; `maxValueChars` is the ingest setting `TEMPLATE_VALUE_MAX_CHARS`. */
+export interface RenderLimits {
+  maxValueChars: number;
+}
+
+/** The default length cap of one placeholder's value (`TEMPLATE_VALUE_MAX_CHARS`). */
+export const DEFAULT_TEMPLATE_VALUE_MAX_CHARS = 2000;
+
+/**
+ * An `htmlBody` placeholder that starts the value of a URL attribute (`href="{{url}}"`): the value
+ * decides the link's scheme, so it must be an absolute `https:` or `mailto:` URL (a `javascript:`
+ * or `data:` URL is refused). A placeholder after a fixed start (`href="https://x.test/{{id}}"`)
+ * cannot change the scheme and is only escaped. Start-up refuses placeholders in unquoted
+ * attributes, so the quote is always there.
+ */
+const URL_ATTRIBUTE_START =
+  /[\s"'/](?:href|src|action|formaction|poster|cite|background|xlink:href|data|ping|longdesc|lowsrc|dynsrc|codebase|manifest|icon)\s*=\s*["']\s*$/i;
+const SAFE_URL_SCHEMES = new Set(['https:', 'mailto:']);
+
+/** Whether `value` parses, as a browser would, as an absolute https: or mailto: URL. */
+function isSafeUrl(value: string): boolean {
+  try {
+    return SAFE_URL_SCHEMES.has(new URL(value).protocol);
+  } catch {
+    return false;
+  }
 }
 
 const HTML_ESCAPES: Record<string, string> = {
@@ -67,14 +98,24 @@ function escapeHtml(value: string): string {
 const ADDRESS_BREAKERS = /[,;<>"]/;
 
 function placeholderValue(
+  field: string,
   payload: Payload,
   path: string,
   problems: RenderProblems,
 ): string | undefined {
   const value = valueAt(payload, path);
-  if (typeof value === 'string' || typeof value === 'number') return String(value);
-  problems.missing.add(path);
-  return undefined;
+  if (typeof value !== 'string' && typeof value !== 'number') {
+    problems.missing.add(path);
+    return undefined;
+  }
+  const text = String(value);
+  if (text.length > problems.maxValueChars) {
+    problems.invalid.add(
+      `${field} (from ${path}) is longer than ${problems.maxValueChars} characters`,
+    );
+    return undefined;
+  }
+  return text;
 }
 
 /**
@@ -93,16 +134,29 @@ function render(
   const raw =
     context === 'html'
       ? template.replace(RAW_PLACEHOLDER, (_, path: string) => {
-          return placeholderValue(payload, path, problems) ?? '';
+          return placeholderValue(field, payload, path, problems) ?? '';
         })
       : template;
-  return raw.replace(PLACEHOLDER, (_, path: string) => {
-    const value = placeholderValue(payload, path, problems);
+  return raw.replace(PLACEHOLDER, (_, path: string, offset: number) => {
+    const value = placeholderValue(field, payload, path, problems);
     if (value === undefined) return '';
-    if (context === 'html') return escapeHtml(value);
+    if (context === 'html') {
+      if (
+        URL_ATTRIBUTE_START.test(raw.slice(Math.max(0, offset - 80), offset)) &&
+        !isSafeUrl(value)
+      ) {
+        problems.invalid.add(
+          `${field} (from ${path}) would be a link that is not https: or mailto:`,
+        );
+        return '';
+      }
+      return escapeHtml(value);
+    }
     if (context === 'text') return value;
     if (hasUnsafeCharacters(value) || (context === 'address' && ADDRESS_BREAKERS.test(value))) {
-      problems.invalid.add(`${field} (from ${path})`);
+      problems.invalid.add(
+        `${field} (from ${path}) would hold more than one address, a quote, an angle bracket or a control character`,
+      );
       return '';
     }
     return value;
@@ -138,6 +192,7 @@ export function routeEvent(
   payload: Payload,
   facts: DeliveryFacts,
   queues: RouteQueues,
+  limits: RenderLimits = { maxValueChars: DEFAULT_TEMPLATE_VALUE_MAX_CHARS },
 ): RoutedEvent {
   const attributes: JobAttributes = {
     correlationId: facts.correlationId,
@@ -171,7 +226,11 @@ export function routeEvent(
       continue;
     }
     const template = catalog.emailTemplates.get(destination.template) as EmailTemplate;
-    const problems: RenderProblems = { missing: new Set(), invalid: new Set() };
+    const problems: RenderProblems = {
+      missing: new Set(),
+      invalid: new Set(),
+      maxValueChars: limits.maxValueChars,
+    };
     const job = emailJob(id, template, payload, problems);
     job.metadata = {
       source: source.name,
@@ -195,9 +254,7 @@ export function routeEvent(
       );
     }
     if (problems.invalid.size > 0) {
-      reasons.push(
-        `invalid email job: ${[...problems.invalid].join(', ')} would hold more than one address, a quote, an angle bracket or a control character`,
-      );
+      reasons.push(`invalid email job: ${[...problems.invalid].join('; ')}`);
     }
     const reason = reasons.join('; ');
     const reasonCode = problems.invalid.size > 0 ? 'invalid-job' : 'unfillable-template';

@@ -86,6 +86,7 @@ export function buildWebhookIngest(
       maxBodyBytes: config.maxBodyBytes,
       maxMessageBytes: config.maxMessageBytes,
       maxJsonDepth: config.maxJsonDepth,
+      maxTemplateValueChars: config.templateValueMaxChars,
     },
     nowSeconds: () => Math.floor(Date.now() / 1000),
     logger,

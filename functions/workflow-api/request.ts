@@ -6,6 +6,7 @@ import {
   UnsupportedMediaTypeError,
 } from '../../shared/errors';
 import { nestsDeeperThan } from '../../shared/json/depth';
+import { isRawJsonNumber, parseJsonExact } from '../../shared/json/exact';
 
 /** What a direct trigger asks for: the workflow's input and, when given, the caller's key. */
 export interface DirectRequest {
@@ -37,7 +38,7 @@ function header(event: APIGatewayProxyEventV2, wanted: string): string | undefin
 }
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === 'object' && value !== null && !Array.isArray(value);
+  typeof value === 'object' && value !== null && !Array.isArray(value) && !isRawJsonNumber(value);
 
 /**
  * Reads and checks a `POST /workflows/{name}` request. The body is the workflow's input, a JSON
@@ -63,7 +64,9 @@ export function readDirectRequest(
   }
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    // Numbers a double would change stay as their text (shared/json/exact.ts): the fingerprint
+    // tells 9007199254740993 from 9007199254740992, and the engine receives what was sent.
+    body = parseJsonExact(text);
   } catch {
     // `curl -d` and `fetch` label a JSON string form-encoded or text: JSON is taken whatever the
     // label, and only a body that is not JSON under another label is refused as that type.

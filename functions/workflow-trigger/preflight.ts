@@ -1,10 +1,12 @@
 import { type PreflightInput, seedSecretProblems, settingProblems } from '../../shared/preflight';
 import {
   loadWorkflowRegistry,
+  unregisteredWorkflowRoutes,
   WORKFLOWS_FILE,
   workflowProfiles,
+  workflowsFileName,
 } from '../../shared/workflow/registry';
-import { SOURCES_FILE } from '../webhook-ingest/source-profiles';
+import { SOURCES_FILE, sourceProfiles, sourcesFileName } from '../webhook-ingest/source-profiles';
 import { loadWorkflowTriggerConfig, WORKFLOW_TRIGGER_SETTINGS } from './config';
 
 /** Every variable the trigger's loaders read: what a local run may override. */
@@ -17,15 +19,22 @@ export const settings: readonly string[] = Object.freeze([
 
 /**
  * The trigger's start-up check: its settings, the workflow registry of its profile, every
- * `workflow:<name>` route of the sources profile registered, and the engine token in the seed.
+ * `workflow:<name>` route of the sources profile registered (a route to an unknown workflow would
+ * dead-letter every job it makes), and the engine token in the seed.
  */
 export function preflight({ env, secrets }: PreflightInput): string[] {
   const problems = settingProblems(loadWorkflowTriggerConfig, env, WORKFLOW_TRIGGER_SETTINGS);
   const profile = env.WORKFLOWS_PROFILE?.trim() || 'default';
   try {
-    // A route to a workflow the registry lacks is not a start-up error (`npm run source -- add`
-    // creates such routes): its jobs are dead-lettered as `unknown-workflow`, without a call.
-    loadWorkflowRegistry(workflowProfiles(env), profile);
+    const registry = loadWorkflowRegistry(workflowProfiles(env), profile);
+    problems.push(
+      ...unregisteredWorkflowRoutes(sourceProfiles(env), registry, {
+        sourcesFile: sourcesFileName(env),
+        sourcesProfile: env.SOURCES_PROFILE?.trim() || 'default',
+        workflowsFile: workflowsFileName(env),
+        workflowsProfile: profile,
+      }),
+    );
   } catch (error) {
     problems.push(error instanceof Error ? error.message : String(error));
   }

@@ -1,12 +1,16 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
+import { isRawJsonNumber, parseJsonExact } from '../json/exact';
 import type { WorkflowJob } from './jobs';
 
 /** A workflow job as the queue carries it (ARCHITECTURE.md, "Queues"). */
 export const workflowJobSchema = z.object({
   id: z.string().min(1).max(512),
   workflow: z.string().min(1).max(64),
-  input: z.record(z.string(), z.unknown()),
+  // A number kept exact (parseJsonExact) is a frozen object: refused here as the number it is.
+  input: z
+    .custom<Record<string, unknown>>((input) => !isRawJsonNumber(input))
+    .pipe(z.record(z.string(), z.unknown())),
   correlationId: z.string().min(1).max(200).optional(),
 });
 
@@ -16,7 +20,8 @@ export function parseWorkflowJob(
 ): { ok: true; job: WorkflowJob } | { ok: false; reason: string; jobId?: string } {
   let value: unknown;
   try {
-    value = JSON.parse(body);
+    // Numbers a double would change stay as their text: the fingerprint and the engine see them exact.
+    value = parseJsonExact(body);
   } catch {
     return { ok: false, reason: 'the body is not JSON' };
   }
@@ -49,16 +54,22 @@ export function workflowJobFingerprint(job: Pick<WorkflowJob, 'workflow' | 'inpu
  */
 export function legacyWorkflowJobFingerprint(job: Pick<WorkflowJob, 'workflow' | 'input'>): string {
   const { receivedAt: _deliveryFact, ...input } = job.input;
+  // Version 1 saw numbers as doubles: an exact number is folded back into one, as it was then.
+  const asDoubles = (_key: string, value: unknown) =>
+    isRawJsonNumber(value) ? Number(value.rawJSON) : value;
   return createHash('sha256')
-    .update(JSON.stringify([job.workflow, input]))
+    .update(JSON.stringify([job.workflow, input], asDoubles))
     .digest('base64url');
 }
 
 /**
- * JSON with object keys sorted and no whitespace, so two spellings of one value compare equal.
+ * JSON with object keys sorted and no whitespace, so two spellings of one value compare equal; a
+ * number kept exact (`parseJsonExact`) is compared by its source text, so two numbers beyond 2^53
+ * never collapse into one.
  * Hand-written: a dozen lines over JSON.stringify, which already escapes strings canonically.
  */
 export function canonicalJson(value: unknown): string {
+  if (isRawJsonNumber(value)) return value.rawJSON;
   if (Array.isArray(value))
     return `[${value.map((item) => canonicalJson(item ?? null)).join(',')}]`;
   if (value !== null && typeof value === 'object') {

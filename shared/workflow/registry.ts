@@ -7,6 +7,14 @@ import { ConfigError } from '../errors';
 /** The variable that points the registry at another file (local runs and tests only). */
 export const WORKFLOWS_FILE = 'WORKFLOWS_FILE';
 
+/** Where the bundled registry comes from, as messages name it. */
+export const BUNDLED_WORKFLOWS_FILE = 'config/workflows.json';
+
+/** The file the registry is read from: `WORKFLOWS_FILE` as given, else the bundled one. */
+export function workflowsFileName(env: Env): string {
+  return env[WORKFLOWS_FILE]?.trim() || BUNDLED_WORKFLOWS_FILE;
+}
+
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** Workflow names as routes use them (`workflow:<name>`). */
@@ -59,10 +67,47 @@ export function loadWorkflowRegistry(profiles: unknown, profile: string): Workfl
   return new Map(Object.entries(parsed.data.workflows));
 }
 
-/** The workflows that routes of a sources profile name (`workflow:<name>`) but the registry lacks. */
-export function missingWorkflows(registry: WorkflowRegistry, routeTargets: readonly string[]) {
-  return routeTargets
-    .filter((to) => to.startsWith('workflow:'))
-    .map((to) => to.slice('workflow:'.length))
-    .filter((name, index, all) => !registry.has(name) && all.indexOf(name) === index);
+/** Where the sources and the registry come from, as the problems name them. */
+export interface RouteCheckPlaces {
+  sourcesFile: string;
+  sourcesProfile: string;
+  workflowsFile: string;
+  workflowsProfile: string;
+}
+
+/**
+ * Every `workflow:<name>` route of a sources profile whose workflow the registry lacks, one problem
+ * each naming the source, the route and the workflow. Such a route would accept every event with
+ * `202` and dead-letter every job as `unknown-workflow`: a configuration that cannot work, refused at
+ * start-up (`npm run dev`, `npm run package`) and by `npm run source -- add`. The sources are read
+ * loosely (the ingest's own loader validates them).
+ */
+export function unregisteredWorkflowRoutes(
+  sourceProfiles: unknown,
+  registry: WorkflowRegistry,
+  places: RouteCheckPlaces,
+): string[] {
+  type LooseSource = { routes?: { match?: unknown; to?: unknown }[] };
+  const profile = (sourceProfiles as Record<string, { sources?: Record<string, LooseSource> }>)?.[
+    places.sourcesProfile
+  ];
+  const problems: string[] = [];
+  for (const [source, entry] of Object.entries(profile?.sources ?? {})) {
+    const routes = Array.isArray(entry?.routes) ? entry.routes : [];
+    routes.forEach((route, index) => {
+      const to = typeof route?.to === 'string' ? route.to : '';
+      if (!to.startsWith('workflow:')) return;
+      const name = to.slice('workflow:'.length);
+      if (registry.has(name)) return;
+      const known = [...registry.keys()].join(', ') || 'none';
+      problems.push(
+        `${places.sourcesFile} profile "${places.sourcesProfile}" source "${source}" route ${index} ` +
+          `(${JSON.stringify(String(route?.match))} -> ${to}) names workflow "${name}", which ` +
+          `${places.workflowsFile} profile "${places.workflowsProfile}" does not register: every job ` +
+          `would be dead-lettered as unknown-workflow. Register it (a name to an engine path) or route ` +
+          `to a registered workflow (${known}).`,
+      );
+    });
+  }
+  return problems;
 }

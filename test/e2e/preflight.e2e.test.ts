@@ -54,6 +54,35 @@ const cases: [string, Record<string, string>, RegExp[]][] = [
     [/source "github" route 2: "to" must be .*"email:nope"/],
   ],
   [
+    'a route to a workflow the registry lacks',
+    {
+      // What `npm run source -- add acme2 --scheme standard --route '*=workflow:acme2'` writes.
+      SOURCES_FILE: catalogWith((catalog) => {
+        (catalog.local.sources as Record<string, unknown>).acme2 = {
+          scheme: 'standard',
+          routes: [{ match: '*', to: 'workflow:acme2' }],
+        };
+      }),
+    },
+    [
+      /workflow-trigger: .* source "acme2" route 0 \("\*" -> workflow:acme2\) names workflow "acme2", which config\/workflows\.json profile "local" does not register/,
+    ],
+  ],
+  [
+    'a template with placeholders in <script> and an on* handler',
+    {
+      SOURCES_FILE: catalogWith((catalog) => {
+        const templates = catalog.local.emailTemplates as Record<string, { htmlBody?: string }>;
+        (templates['invoice-paid'] as { htmlBody?: string }).htmlBody =
+          '<p>{{id}}</p><script>track("{{id}}")</script><img src="https://x.test/p.png" onload="{{id}}">';
+      }),
+    },
+    [
+      /webhook-ingest: .* email template "invoice-paid" htmlBody: \{\{id\}\} is inside <script>/,
+      /email template "invoice-paid" htmlBody: \{\{id\}\} is in the event handler onload= of <img>/,
+    ],
+  ],
+  [
     'a malformed setting',
     { DEDUPE_TTL_SECONDS: '3600' },
     [/Environment variable DEDUPE_TTL_SECONDS must be a whole number .*"3600"/],

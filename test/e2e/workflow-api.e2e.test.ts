@@ -52,6 +52,45 @@ describe('POST /workflows/{name} through serverless offline', () => {
     expect(await engineCalls(body.jobId)).toHaveLength(1);
   });
 
+  it('repeats the first answer for the same key and the same body with its keys in another order', async () => {
+    const key = `e2e-order-${randomUUID()}`;
+    const headers = { authorization: `Bearer ${apiKey}`, 'idempotency-key': key };
+    const first = await post(
+      'welcome-series',
+      '{"userId":"u-2","plan":{"tier":"pro","seats":3}}',
+      headers,
+    );
+    expect(first.status).toBe(200);
+    const answer = (await first.json()) as { executionId: string; jobId: string };
+
+    const reordered = await post(
+      'welcome-series',
+      '{ "plan" : { "seats" : 3, "tier" : "pro" },\n  "userId" : "u-2" }',
+      headers,
+    );
+
+    expect(reordered.status).toBe(200);
+    expect(await reordered.json()).toEqual(answer);
+    expect(await engineCalls(answer.jobId)).toHaveLength(1);
+  });
+
+  it('tells two numbers beyond 2^53 apart under one key: the second is another input (422)', async () => {
+    const key = `e2e-big-${randomUUID()}`;
+    const headers = { authorization: `Bearer ${apiKey}`, 'idempotency-key': key };
+    const first = await post('welcome-series', '{"orderId":9007199254740993}', headers);
+    expect(first.status).toBe(200);
+
+    // As doubles both are 9007199254740992: compared by their text they differ.
+    const other = await post('welcome-series', '{"orderId":9007199254740992}', headers);
+
+    expect(other.status).toBe(422);
+    expect(await other.json()).toMatchObject({
+      type: expect.stringContaining('idempotency-key-reused'),
+    });
+    const same = await post('welcome-series', '{"orderId":9007199254740993}', headers);
+    expect(same.status).toBe(200);
+  });
+
   it.each([
     ['no key', {}],
     ['a wrong key', { 'x-api-key': 'not-the-key' }],

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { checkLocalConfig, runPreflight } from '../../../local/preflight';
+import { checkLocalConfig, deployConfigProblems, runPreflight } from '../../../local/preflight';
 
 const root = path.resolve(__dirname, '../../..');
 const fixtures = path.join(root, 'test', 'fixtures');
@@ -109,5 +109,69 @@ describe('local preflight', () => {
     expect(lines.join('\n')).toMatch(/Preflight of webhook-ingest: passed in \d+ ms/);
     // Names only: a value set in the shell is not repeated in the log.
     expect(lines).toContain('webhook-ingest: MAX_BODY_BYTES, SOURCES_FILE taken from your shell.');
+  });
+});
+
+describe('deploy-time route check (serverless package)', () => {
+  const service = (profile: string) => ({
+    provider: {},
+    functions: {
+      'workflow-trigger': {
+        handler: 'functions/workflow-trigger/handler.handler',
+        environment: { SOURCES_PROFILE: profile, WORKFLOWS_PROFILE: profile },
+      },
+    },
+  });
+
+  it.each(['default', 'local'])('passes the bundled %s profiles', async (profile) => {
+    expect(await deployConfigProblems({ service: service(profile), serviceDir: root })).toEqual([]);
+  });
+
+  it('refuses a route of the stage profile to a workflow its registry lacks', async () => {
+    // The local routes checked against the default registry, which registers none of them.
+    const problems = await deployConfigProblems({
+      service: {
+        provider: {},
+        functions: {
+          'workflow-trigger': {
+            handler: 'functions/workflow-trigger/handler.handler',
+            environment: { SOURCES_PROFILE: 'local', WORKFLOWS_PROFILE: 'default' },
+          },
+        },
+      },
+      serviceDir: root,
+    });
+
+    expect(problems).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(
+          /config\/sources\.json profile "local" source "stripe" route 0 \("payment_intent\.\*" -> workflow:payments\) names workflow "payments", which config\/workflows\.json profile "default" does not register/,
+        ),
+      ]),
+    );
+  });
+
+  it('refuses an email template of the stage profile with a placeholder in an on* handler', async () => {
+    const { mkdtempSync, readFileSync, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const dir = mkdtempSync(path.join(tmpdir(), 'deploy-check-'));
+    try {
+      const sources = JSON.parse(readFileSync(path.join(root, 'config/sources.json'), 'utf8'));
+      sources.local.emailTemplates['invoice-paid'].htmlBody = '<a href="#" onclick="{{id}}">x</a>';
+      const sourcesFile = path.join(dir, 'sources.json');
+      writeFileSync(sourcesFile, JSON.stringify(sources));
+
+      const problems = await deployConfigProblems({
+        service: service('local'),
+        serviceDir: root,
+        sourcesFile,
+      });
+
+      expect(problems).toEqual([
+        `${sourcesFile} email template "invoice-paid" htmlBody: {{id}} is in the event handler onclick= of <a>`,
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

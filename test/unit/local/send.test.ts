@@ -89,4 +89,26 @@ describe('npm run send', () => {
     expect(result.err).toMatch(/No source "nosuch"/);
     expect(result.requests).toHaveLength(0);
   });
+
+  it('prints the answer with control, bidirectional and zero-width characters made visible', async () => {
+    // Whatever listens on the URL writes the answer: a status text, headers and a body of its own.
+    const body = '{"detail":"evil\u001b[2J\u001b]0;title\u0007 \r \u009b1m \u202egnp.exe"}\nline 2';
+    const answer = async () =>
+      new Response(body, {
+        status: 400,
+        statusText: 'Bad \u009b1m',
+        headers: { 'x-correlation-id': 'c\u001b[2J\u0007\u009b' },
+      });
+
+    const result = await send(sample, answer);
+
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+    const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069]/u;
+    expect(result.out).not.toMatch(RAW);
+    expect(result.out).toContain('400 Bad \\x9b1m');
+    expect(result.out).toContain('x-correlation-id: c\\x1b[2J\\x07\\x9b');
+    expect(result.out).toContain(
+      '{"detail":"evil\\x1b[2J\\x1b]0;title\\x07 \\x0d \\x9b1m \\u202egnp.exe"}\nline 2',
+    );
+  });
 });

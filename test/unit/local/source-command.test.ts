@@ -106,6 +106,11 @@ describe('npm run source -- add', () => {
       ['add', 'acme', '--scheme', 'github', '--route', '*=email:nope'],
       /route 0: "to" .*"email:nope"/,
     ],
+    [
+      'a route to a workflow the registry lacks',
+      ['add', 'acme2', '--scheme', 'standard', '--route', '*=workflow:acme2'],
+      /source "acme2" route 0 \("\*" -> workflow:acme2\) names workflow "acme2", which config\/workflows\.json profile "local" does not register[\s\S]*"acme2": "webhook\/<its path on the engine>"/,
+    ],
     ['a route without =', ['add', 'acme', '--scheme', 'github', '--route', 'push'], /<match>=<to>/],
     ['a zero ceiling', ['add', 'acme', '--scheme', 'github', '--ceiling', '0'], /"perSecond"/],
     ['a missing scheme', ['add', 'acme'], /^usage: npm run source/],
@@ -121,6 +126,34 @@ describe('npm run source -- add', () => {
     expect([read(files.catalog), read(files.seed)]).toEqual(before);
   });
 
+  it('adds a route to a workflow once the registry in WORKFLOWS_FILE has it', async () => {
+    const { dir, files, output } = box();
+    const registry = path.join(dir, 'workflows.json');
+    const bundled = JSON.parse(
+      readFileSync(path.join(fixtures, '../../config/workflows.json'), 'utf8'),
+    );
+    bundled.local.workflows.acme2 = 'webhook/acme2';
+    writeFileSync(registry, JSON.stringify(bundled));
+
+    const code = await runSourceCommand(
+      ['add', 'acme2', '--scheme', 'standard', '--route', '*=workflow:acme2'],
+      {
+        env: {
+          SOURCES_FILE: files.catalog,
+          LOCAL_SECRETS_FILE: files.seed,
+          WORKFLOWS_FILE: registry,
+        },
+        out: (line: string) => output.out.push(line),
+        err: (line: string) => output.err.push(line),
+      },
+    );
+
+    expect({ code, err: output.err }).toEqual({ code: 0, err: [] });
+    expect(JSON.parse(readFileSync(files.catalog, 'utf8')).local.sources.acme2.routes).toEqual([
+      { match: '*', to: 'workflow:acme2' },
+    ]);
+  });
+
   it('refuses a name whose secret is already in the seed', async () => {
     const { files, output, run, read } = box();
     await run('add', 'acme', '--scheme', 'github');
@@ -132,6 +165,18 @@ describe('npm run source -- add', () => {
 
     expect(code).toBe(2);
     expect(output.err.join('\n')).toMatch(/already holds "connector-suite\/local\/webhooks\/acme"/);
+  });
+
+  it('prints what it echoes with control, bidirectional and zero-width characters made visible', async () => {
+    const { output, run } = box();
+
+    const code = await run('add', 'evil\u001b[2J\u0007\u009b\u202e', '--scheme', 'github');
+
+    expect(code).toBe(2);
+    const text = output.err.join('\n');
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+    expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202a-\u202e]/u);
+    expect(text).toContain('source "evil\\x1b[2J\\x07\\x9b\\u202e"');
   });
 
   it('explains itself with --help', async () => {

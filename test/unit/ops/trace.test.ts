@@ -294,3 +294,88 @@ describe('trace command line', () => {
     expect(plan.query).toContain('sort @timestamp asc');
   });
 });
+
+describe('trace output of outside values', () => {
+  // An engine's executionId, a provider's error, a webhook's event id: all reach the log.
+  const hostile = 'evil\u001b[2J\u001b]0;title\u0007\r\nFAKE LINE\u009b1m\u202egnp.exe\u200b';
+  const shown = 'evil\\x1b[2J\\x1b]0;title\\x07\\x0d\\x0aFAKE LINE\\x9b1m\\u202egnp.exe\\u200b';
+  // Everything of the unsafe list but the line feed, which the text output keeps between its lines.
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
+  const RAW = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u200b-\u200f\u202a-\u202e\u2060-\u2069]/u;
+  const lines = [
+    {
+      timestamp: at(0),
+      level: 'INFO',
+      message: 'webhook accepted',
+      service: 'webhook-ingest',
+      correlationId: 'c-x',
+      eventId: hostile,
+      source: 'stripe',
+      eventType: hostile,
+      routes: 1,
+      queued: [{ queue: 'q-workflow', messageId: hostile, jobId: JOB }],
+    },
+    {
+      timestamp: at(1),
+      level: 'WARN',
+      message: 'engine call',
+      service: 'workflow-trigger',
+      correlationId: 'c-x',
+      jobId: JOB,
+      attempt: 1,
+      latencyMs: 3,
+      error: hostile,
+    },
+    {
+      timestamp: at(2),
+      level: 'ERROR',
+      message: 'something new',
+      service: hostile,
+      correlationId: 'c-x',
+      error: hostile,
+      reason: { nested: hostile },
+    },
+    {
+      timestamp: at(3),
+      level: 'INFO',
+      message: 'workflow job',
+      service: 'workflow-trigger',
+      correlationId: 'c-x',
+      jobId: JOB,
+      outcome: 'triggered',
+      executionId: hostile,
+      attempts: 1,
+    },
+  ];
+
+  function traced(...extra: string[]) {
+    const dir = mkdtempSync(path.join(tmpdir(), 'trace-hostile-'));
+    try {
+      const file = path.join(dir, 'logs.jsonl');
+      writeFileSync(file, lines.map((line) => JSON.stringify(line)).join('\n'));
+      return runTrace(['c-x', '--log-file', file, ...extra]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  it('prints each value with control, bidirectional and zero-width characters made visible', () => {
+    const { code, stdout } = traced();
+
+    expect(code).toBe(TRACE_EXIT.ok);
+    expect(stdout).not.toMatch(RAW);
+    expect(stdout).toContain(`execution ${shown}`);
+    expect(stdout).toContain(`got no answer in 3 ms: ${shown}`);
+    expect(stdout).toContain(`as message ${shown}`);
+    expect(stdout).toContain(`error=${shown}`);
+    // A line break inside a value never starts a line of its own.
+    expect(stdout.split('\n').filter((line) => line.startsWith('FAKE LINE'))).toEqual([]);
+  });
+
+  it('keeps --json valid JSON, the values intact behind \\uXXXX escapes', () => {
+    const { stdout } = traced('--json');
+
+    expect(stdout).not.toMatch(RAW);
+    expect(JSON.parse(stdout).lines).toEqual(lines);
+  });
+});

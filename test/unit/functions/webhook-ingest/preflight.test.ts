@@ -49,6 +49,30 @@ describe('webhook ingest preflight', () => {
     expect(preflight({ env: localEnv, secrets: seed(secrets) })).toEqual([]);
   });
 
+  it('refuses a template that puts a placeholder in <script> or an on* handler, naming it', () => {
+    const sources = structuredClone(catalog) as {
+      local: { emailTemplates: Record<string, Record<string, string>> };
+    };
+    const [name, template] = Object.entries(sources.local.emailTemplates)[0] as [
+      string,
+      Record<string, string>,
+    ];
+    template.htmlBody =
+      '<p>{{id}}</p><script>var n = "{{id}}";</script><img src="https://x.test/a.png" onerror="{{id}}">';
+    const file = path.join(dir, 'script-template.json');
+    writeFileSync(file, JSON.stringify(sources));
+
+    const problems = preflight({
+      env: { ...localEnv, SOURCES_FILE: file },
+      secrets: seed(secrets),
+    });
+
+    expect(problems).toEqual([
+      `${file} email template "${name}" htmlBody: {{id}} is inside <script>: a value there would be code`,
+      `${file} email template "${name}" htmlBody: {{id}} is in the event handler onerror= of <img>`,
+    ]);
+  });
+
   it('lists every mistake of settings, catalog and seed at once, each named', () => {
     const sources = structuredClone(catalog);
     sources.local.sources.github.routes.push({ match: 'x', to: 'email:nope' });

@@ -105,3 +105,89 @@ describe('template rendering escapes for where a value goes', () => {
     ]);
   });
 });
+
+describe('links and lengths in templates', () => {
+  const withTemplate = (
+    htmlBody: string,
+    payload: Record<string, unknown>,
+    maxValueChars?: number,
+  ) => {
+    const linked: SourceCatalog = {
+      sources: catalog.sources,
+      emailTemplates: new Map([['invoice', { ...template, htmlBody }]]),
+    };
+    return routeEvent(
+      source,
+      linked,
+      { eventId: 'evt_1', eventType: 'invoice.paid' },
+      { customer: { email: 'ada@example.test', name: 'Ada' }, number: 'INV-1', ...payload },
+      { correlationId: 'c-1', receivedAt: '2026-01-01T00:00:00Z' },
+      queues,
+      ...(maxValueChars === undefined ? [] : [{ maxValueChars }]),
+    );
+  };
+  const html = (routed: ReturnType<typeof withTemplate>) =>
+    (JSON.parse(routed.messages[0]?.body ?? '{}') as EmailJob).htmlBody;
+
+  it.each([
+    ['https', 'https://example.test/pay?a=1&b=2', 'https://example.test/pay?a=1&amp;b=2'],
+    ['mailto', 'mailto:billing@example.test', 'mailto:billing@example.test'],
+  ])('takes an %s URL that starts an href or src, escaped', (_, url, shown) => {
+    const routed = withTemplate('<a href="{{link}}">pay</a><img src=\'{{link}}\'>', { link: url });
+    expect(routed.deadLettered).toEqual([]);
+    expect(html(routed)).toBe(`<a href="${shown}">pay</a><img src='${shown}'>`);
+  });
+
+  it.each([
+    ['javascript:', 'javascript:alert(1)'],
+    ['javascript: behind spaces and a tab', '  java\tscript:alert(1)'],
+    ['JAVASCRIPT: in capitals', 'JAVASCRIPT:alert(1)'],
+    ['data:', 'data:text/html,<script>alert(1)</script>'],
+    ['http:', 'http://example.test/'],
+    ['a relative URL', '//evil.test/x'],
+  ])('dead-letters %s where it starts an href, nothing sent', (_, url) => {
+    const routed = withTemplate('<p><a class="x" HREF = "{{link}}">pay</a></p>', { link: url });
+    expect(routed.messages).toEqual([]);
+    expect(routed.deadLettered).toEqual([
+      expect.objectContaining({
+        reasonCode: 'invalid-job',
+        reason: expect.stringContaining(
+          'htmlBody (from link) would be a link that is not https: or mailto:',
+        ),
+      }),
+    ]);
+  });
+
+  it('only escapes a placeholder after a fixed start of the URL: it cannot change the scheme', () => {
+    const routed = withTemplate('<a href="https://example.test/i/{{link}}">x</a>', {
+      link: 'javascript:alert(1)"><b>',
+    });
+    expect(html(routed)).toBe(
+      '<a href="https://example.test/i/javascript:alert(1)&quot;&gt;&lt;b&gt;">x</a>',
+    );
+  });
+
+  it('dead-letters a value over the length cap as invalid-job naming the field and path', () => {
+    const routed = withTemplate(
+      '<p>{{customer.name}}</p>',
+      { customer: { email: 'a@x.test', name: 'x'.repeat(11) } },
+      10,
+    );
+    expect(routed.messages).toEqual([]);
+    expect(routed.deadLettered).toEqual([
+      expect.objectContaining({
+        reasonCode: 'invalid-job',
+        reason: expect.stringContaining(
+          'htmlBody (from customer.name) is longer than 10 characters',
+        ),
+      }),
+    ]);
+    expect(
+      withTemplate(
+        '<p>{{customer.name}}</p>',
+        { customer: { email: 'a@x.test', name: 'x'.repeat(10) } },
+        10,
+      ).deadLettered,
+    ).toEqual([]);
+  });
+});
