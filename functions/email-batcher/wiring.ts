@@ -9,6 +9,7 @@ import { JobLedger } from '../../shared/ledger/job-ledger';
 import { consumerPlumbing } from '../../shared/queue/consumer-plumbing';
 import { TokenBucket } from '../../shared/rate-limit/token-bucket';
 import { secretCacheFor } from '../../shared/secrets/secret-cache';
+import { writeFailureReporter } from '../../shared/write-failures';
 import { makeEmailBatcher } from './batcher';
 import type { EmailBatcherConfig } from './config';
 import { sendBatch } from './postmark';
@@ -62,6 +63,7 @@ export function buildEmailBatcher(
     secretName,
     tokenOf: tokenOf,
     logger,
+    metrics,
     now,
   });
   const telemetry = overrides.telemetry ?? makeTelemetry(logger, metrics);
@@ -105,6 +107,7 @@ export function buildEmailBatcher(
     defer: plumbing.defer,
     onIndexFailure: plumbing.onIndexFailure,
     telemetry,
+    writeFailed: writeFailureReporter(logger, metrics),
     log: logger,
     settings: {
       messagesPerCall: config.messagesPerCall,
@@ -115,6 +118,7 @@ export function buildEmailBatcher(
       pauseSeconds: config.pauseSeconds,
       rateMaxWaitMs: config.rateMaxWaitMs,
       sendAlignMs: config.rateAlignMs,
+      callTimeoutMs: config.providerTimeoutMs,
     },
     now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

@@ -11,6 +11,7 @@ import { attemptsOf, Settlement, type SettlementDeps } from '../../shared/queue/
 import type { CircuitBreaker } from '../../shared/workflow/breaker';
 import type { EngineOutcome } from '../../shared/workflow/engine';
 import type { WorkflowRegistry } from '../../shared/workflow/registry';
+import type { WriteFailed } from '../../shared/write-failures';
 import { attemptJob } from './attempt';
 import { NOT_BEFORE, nextHop } from './schedule';
 import type { TriggerTelemetry } from './telemetry';
@@ -21,6 +22,8 @@ export interface TriggerSettings {
   backoffBaseSeconds: number;
   backoffMaxSeconds: number;
   claimMs: number;
+  /** The engine call's own timeout: a call starts only when the invocation has this much left. */
+  callTimeoutMs: number;
 }
 
 /** What the engine call needs beyond the job: the path, the token and the `_metadata`. */
@@ -40,6 +43,8 @@ export interface TriggerDeps extends SettlementDeps {
   /** The engine token: cached, and fetched anew at most once per invocation on a refusal. */
   token: { current(): Promise<string>; refresh(): Promise<string | undefined> };
   telemetry: TriggerTelemetry;
+  /** Logs a failed ledger write with its error and counts it. */
+  writeFailed: WriteFailed;
   log: { warn(message: string, extra: Record<string, unknown>): void };
   settings: TriggerSettings;
   now: () => number;
@@ -66,6 +71,8 @@ export type CallResult = 'success' | 'failure' | 'refused' | 'no-call';
 export interface TriggerRun {
   settlement: Settlement;
   refreshTokenOnce(): Promise<string | undefined>;
+  /** Milliseconds the invocation has left (unlimited without a Lambda context). */
+  remainingMs(): number;
   opened: boolean;
 }
 
@@ -169,14 +176,22 @@ export function makeWorkflowTrigger(deps: TriggerDeps) {
     }
   };
 
-  return async function handleBatch(event: SQSEvent): Promise<SQSBatchResponse> {
+  /** `invocation`: the Lambda context, whose remaining time decides whether a call can finish. */
+  return async function handleBatch(
+    event: SQSEvent,
+    invocation?: { getRemainingTimeInMillis(): number },
+  ): Promise<SQSBatchResponse> {
     let refreshed: Promise<string | undefined> | undefined;
     const run: TriggerRun = {
       settlement: new Settlement(deps),
       refreshTokenOnce: () => {
-        refreshed ??= deps.token.refresh().catch(() => undefined);
+        refreshed ??= deps.token.refresh().catch((error) => {
+          deps.log.warn('the engine token could not be read again', { error });
+          return undefined;
+        });
         return refreshed;
       },
+      remainingMs: () => invocation?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY,
       opened: false,
     };
     const ready = event.Records.map((record) => prepare(record, run)).filter(
@@ -185,9 +200,7 @@ export function makeWorkflowTrigger(deps: TriggerDeps) {
     if (ready.length > 0) await triggerJobs(run, ready);
     await deps.breaker
       .flush()
-      .catch((error) =>
-        deps.log.warn('could not write the breaker counts', { error: String(error) }),
-      );
+      .catch((error) => deps.log.warn('could not write the breaker counts', { error }));
     return run.settlement.finish();
   };
 
@@ -196,7 +209,7 @@ export function makeWorkflowTrigger(deps: TriggerDeps) {
     try {
       permit = await deps.breaker.permit();
     } catch (error) {
-      deps.log.warn('state table unavailable: the batch is left to SQS', { error: String(error) });
+      deps.log.warn('state table unavailable: the batch is left to SQS', { error });
       for (const entry of jobs) run.settlement.fail(entry.record);
       return;
     }
@@ -217,7 +230,7 @@ export function makeWorkflowTrigger(deps: TriggerDeps) {
       const success = result === 'success';
       await deps.breaker
         .settleTrial(permit.token, success, success ? 'trial call succeeded' : 'trial call failed')
-        .catch((error) => deps.log.warn('could not settle the trial', { error: String(error) }));
+        .catch((error) => deps.log.warn('could not settle the trial', { error }));
       if (!success) return deferAll(run, rest, 5000, 'circuit breaker reopened');
     }
     await mapLimit(rest, 10, async (entry) => {

@@ -9,6 +9,7 @@ import { consumerPlumbing } from '../../shared/queue/consumer-plumbing';
 import { secretCacheFor } from '../../shared/secrets/secret-cache';
 import { engineCall, makeBreaker, workflowTokenOf } from '../../shared/workflow/engine-client';
 import { loadWorkflowRegistry, workflowProfiles } from '../../shared/workflow/registry';
+import { writeFailureReporter } from '../../shared/write-failures';
 import type { WorkflowTriggerConfig } from './config';
 import { makeTriggerTelemetry, type TriggerTelemetry } from './telemetry';
 import { makeWorkflowTrigger } from './trigger';
@@ -52,6 +53,7 @@ export function buildWorkflowTrigger(
     secretName,
     tokenOf: workflowTokenOf,
     logger,
+    metrics,
     now,
   });
   const telemetry = overrides.telemetry ?? makeTriggerTelemetry(logger, metrics);
@@ -74,12 +76,14 @@ export function buildWorkflowTrigger(
     defer: plumbing.defer,
     onIndexFailure: plumbing.onIndexFailure,
     telemetry,
+    writeFailed: writeFailureReporter(logger, metrics),
     log: logger,
     settings: {
       maxAttempts: config.maxAttempts,
       backoffBaseSeconds: config.backoffBaseSeconds,
       backoffMaxSeconds: config.backoffMaxSeconds,
       claimMs: config.claimSeconds * 1000,
+      callTimeoutMs: config.timeoutMs,
     },
     now,
     random: Math.random,
