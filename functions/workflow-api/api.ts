@@ -231,7 +231,12 @@ export function makeWorkflowApi(deps: WorkflowApiDeps) {
         .settleTrial(
           permit.token,
           engineUp,
-          engineUp ? 'trial call succeeded' : 'trial call failed',
+          engineUp
+            ? 'trial call succeeded'
+            : outcome.kind === 'refused'
+              ? 'trial call refused: the engine refuses our configuration'
+              : 'trial call failed',
+          outcome.kind === 'refused',
         )
         .catch((error) => deps.log.warn('could not settle the trial', { ...line, error }));
     } else if (outcome.kind !== 'refused') {

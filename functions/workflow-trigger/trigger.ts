@@ -228,8 +228,14 @@ export function makeWorkflowTrigger(deps: TriggerDeps) {
       }
       if (result === 'no-call') return;
       const success = result === 'success';
+      const refused = result === 'refused';
+      const reason = success
+        ? 'trial call succeeded'
+        : refused
+          ? 'trial call refused: the engine refuses our configuration'
+          : 'trial call failed';
       await deps.breaker
-        .settleTrial(permit.token, success, success ? 'trial call succeeded' : 'trial call failed')
+        .settleTrial(permit.token, success, reason, refused)
         .catch((error) => deps.log.warn('could not settle the trial', { error }));
       if (!success) return deferAll(run, rest, 5000, 'circuit breaker reopened');
     }

@@ -151,8 +151,17 @@ export class CircuitBreaker {
     }
   }
 
-  /** Ends the trial: success closes the breaker, failure reopens it for another cool-down. */
-  async settleTrial(token: string, success: boolean, reason: string): Promise<void> {
+  /**
+   * Ends the trial: success closes the breaker, failure reopens it for another cool-down, the long
+   * one (`refusedCooldownSeconds`) when the engine `refused` our configuration (token or workflow):
+   * that is not fixed by waiting a few seconds.
+   */
+  async settleTrial(
+    token: string,
+    success: boolean,
+    reason: string,
+    refused = false,
+  ): Promise<void> {
     const now = this.#now();
     const names = { '#state': 'state', '#leaseToken': 'leaseToken', '#leaseUntil': 'leaseUntil' };
     try {
@@ -175,7 +184,13 @@ export class CircuitBreaker {
           ExpressionAttributeValues: success
             ? { ':closed': 'closed', ':now': now, ':token': token, ':reason': reason }
             : {
-                ':until': now + this.#cooldownMs(this.#settings.cooldownSeconds),
+                ':until':
+                  now +
+                  this.#cooldownMs(
+                    refused
+                      ? this.#settings.refusedCooldownSeconds
+                      : this.#settings.cooldownSeconds,
+                  ),
                 ':token': token,
                 ':reason': reason,
               },

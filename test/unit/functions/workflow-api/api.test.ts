@@ -291,7 +291,7 @@ describe('POST /workflows/{name}', () => {
     it('settles a trial permit with the outcome of its call', async () => {
       const { send, breaker } = setup({ permit: { kind: 'trial', token: 't-1' } });
       expect((await send(post('campaign-send', '{}'))).status).toBe(200);
-      expect(breaker.settleTrial).toHaveBeenCalledWith('t-1', true, 'trial call succeeded');
+      expect(breaker.settleTrial).toHaveBeenCalledWith('t-1', true, 'trial call succeeded', false);
     });
 
     it('queues a job another call is triggering, so the answer 202 is true', async () => {

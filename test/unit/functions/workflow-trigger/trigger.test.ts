@@ -1,4 +1,5 @@
 import type { SQSRecord } from 'aws-lambda';
+import { WORKFLOW_CALLS_PER_CLAIM } from '../../../../functions/workflow-trigger/config';
 import { makeTriggerTelemetry } from '../../../../functions/workflow-trigger/telemetry';
 import {
   makeWorkflowTrigger,
@@ -6,6 +7,7 @@ import {
 } from '../../../../functions/workflow-trigger/trigger';
 import type { ClaimResult, LedgerHold, StepResult } from '../../../../shared/ledger/job-ledger';
 import type { EngineOutcome } from '../../../../shared/workflow/engine';
+import { CALLS_PER_TRIAL, loadBreakerSettings } from '../../../../shared/workflow/settings';
 
 const silent = { info() {}, warn() {}, error() {}, debug() {} };
 
@@ -31,6 +33,7 @@ function setup(
     outcomes?: EngineOutcome[];
     step?: StepResult;
     refreshedToken?: string;
+    permit?: { kind: 'trial'; token: string };
   } = {},
 ) {
   const outcomes = [...(options.outcomes ?? [])];
@@ -51,7 +54,7 @@ function setup(
     registry: new Map([['campaign-send', 'webhook/campaign-send-v2']]),
     ledger,
     breaker: {
-      permit: jest.fn(async () => ({ kind: 'closed' as const })),
+      permit: jest.fn(async () => options.permit ?? { kind: 'closed' as const }),
       settleTrial: jest.fn(async () => {}),
       open: jest.fn(async () => {}),
       record: jest.fn(),
@@ -207,5 +210,36 @@ describe('workflow trigger: the invocation time left', () => {
     expect(deps.defer).toHaveBeenCalledWith([
       expect.objectContaining({ delaySeconds: 1, attempts: 0 }),
     ]);
+  });
+});
+
+describe('workflow trigger: the breaker trial', () => {
+  it('reopens the breaker with the long cool-down when the engine refuses the trial', async () => {
+    const { handle, deps } = setup({
+      outcomes: [refused],
+      permit: { kind: 'trial', token: 't-1' },
+    });
+    await handle({ Records: [record('a'), record('b')] });
+    expect(deps.breaker.settleTrial).toHaveBeenCalledWith(
+      't-1',
+      false,
+      'trial call refused: the engine refuses our configuration',
+      true,
+    );
+  });
+
+  it('reopens with the short cool-down when the trial call failed', async () => {
+    const { handle, deps } = setup({
+      outcomes: [answer500],
+      permit: { kind: 'trial', token: 't-1' },
+    });
+    await handle({ Records: [record('a')] });
+    expect(deps.breaker.settleTrial).toHaveBeenCalledWith('t-1', false, 'trial call failed', false);
+  });
+
+  it('leases the trial for every engine call it can make', () => {
+    const settings = loadBreakerSettings({}, 5000);
+    expect(settings.trialLeaseMs).toBeGreaterThan(CALLS_PER_TRIAL * 5000);
+    expect(CALLS_PER_TRIAL).toBe(WORKFLOW_CALLS_PER_CLAIM);
   });
 });
