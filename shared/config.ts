@@ -75,3 +75,39 @@ export function requireUrl(env: Env, name: string): string {
   }
   return value.replace(/\/+$/, '');
 }
+
+/**
+ * The function's own timeout, `FUNCTION_TIMEOUT_SECONDS` (Lambda does not tell a function its
+ * timeout before an invocation): each consumer's function.yml sets it beside its `timeout`, and a
+ * unit test keeps the two equal.
+ */
+export function functionTimeoutSeconds(env: Env, fallback: number): number {
+  return optionalInteger(env, 'FUNCTION_TIMEOUT_SECONDS', fallback, { min: 1, max: 900 });
+}
+
+/**
+ * Refuses a claim that could run out while its holder may still act: the holder lives at most the
+ * function's timeout, and every call it can make under one claim may still be running at the
+ * provider when the holder dies, so the claim must outlast both added up. A shorter claim lets a
+ * second consumer take the job over and call again while the first call may still land.
+ */
+export function checkClaimOutlastsHolder(options: {
+  claimVariable: string;
+  claimSeconds: number;
+  functionTimeoutSeconds: number;
+  callVariable: string;
+  callTimeoutMs: number;
+  /** Calls one claim can make (a refused token is re-read and tried once more: 2). */
+  callsPerClaim: number;
+}): void {
+  const { claimSeconds, functionTimeoutSeconds: timeout, callTimeoutMs, callsPerClaim } = options;
+  const neededMs = timeout * 1000 + callsPerClaim * callTimeoutMs;
+  if (claimSeconds * 1000 <= neededMs) {
+    throw new ConfigError(
+      `Environment variable ${options.claimVariable} (${claimSeconds}) must outlast the function ` +
+        `timeout FUNCTION_TIMEOUT_SECONDS (${timeout} s) plus the ${callsPerClaim} calls one claim ` +
+        `can make (${callsPerClaim} x ${options.callVariable} = ${callsPerClaim * callTimeoutMs} ms): ` +
+        `more than ${neededMs / 1000} s`,
+    );
+  }
+}

@@ -4,6 +4,7 @@ import { clampDelay } from '../../shared/queue/deferral';
 import { mapLimit } from '../../shared/queue/map-limit';
 import { attemptsOf, Settlement, type SettlementDeps } from '../../shared/queue/settlement';
 import type { TokenBucket } from '../../shared/rate-limit/token-bucket';
+import type { WriteFailed } from '../../shared/write-failures';
 import { type ClaimedJob, type DeliveryContext, deliverCall } from './delivery';
 import { makeDeliveryContext } from './delivery-context';
 import { type BatchJob, prepareBatch } from './jobs';
@@ -25,6 +26,13 @@ export interface BatcherSettings {
   rateMaxWaitMs: number;
   /** How long after its grant a call leaves: at least the time claims take. */
   sendAlignMs: number;
+  /** The provider call's own timeout: a call starts only when the invocation has this much left. */
+  callTimeoutMs: number;
+}
+
+/** The part of the Lambda context the consumers read: how long the invocation has left. */
+export interface InvocationClock {
+  getRemainingTimeInMillis(): number;
 }
 
 /** Everything the batcher talks to, passed in as one object. */
@@ -38,6 +46,8 @@ export interface EmailBatcherDeps extends SettlementDeps {
   /** The version id of the provider token secret's current value (cached briefly), if readable. */
   tokenVersion: () => Promise<string | undefined>;
   telemetry: BatcherTelemetry;
+  /** Logs a failed ledger write with its error and counts it. */
+  writeFailed: WriteFailed;
   log: {
     warn(message: string, extra: Record<string, unknown>): void;
     error(message: string, extra: Record<string, unknown>): void;
@@ -85,10 +95,13 @@ export function makeEmailBatcher(deps: EmailBatcherDeps) {
         settings.claimMs,
       );
     } catch (error) {
-      deps.log.warn('ledger unavailable: the job is left to SQS', {
+      // The job is left to SQS: its record comes back after the visibility timeout.
+      deps.writeFailed({
+        store: 'ledger',
+        step: 'claim',
         jobId: entry.job.id,
         correlationId: entry.correlationId,
-        error: String(error),
+        error,
       });
       settlement.fail(entry.record);
       return undefined;
@@ -126,12 +139,19 @@ export function makeEmailBatcher(deps: EmailBatcherDeps) {
         ambiguous: claim.ambiguous,
       });
       if (claim.ambiguous) telemetry.ambiguous(id, entry.correlationId);
-      return { ...entry, attempts: claim.attempts, history: claim.history };
+      return { ...entry, attempts: claim.attempts, history: claim.history, hold: claim.hold };
     }
     return undefined;
   }
 
-  return async function handleBatch(event: SQSEvent): Promise<SQSBatchResponse> {
+  /**
+   * `invocation`: the Lambda context, whose remaining time decides whether a provider call can still
+   * finish (none given: time is not limited).
+   */
+  return async function handleBatch(
+    event: SQSEvent,
+    invocation?: InvocationClock,
+  ): Promise<SQSBatchResponse> {
     const settlement = new Settlement(deps);
     const batch = prepareBatch(event.Records);
     for (const { record, reason, reasonCode, jobId } of batch.rejected) {
@@ -157,7 +177,9 @@ export function makeEmailBatcher(deps: EmailBatcherDeps) {
         record.messageAttributes?.correlationId?.stringValue ?? record.messageId;
       telemetry.job({ jobId, correlationId, outcome: 'duplicate' });
     }
-    if (batch.jobs.length > 0) await sendJobs(batch.jobs, makeDeliveryContext(deps, settlement));
+    const remainingMs = () => invocation?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
+    if (batch.jobs.length > 0)
+      await sendJobs(batch.jobs, makeDeliveryContext(deps, settlement, remainingMs));
     return settlement.finish();
   };
 
@@ -184,7 +206,7 @@ export function makeEmailBatcher(deps: EmailBatcherDeps) {
     try {
       permit = await permitNow();
     } catch (error) {
-      deps.log.warn('state table unavailable: the batch is left to SQS', { error: String(error) });
+      deps.log.warn('state table unavailable: the batch is left to SQS', { error });
       for (const entry of jobs) settlement.fail(entry.record);
       return;
     }
@@ -217,9 +239,7 @@ export function makeEmailBatcher(deps: EmailBatcherDeps) {
     try {
       granted = await deps.bucket.take(jobs.length, settings.rateMaxWaitMs);
     } catch (error) {
-      deps.log.warn('rate limit store unavailable: the jobs are left to SQS', {
-        error: String(error),
-      });
+      deps.log.warn('rate limit store unavailable: the jobs are left to SQS', { error });
       for (const entry of jobs) settlement.fail(entry.record);
       return;
     }

@@ -1,4 +1,6 @@
 import {
+  checkClaimOutlastsHolder,
+  functionTimeoutSeconds,
   optionalInteger,
   optionalString,
   requireString,
@@ -6,7 +8,6 @@ import {
   SECRETS_SETTINGS,
   secretsSettings,
 } from '../../shared/config';
-import { ConfigError } from '../../shared/errors';
 import { DEFAULT_HOLD_RECHECK_SECONDS } from '../../shared/state/resume';
 
 type Env = Record<string, string | undefined>;
@@ -35,7 +36,14 @@ export const EMAIL_BATCHER_SETTINGS = Object.freeze([
   'EMAIL_PAUSE_SECONDS',
   'EMAIL_HOLD_RECHECK_SECONDS',
   'EMAIL_LEDGER_DAYS',
+  'FUNCTION_TIMEOUT_SECONDS',
 ] as const);
+
+/** The batcher's `timeout` in function.yml (FUNCTION_TIMEOUT_SECONDS there must say the same). */
+export const EMAIL_BATCHER_TIMEOUT_SECONDS = 30;
+
+/** Provider calls one claim can make: the call, and once more after re-reading a refused token. */
+export const EMAIL_CALLS_PER_CLAIM = 2;
 
 /**
  * The email batcher's settings, read and checked once at cold start. A missing or malformed value
@@ -47,11 +55,14 @@ export function loadEmailBatcherConfig(env: Env) {
     max: 60_000,
   });
   const claimSeconds = optionalInteger(env, 'EMAIL_CLAIM_SECONDS', 120, { min: 1, max: 43_200 });
-  if (claimSeconds * 1000 <= providerTimeoutMs) {
-    throw new ConfigError(
-      `Environment variable EMAIL_CLAIM_SECONDS (${claimSeconds}) must outlast EMAIL_PROVIDER_TIMEOUT_MS (${providerTimeoutMs} ms)`,
-    );
-  }
+  checkClaimOutlastsHolder({
+    claimVariable: 'EMAIL_CLAIM_SECONDS',
+    claimSeconds,
+    functionTimeoutSeconds: functionTimeoutSeconds(env, EMAIL_BATCHER_TIMEOUT_SECONDS),
+    callVariable: 'EMAIL_PROVIDER_TIMEOUT_MS',
+    callTimeoutMs: providerTimeoutMs,
+    callsPerClaim: EMAIL_CALLS_PER_CLAIM,
+  });
   const messagesPerCall = optionalInteger(env, 'EMAIL_MESSAGES_PER_CALL', MAX_MESSAGES_PER_CALL, {
     min: 1,
     max: MAX_MESSAGES_PER_CALL,

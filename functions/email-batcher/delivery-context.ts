@@ -1,12 +1,13 @@
 import { backoffSeconds } from '../../shared/queue/deferral';
 import type { Settlement } from '../../shared/queue/settlement';
 import type { EmailBatcherDeps } from './batcher';
-import type { DeliveryContext } from './delivery';
+import { type DeliveryContext, ledgerStep } from './delivery';
 
 /** Per-invocation state for delivering calls: one token refresh and one pause at most. */
 export function makeDeliveryContext(
   deps: EmailBatcherDeps,
   settlement: Settlement,
+  remainingMs: () => number,
 ): DeliveryContext {
   let refreshed: Promise<string | undefined> | undefined;
   let paused: Promise<void> | undefined;
@@ -14,8 +15,12 @@ export function makeDeliveryContext(
   const context: DeliveryContext = {
     deps,
     settlement,
+    remainingMs,
     refreshTokenOnce: () => {
-      refreshed ??= deps.token.refresh().catch(() => undefined);
+      refreshed ??= deps.token.refresh().catch((error) => {
+        deps.log.error('the provider token could not be read again', { error });
+        return undefined;
+      });
       return refreshed;
     },
     pauseOnce: (reason) => {
@@ -25,8 +30,7 @@ export function makeDeliveryContext(
         .then((tokenVersion) => deps.pause.pause(settings.pauseSeconds, reason, tokenVersion))
         .then(
           () => telemetry.paused(reason, settings.pauseSeconds),
-          (error) =>
-            deps.log.error('could not record the provider pause', { error: String(error) }),
+          (error) => deps.log.error('could not record the provider pause', { error }),
         );
       return paused;
     },
@@ -38,15 +42,21 @@ export function makeDeliveryContext(
         deps.random,
         retryAfter,
       ),
-    exhausted: async (entry, lastError) => {
-      const reason = `gave up after ${entry.attempts - 1 < settings.maxAttempts ? entry.attempts : settings.maxAttempts} attempts; last error: ${lastError}; history: ${entry.history.slice(-6).join(' | ')}`;
-      await deps.ledger.release(entry.job.id, 'dead', lastError).catch(() => undefined);
+    exhausted: async (entry, lastError, maybeDelivered = false) => {
+      // Some attempt may have reached the provider: the dead letter says so, and a replay is flagged.
+      const ambiguous = entry.hold.ambiguous || maybeDelivered;
+      const released = await ledgerStep(context, entry, 'dead', () =>
+        deps.ledger.release({ ...entry.hold, ambiguous }, 'dead', lastError),
+      );
+      if (!released) return;
+      const reason = `gave up after ${entry.attempts - 1 < settings.maxAttempts ? entry.attempts : settings.maxAttempts} attempts${ambiguous ? ' (ambiguous: the provider may have it)' : ''}; last error: ${lastError}; history: ${entry.history.slice(-6).join(' | ')}`;
       settlement.deadLetter(entry.record, {
         reason,
         reasonCode: 'attempts-exhausted',
         attempts: entry.attempts,
         jobId: entry.job.id,
         correlationId: entry.correlationId,
+        ...(ambiguous ? { ambiguous: true } : {}),
       });
       telemetry.job({
         jobId: entry.job.id,
@@ -54,6 +64,7 @@ export function makeDeliveryContext(
         outcome: 'dead-lettered',
         errorCode: 'attempts-exhausted',
         attempts: entry.attempts,
+        ...(ambiguous ? { ambiguous: true } : {}),
       });
     },
   };

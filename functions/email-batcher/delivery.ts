@@ -1,3 +1,4 @@
+import type { LedgerHold, StepResult } from '../../shared/ledger/job-ledger';
 import { mapLimit } from '../../shared/queue/map-limit';
 import type { Settlement } from '../../shared/queue/settlement';
 import type { EmailBatcherDeps } from './batcher';
@@ -10,12 +11,16 @@ export interface ClaimedJob extends BatchJob {
   /** Attempts counted so far, this one included. */
   attempts: number;
   history: string[];
+  /** The claim: every ledger step of this attempt names it. */
+  hold: LedgerHold;
 }
 
 /** Per-invocation helpers shared by the calls of one batch. */
 export interface DeliveryContext {
   deps: EmailBatcherDeps;
   settlement: Settlement;
+  /** Milliseconds the invocation has left. */
+  remainingMs: () => number;
   /** Re-reads the token from Secrets Manager, once per invocation. */
   refreshTokenOnce: () => Promise<string | undefined>;
   /** Pauses the provider for every batcher, once per invocation. */
@@ -23,13 +28,56 @@ export interface DeliveryContext {
   /** Whether this invocation paused the provider. */
   pausedThisRun: () => boolean;
   backoff: (attempts: number, retryAfterSeconds?: number) => number;
-  /** Dead-letters a job whose last attempt failed, with its history. */
-  exhausted: (entry: ClaimedJob, lastError: string) => Promise<void>;
+  /**
+   * Dead-letters a job whose last attempt failed, with its history; marked ambiguous when some
+   * attempt (`maybeDelivered`: this one) may have reached the provider.
+   */
+  exhausted: (entry: ClaimedJob, lastError: string, maybeDelivered?: boolean) => Promise<void>;
 }
 
 type Item = { entry: ClaimedJob; message: PostmarkMessage };
 
 const LEDGER_CONCURRENCY = 50;
+
+/** Time an invocation keeps back after a provider call, to settle its jobs (marks, re-sends). */
+export const SETTLE_RESERVE_MS = 3000;
+
+/**
+ * Runs one ledger step of a claimed job. False when the claim was taken over: the job belongs to
+ * another holder (another copy of its message) now, so this record is acknowledged without acting on
+ * it. A failed write is logged and counted, and the caller goes on (the record's fate still matters
+ * more than the ledger's note of it).
+ */
+export async function ledgerStep(
+  context: DeliveryContext,
+  entry: ClaimedJob,
+  step: string,
+  write: () => Promise<StepResult>,
+): Promise<boolean> {
+  const { deps } = context;
+  try {
+    if ((await write()) === 'done') return true;
+    deps.log.warn('the claim was taken over: the job is left to its new holder', {
+      jobId: entry.job.id,
+      correlationId: entry.correlationId,
+      step,
+    });
+    return false;
+  } catch (error) {
+    deps.writeFailed({
+      store: 'ledger',
+      step,
+      jobId: entry.job.id,
+      correlationId: entry.correlationId,
+      error,
+    });
+    return true;
+  }
+}
+
+/** Whether a provider call started now could end and be settled before the invocation does. */
+const timeForCall = (context: DeliveryContext) =>
+  context.remainingMs() >= context.deps.settings.callTimeoutMs + SETTLE_RESERVE_MS;
 
 /**
  * Sends one provider call and settles each of its jobs: sent ones are marked with the provider's
@@ -42,15 +90,25 @@ export async function deliverCall(context: DeliveryContext, call: readonly Item[
   try {
     token = await deps.token.current();
   } catch (error) {
-    deps.log.error('the provider token cannot be read: jobs wait', { error: String(error) });
+    deps.log.error('the provider token cannot be read: jobs wait', { error });
     await each(call, (item) => holdJob(context, item.entry, 'provider token unavailable', 30));
+    return;
+  }
+  if (!timeForCall(context)) {
+    await outOfTime(context, call);
     return;
   }
   let outcome = await timedSend(context, token, call);
   if (outcome.kind === 'unauthorized') {
     // Maybe the token was rotated since it was cached: read it once more, then give up.
     const fresh = await context.refreshTokenOnce();
-    if (fresh !== undefined && fresh !== token) outcome = await timedSend(context, fresh, call);
+    if (fresh !== undefined && fresh !== token) {
+      if (!timeForCall(context)) {
+        await outOfTime(context, call);
+        return;
+      }
+      outcome = await timedSend(context, fresh, call);
+    }
   }
   await settle(context, call, outcome);
 }
@@ -58,6 +116,16 @@ export async function deliverCall(context: DeliveryContext, call: readonly Item[
 /** A job held for a pause looks again within the recheck period, not after the whole pause. */
 function heldSeconds(settings: { pauseSeconds: number; holdRecheckSeconds: number }): number {
   return Math.min(settings.pauseSeconds, settings.holdRecheckSeconds);
+}
+
+/**
+ * Too little time left for the call: the jobs go back on the queue at once, their attempt given back
+ * and their record re-sent (not left to SQS, which would count a receive).
+ */
+async function outOfTime(context: DeliveryContext, call: readonly Item[]) {
+  await each(call, (item) =>
+    holdJob(context, item.entry, 'too little invocation time left for the call', 1),
+  );
 }
 
 async function settle(context: DeliveryContext, call: readonly Item[], outcome: CallOutcome) {
@@ -141,17 +209,10 @@ function each(call: readonly Item[], settleOne: (item: Item, index: number) => P
 
 async function sent(context: DeliveryContext, entry: ClaimedJob, messageId: string) {
   const { deps } = context;
-  try {
-    await deps.ledger.markSent(entry.job.id, messageId);
-  } catch (error) {
-    // The provider has it: acknowledge anyway. A copy arriving after the claim expires would be
-    // counted ambiguous, which is the truth about it.
-    deps.log.error('sent, but the ledger could not record it', {
-      jobId: entry.job.id,
-      correlationId: entry.correlationId,
-      error: String(error),
-    });
-  }
+  // The provider has it: acknowledged whatever the mark came to. A failed mark leaves the claim to
+  // expire, and a copy claimed after that is counted ambiguous, which is the truth about it; a claim
+  // taken over means another copy is being sent now (also counted ambiguous by its holder).
+  await ledgerStep(context, entry, 'sent', () => deps.ledger.markSent(entry.hold, messageId));
   deps.telemetry.job({
     jobId: entry.job.id,
     correlationId: entry.correlationId,
@@ -168,7 +229,10 @@ async function deadLetter(
   message: string,
 ) {
   const { deps, settlement } = context;
-  await deps.ledger.release(entry.job.id, 'dead', `ErrorCode ${code}`).catch(() => undefined);
+  const released = await ledgerStep(context, entry, 'dead', () =>
+    deps.ledger.release(entry.hold, 'dead', `ErrorCode ${code}`),
+  );
+  if (!released) return;
   settlement.deadLetter(entry.record, {
     reason: `the provider refused the message: ErrorCode ${code}: ${message}`,
     reasonCode: `provider-${code}`,
@@ -193,7 +257,10 @@ export async function holdJob(
   seconds: number,
 ) {
   const { deps, settlement } = context;
-  await deps.ledger.release(entry.job.id, 'retry', reason, true).catch(() => undefined);
+  const released = await ledgerStep(context, entry, 'hold', () =>
+    deps.ledger.release(entry.hold, 'retry', reason, true),
+  );
+  if (!released) return;
   settlement.defer({ record: entry.record, delaySeconds: seconds, attempts: entry.attempts - 1 });
   deps.telemetry.job({
     jobId: entry.job.id,
@@ -213,10 +280,13 @@ async function retry(
   retryAfterSeconds?: number,
 ) {
   const { deps, settlement } = context;
-  if (entry.attempts >= deps.settings.maxAttempts) return context.exhausted(entry, error);
-  await deps.ledger
-    .release(entry.job.id, maybeDelivered ? 'unknown' : 'retry', error)
-    .catch(() => undefined);
+  if (entry.attempts >= deps.settings.maxAttempts)
+    return context.exhausted(entry, error, maybeDelivered);
+  const status = maybeDelivered ? 'unknown' : 'retry';
+  const released = await ledgerStep(context, entry, status, () =>
+    deps.ledger.release(entry.hold, status, error),
+  );
+  if (!released) return;
   const delaySeconds = context.backoff(entry.attempts, retryAfterSeconds);
   settlement.defer({ record: entry.record, delaySeconds, attempts: entry.attempts });
   deps.telemetry.job({

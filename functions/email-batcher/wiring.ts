@@ -10,6 +10,7 @@ import { consumerPlumbing } from '../../shared/queue/consumer-plumbing';
 import { TokenBucket } from '../../shared/rate-limit/token-bucket';
 import { secretCacheFor } from '../../shared/secrets/secret-cache';
 import { secretVersionReader } from '../../shared/secrets/secret-version';
+import { writeFailureReporter } from '../../shared/write-failures';
 import { makeEmailBatcher } from './batcher';
 import type { EmailBatcherConfig } from './config';
 import { sendBatch } from './postmark';
@@ -66,6 +67,7 @@ export function buildEmailBatcher(
     secretName,
     tokenOf: tokenOf,
     logger,
+    metrics,
     now,
   });
   const telemetry = overrides.telemetry ?? makeTelemetry(logger, metrics);
@@ -118,6 +120,7 @@ export function buildEmailBatcher(
     defer: plumbing.defer,
     onIndexFailure: plumbing.onIndexFailure,
     telemetry,
+    writeFailed: writeFailureReporter(logger, metrics),
     log: logger,
     settings: {
       messagesPerCall: config.messagesPerCall,
@@ -129,6 +132,7 @@ export function buildEmailBatcher(
       holdRecheckSeconds: config.holdRecheckSeconds,
       rateMaxWaitMs: config.rateMaxWaitMs,
       sendAlignMs: config.rateAlignMs,
+      callTimeoutMs: config.providerTimeoutMs,
     },
     now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

@@ -1,4 +1,5 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
@@ -12,6 +13,7 @@ import { httpFunction } from '../../shared/http/http-function';
 import { queueNameOf } from '../../shared/queue/queue-name';
 import { FixedWindowCeiling } from '../../shared/rate-limit/fixed-window-ceiling';
 import { secretCacheFor } from '../../shared/secrets/secret-cache';
+import { writeFailureReporter } from '../../shared/write-failures';
 import type { IngestConfig } from './config';
 import { powertoolsDedupe } from './dedupe-store';
 import { makeWebhookIngest } from './ingest';
@@ -36,6 +38,11 @@ export function buildWebhookIngest(
   logger: Logger,
   timeouts: TimeoutSettings,
 ) {
+  // Ingest publishes no metrics per request; a failed index write is counted as it happens.
+  const metrics = new Metrics({ namespace: 'ConnectorSuite', serviceName: 'webhook-ingest' });
+  const writeFailed = writeFailureReporter(logger, {
+    addMetric: (...args) => metrics.singleMetric().addMetric(...args),
+  });
   const sqs = bindToDeadline(clients.sqs);
   const dynamoDb = bindToDeadline(clients.dynamoDb);
   const secretsManager = bindToDeadline(clients.secretsManager);
@@ -59,8 +66,9 @@ export function buildWebhookIngest(
     sqs,
     dedupe: dedupe.store,
     deadLetter: async (dead) => {
+      let receipt: Awaited<ReturnType<typeof sendToDeadLetterQueue>>;
       try {
-        return await sendToDeadLetterQueue(
+        receipt = await sendToDeadLetterQueue(
           { sqs, dynamoDb, tableName: config.stateTable, now: Date.now },
           {
             dlqUrl: config.emailJobsDlqUrl,
@@ -76,6 +84,16 @@ export function buildWebhookIngest(
       } catch (error) {
         throw new DependencyError('The dead-letter queue is unavailable', { cause: error });
       }
+      if (!receipt.indexed) {
+        writeFailed({
+          store: 'dead-letter-index',
+          step: 'index',
+          jobId: dead.jobId,
+          messageId: receipt.messageId,
+          error: receipt.indexError,
+        });
+      }
+      return receipt;
     },
     queues: {
       emailJobs: config.emailJobsQueueUrl,

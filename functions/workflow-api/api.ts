@@ -2,7 +2,12 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { DependencyError, HttpError } from '../../shared/errors';
 import type { HttpContext } from '../../shared/http/correlation-id';
 import { jsonResponse } from '../../shared/http/problem';
-import type { ClaimResult, JobLedger } from '../../shared/ledger/job-ledger';
+import type {
+  ClaimResult,
+  JobLedger,
+  LedgerHold,
+  StepResult,
+} from '../../shared/ledger/job-ledger';
 import type { WorkflowJob } from '../../shared/messages/jobs';
 import {
   legacyWorkflowJobFingerprint,
@@ -11,6 +16,7 @@ import {
 import type { CircuitBreaker } from '../../shared/workflow/breaker';
 import type { EngineOutcome } from '../../shared/workflow/engine';
 import type { WorkflowRegistry } from '../../shared/workflow/registry';
+import type { WriteFailed } from '../../shared/write-failures';
 import type { TriggerTelemetry } from '../workflow-trigger/telemetry';
 import { IdempotencyKeyReusedError, type RequestLimits, readDirectRequest } from './request';
 
@@ -40,6 +46,8 @@ export interface WorkflowApiDeps {
     delaySeconds: number,
   ) => Promise<void>;
   telemetry: Pick<TriggerTelemetry, 'job' | 'ambiguous' | 'engineCall' | 'resumed'>;
+  /** Logs a failed ledger write with its error and counts it. */
+  writeFailed: WriteFailed;
   log: { warn(message: string, extra: Record<string, unknown>): void };
   settings: RequestLimits & { directTimeoutMs: number; claimMs: number };
   /** Milliseconds left in this request's deadline. */
@@ -121,6 +129,7 @@ export function makeWorkflowApi(deps: WorkflowApiDeps) {
         legacyWorkflowJobFingerprint(job),
       );
     } catch (error) {
+      deps.writeFailed({ store: 'ledger', step: 'claim', jobId: job.id, correlationId, error });
       throw new DependencyError('The workflow ledger is unavailable', { cause: error });
     }
     if (claim.kind === 'conflict') {
@@ -135,16 +144,31 @@ export function makeWorkflowApi(deps: WorkflowApiDeps) {
     // Another call or the trigger holds it now: queued under the same id it triggers once either way.
     if (claim.kind === 'busy') return queue('another call is triggering it');
 
+    const { hold } = claim;
+    /**
+     * One ledger step under the claim. A claim taken over (another caller or the trigger holds the
+     * job now) is logged: the answer to this request stays what the engine said, and the new holder
+     * settles the job. A failed write is logged and counted.
+     */
+    const step = async (name: string, write: (hold: LedgerHold) => Promise<StepResult>) => {
+      try {
+        if ((await write(hold)) === 'taken-over')
+          deps.log.warn('the claim was taken over: the job is left to its new holder', {
+            ...line,
+            step: name,
+          });
+      } catch (error) {
+        deps.writeFailed({ store: 'ledger', step: name, jobId: job.id, correlationId, error });
+      }
+    };
     const giveBack = (reason: string) =>
-      deps.ledger.release(job.id, 'retry', reason, true).catch(() => undefined);
+      step('hold', (held) => deps.ledger.release(held, 'retry', reason, true));
     try {
-      return await attempt(job, path, claim.attempts, line, queue, giveBack);
+      return await attempt(job, path, claim.attempts, line, queue, giveBack, step);
     } finally {
       await deps.breaker
         .flush()
-        .catch((error) =>
-          deps.log.warn('could not write the breaker counts', { error: String(error) }),
-        );
+        .catch((error) => deps.log.warn('could not write the breaker counts', { error }));
     }
   };
 
@@ -155,8 +179,12 @@ export function makeWorkflowApi(deps: WorkflowApiDeps) {
     line: { jobId: string; correlationId: string; workflow: string },
     queue: (reason: string, delaySeconds?: number) => Promise<APIGatewayProxyStructuredResultV2>,
     giveBack: (reason: string) => Promise<void>,
+    step: (name: string, write: (hold: LedgerHold) => Promise<StepResult>) => Promise<void>,
   ): Promise<APIGatewayProxyStructuredResultV2> {
-    const permit = await deps.breaker.permit().catch(() => undefined);
+    const permit = await deps.breaker.permit().catch((error) => {
+      deps.log.warn('breaker state unavailable: the job is queued', { ...line, error });
+      return undefined;
+    });
     if (permit === undefined || permit.kind === 'open') {
       const reason = permit ? 'circuit breaker open' : 'breaker state unavailable';
       await giveBack(reason);
@@ -164,7 +192,10 @@ export function makeWorkflowApi(deps: WorkflowApiDeps) {
     }
     // A direct call may take the trial a resume started: it counts the resume then.
     if (permit.kind === 'trial' && permit.resumedVia) telemetry.resumed(permit.resumedVia);
-    const token = await deps.token().catch(() => undefined);
+    const token = await deps.token().catch((error) => {
+      deps.log.warn('the engine token cannot be read: the job is queued', { ...line, error });
+      return undefined;
+    });
     const timeoutMs = Math.min(
       settings.directTimeoutMs,
       deps.remainingMs() - AFTER_CALL_RESERVE_MS,
@@ -172,7 +203,9 @@ export function makeWorkflowApi(deps: WorkflowApiDeps) {
     if (token === undefined || timeoutMs < 100) {
       const reason = token === undefined ? 'engine token unavailable' : 'no time left to call';
       if (permit.kind === 'trial')
-        await deps.breaker.settleTrial(permit.token, false, reason).catch(() => undefined);
+        await deps.breaker
+          .settleTrial(permit.token, false, reason)
+          .catch((error) => deps.log.warn('could not settle the trial', { ...line, error }));
       await giveBack(reason);
       return queue(reason);
     }
@@ -200,9 +233,15 @@ export function makeWorkflowApi(deps: WorkflowApiDeps) {
         .settleTrial(
           permit.token,
           engineUp,
-          engineUp ? 'trial call succeeded' : 'trial call failed',
+          engineUp
+            ? 'trial call succeeded'
+            : outcome.kind === 'refused'
+              ? 'trial call refused: the engine refuses our configuration'
+              : 'trial call failed',
+          // The long cool-down; the trigger, which reads the token's version, remembers it.
+          outcome.kind === 'refused' ? {} : undefined,
         )
-        .catch(() => undefined);
+        .catch((error) => deps.log.warn('could not settle the trial', { ...line, error }));
     } else if (outcome.kind !== 'refused') {
       deps.breaker.record(engineUp);
     }
@@ -210,18 +249,12 @@ export function makeWorkflowApi(deps: WorkflowApiDeps) {
     switch (outcome.kind) {
       case 'triggered': {
         const executionId = outcome.executionId ?? `status-${outcome.status}`;
-        await deps.ledger.markSent(job.id, executionId).catch((error) =>
-          deps.log.warn('triggered but not recorded', {
-            jobId: job.id,
-            correlationId: line.correlationId,
-            error: String(error),
-          }),
-        );
+        await step('sent', (hold) => deps.ledger.markSent(hold, executionId));
         telemetry.job({ ...line, outcome: 'triggered', executionId, attempts });
         return jsonResponse(200, { executionId: outcome.executionId ?? null, jobId: job.id });
       }
       case 'permanent':
-        await deps.ledger.release(job.id, 'dead', outcome.error).catch(() => undefined);
+        await step('dead', (hold) => deps.ledger.release(hold, 'dead', outcome.error));
         throw new HttpError(
           400,
           'Input rejected by the engine',
@@ -234,9 +267,8 @@ export function makeWorkflowApi(deps: WorkflowApiDeps) {
         return queue(`engine refused our configuration (${outcome.error})`);
       case 'retry': {
         if (outcome.ambiguous) telemetry.ambiguous(job.id, line.correlationId);
-        await deps.ledger
-          .release(job.id, outcome.ambiguous ? 'unknown' : 'retry', outcome.error)
-          .catch(() => undefined);
+        const status = outcome.ambiguous ? 'unknown' : 'retry';
+        await step(status, (hold) => deps.ledger.release(hold, status, outcome.error));
         return queue(outcome.error, Math.min(outcome.retryAfterSeconds ?? 0, 900));
       }
     }

@@ -14,6 +14,7 @@ import { JobLedger } from '../../shared/ledger/job-ledger';
 import { secretCacheFor } from '../../shared/secrets/secret-cache';
 import { engineCall, makeBreaker, workflowTokenOf } from '../../shared/workflow/engine-client';
 import { loadWorkflowRegistry, workflowProfiles } from '../../shared/workflow/registry';
+import { writeFailureReporter } from '../../shared/write-failures';
 import { makeTriggerTelemetry } from '../workflow-trigger/telemetry';
 import { makeWorkflowApi } from './api';
 import type { WorkflowApiConfig } from './config';
@@ -87,6 +88,7 @@ export function buildWorkflowApi(
       );
     },
     telemetry,
+    writeFailed: writeFailureReporter(logger, metrics),
     log: logger,
     settings: {
       maxBodyBytes: config.maxBodyBytes,

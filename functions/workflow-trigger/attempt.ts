@@ -1,6 +1,7 @@
-import type { ClaimResult } from '../../shared/ledger/job-ledger';
+import type { ClaimResult, StepResult } from '../../shared/ledger/job-ledger';
 import type { EngineOutcome } from '../../shared/workflow/engine';
 import { retryDelaySeconds } from './schedule';
+import { SETTLE_RESERVE_MS } from './settle-reserve';
 import {
   type CallResult,
   deferRecord,
@@ -32,11 +33,8 @@ export async function attemptJob(
       entry.legacyFingerprint,
     );
   } catch (error) {
-    deps.log.warn('ledger unavailable: the job is left to SQS', {
-      jobId: job.id,
-      correlationId,
-      error: String(error),
-    });
+    // The job is left to SQS: its record comes back after the visibility timeout.
+    deps.writeFailed({ store: 'ledger', step: 'claim', jobId: job.id, correlationId, error });
     settlement.fail(entry.record);
     return 'no-call';
   }
@@ -66,18 +64,47 @@ export async function attemptJob(
     telemetry.job({ ...line, outcome: 'dead-lettered', reason: 'reused-id' });
     return 'no-call';
   }
-  const { attempts, history } = claim;
-  const giveUp = async (lastError: string, reasonCode: string) => {
-    await deps.ledger.release(job.id, 'dead', lastError).catch(() => undefined);
-    const reason = `${lastError} after ${attempts} attempt(s); history: ${history.slice(-8).join(' | ')}`;
+  const { attempts, history, hold } = claim;
+  /**
+   * One ledger step under the claim. False when the claim was taken over: another copy of the job's
+   * message holds it now, so this record is acknowledged without acting on it. A failed write is
+   * logged and counted, and the record is settled as if it had been written.
+   */
+  const step = async (name: string, write: () => Promise<StepResult>): Promise<boolean> => {
+    try {
+      if ((await write()) === 'done') return true;
+      deps.log.warn('the claim was taken over: the job is left to its new holder', {
+        ...line,
+        step: name,
+      });
+      return false;
+    } catch (error) {
+      deps.writeFailed({ store: 'ledger', step: name, jobId: job.id, correlationId, error });
+      return true;
+    }
+  };
+  const giveUp = async (lastError: string, reasonCode: string, maybeDelivered = false) => {
+    // Some attempt may have reached the engine: the dead letter says so.
+    const ambiguous = hold.ambiguous || maybeDelivered;
+    const released = await step('dead', () =>
+      deps.ledger.release({ ...hold, ambiguous }, 'dead', lastError),
+    );
+    if (!released) return;
+    const reason = `${lastError} after ${attempts} attempt(s)${ambiguous ? ' (ambiguous: the engine may have it)' : ''}; history: ${history.slice(-8).join(' | ')}`;
     settlement.deadLetter(entry.record, {
       reason,
       reasonCode,
       attempts,
       jobId: job.id,
       correlationId,
+      ...(ambiguous ? { ambiguous: true } : {}),
     });
     telemetry.job({ ...line, outcome: 'dead-lettered', attempts, reason: reasonCode });
+  };
+  /** The job goes back on the queue, its attempt given back (not the job's fault). */
+  const holdBack = async (reason: string, seconds: number) => {
+    if (!(await step('hold', () => deps.ledger.release(hold, 'retry', reason, true)))) return;
+    deferRecord(deps, run, { ...entry, jobId: job.id }, seconds, reason, attempts - 1);
   };
   if (attempts > settings.maxAttempts) {
     // Attempts made by consumers that crashed before they could settle them.
@@ -99,12 +126,22 @@ export async function attemptJob(
     jobId: job.id,
     attempt: attempts,
   };
-  let token = await deps.token.current().catch(() => undefined);
+  let token = await deps.token.current().catch((error) => {
+    deps.log.warn('the engine token cannot be read: the job is left to SQS', { ...line, error });
+    return undefined;
+  });
   if (token === undefined) {
-    await deps.ledger
-      .release(job.id, 'retry', 'engine token unavailable', true)
-      .catch(() => undefined);
-    settlement.fail(entry.record);
+    if (
+      await step('hold', () => deps.ledger.release(hold, 'retry', 'engine token unavailable', true))
+    )
+      settlement.fail(entry.record);
+    return 'no-call';
+  }
+  // A call that could not end (and be settled) before the invocation does is not started: the job
+  // is re-sent at once with its attempt given back, rather than left to SQS (which counts a receive).
+  const timeForCall = () => run.remainingMs() >= settings.callTimeoutMs + SETTLE_RESERVE_MS;
+  if (!timeForCall()) {
+    await holdBack('too little invocation time left for the call', 1);
     return 'no-call';
   }
   const callLine = (answer: EngineOutcome) => ({
@@ -121,6 +158,10 @@ export async function attemptJob(
   if (outcome.kind === 'refused') {
     // A rotated token is the likely cause: read it again once, and try once more with it.
     const fresh = await run.refreshTokenOnce();
+    if (fresh !== undefined && fresh !== token && !timeForCall()) {
+      await holdBack('too little invocation time left for the call', 1);
+      return 'no-call';
+    }
     if (fresh !== undefined && fresh !== token) {
       token = fresh;
       outcome = await deps.call({ path: entry.path, token, job, metadata });
@@ -134,13 +175,8 @@ export async function attemptJob(
       const executionId = outcome.executionId ?? `status-${outcome.status}`;
       // The engine has the job: a failed mark leaves an expired claim, whose retry is ambiguous
       // and carries the same Idempotency-Key, so the record is acknowledged either way.
-      await deps.ledger.markSent(job.id, executionId).catch((error) =>
-        deps.log.warn('triggered but not recorded', {
-          jobId: job.id,
-          correlationId,
-          error: String(error),
-        }),
-      );
+      // A claim taken over means another copy is on its way to the engine (same Idempotency-Key).
+      await step('sent', () => deps.ledger.markSent(hold, executionId));
       telemetry.job({ ...line, outcome: 'triggered', executionId, attempts });
       return 'success';
     }
@@ -156,29 +192,29 @@ export async function attemptJob(
       const tokenVersion = await deps.tokenVersion().catch(() => undefined);
       await deps.breaker
         .open(`engine refused our configuration: ${outcome.error}`, true, tokenVersion)
-        .catch(() => undefined);
+        .catch((error) => deps.log.warn('could not open the breaker', { ...line, error }));
       // Not the job's fault: the attempt is given back and the job waits.
-      await deps.ledger.release(job.id, 'retry', outcome.error, true).catch(() => undefined);
-      deferRecord(
-        deps,
-        run,
-        { ...entry, jobId: job.id },
-        5 + deps.random() * 5,
-        'engine refused our configuration',
-        attempts - 1,
-      );
+      if (await step('hold', () => deps.ledger.release(hold, 'retry', outcome.error, true)))
+        deferRecord(
+          deps,
+          run,
+          { ...entry, jobId: job.id },
+          5 + deps.random() * 5,
+          'engine refused our configuration',
+          attempts - 1,
+        );
       return 'refused';
     }
     case 'retry': {
       deps.breaker.record(false);
       if (outcome.ambiguous) telemetry.ambiguous(job.id, correlationId);
       if (attempts >= settings.maxAttempts) {
-        await giveUp(outcome.error, 'attempts-exhausted');
+        await giveUp(outcome.error, 'attempts-exhausted', outcome.ambiguous);
         return 'failure';
       }
-      await deps.ledger
-        .release(job.id, outcome.ambiguous ? 'unknown' : 'retry', outcome.error)
-        .catch(() => undefined);
+      const status = outcome.ambiguous ? 'unknown' : 'retry';
+      if (!(await step(status, () => deps.ledger.release(hold, status, outcome.error))))
+        return 'failure';
       const seconds = retryDelaySeconds(
         attempts,
         { baseSeconds: settings.backoffBaseSeconds, maxSeconds: settings.backoffMaxSeconds },

@@ -1,4 +1,6 @@
 import {
+  checkClaimOutlastsHolder,
+  functionTimeoutSeconds,
   optionalInteger,
   optionalString,
   requireString,
@@ -6,7 +8,6 @@ import {
   SECRETS_SETTINGS,
   secretsSettings,
 } from '../../shared/config';
-import { ConfigError } from '../../shared/errors';
 import { DEFAULT_HOLD_RECHECK_SECONDS } from '../../shared/state/resume';
 import { BREAKER_SETTINGS, loadBreakerSettings } from '../../shared/workflow/settings';
 
@@ -28,8 +29,15 @@ export const WORKFLOW_TRIGGER_SETTINGS = Object.freeze([
   'WORKFLOW_CLAIM_SECONDS',
   'WORKFLOW_LEDGER_DAYS',
   'WORKFLOW_HOLD_RECHECK_SECONDS',
+  'FUNCTION_TIMEOUT_SECONDS',
   ...BREAKER_SETTINGS,
 ] as const);
+
+/** The trigger's `timeout` in function.yml (FUNCTION_TIMEOUT_SECONDS there must say the same). */
+export const WORKFLOW_TRIGGER_TIMEOUT_SECONDS = 20;
+
+/** Engine calls one claim can make: the call, and once more after re-reading a refused token. */
+export const WORKFLOW_CALLS_PER_CLAIM = 2;
 
 /**
  * The workflow trigger's settings, read and checked once at cold start. A missing or malformed value
@@ -38,11 +46,14 @@ export const WORKFLOW_TRIGGER_SETTINGS = Object.freeze([
 export function loadWorkflowTriggerConfig(env: Env) {
   const timeoutMs = optionalInteger(env, 'WORKFLOW_TIMEOUT_MS', 5000, { min: 100, max: 30_000 });
   const claimSeconds = optionalInteger(env, 'WORKFLOW_CLAIM_SECONDS', 60, { min: 1, max: 43_200 });
-  if (claimSeconds * 1000 <= timeoutMs) {
-    throw new ConfigError(
-      `Environment variable WORKFLOW_CLAIM_SECONDS (${claimSeconds}) must outlast WORKFLOW_TIMEOUT_MS (${timeoutMs} ms)`,
-    );
-  }
+  checkClaimOutlastsHolder({
+    claimVariable: 'WORKFLOW_CLAIM_SECONDS',
+    claimSeconds,
+    functionTimeoutSeconds: functionTimeoutSeconds(env, WORKFLOW_TRIGGER_TIMEOUT_SECONDS),
+    callVariable: 'WORKFLOW_TIMEOUT_MS',
+    callTimeoutMs: timeoutMs,
+    callsPerClaim: WORKFLOW_CALLS_PER_CLAIM,
+  });
   return Object.freeze({
     ...secretsSettings(env),
     stateTable: requireString(env, 'STATE_TABLE'),

@@ -11,6 +11,7 @@ import { attemptsOf, Settlement, type SettlementDeps } from '../../shared/queue/
 import type { BreakerPermit, CircuitBreaker } from '../../shared/workflow/breaker';
 import type { EngineOutcome } from '../../shared/workflow/engine';
 import type { WorkflowRegistry } from '../../shared/workflow/registry';
+import type { WriteFailed } from '../../shared/write-failures';
 import { attemptJob } from './attempt';
 import { NOT_BEFORE, nextHop } from './schedule';
 import type { TriggerTelemetry } from './telemetry';
@@ -23,6 +24,8 @@ export interface TriggerSettings {
   claimMs: number;
   /** Longest wait of a job held for the open breaker before it looks again. */
   holdRecheckSeconds: number;
+  /** The engine call's own timeout: a call starts only when the invocation has this much left. */
+  callTimeoutMs: number;
 }
 
 /** What the engine call needs beyond the job: the path, the token and the `_metadata`. */
@@ -44,6 +47,8 @@ export interface TriggerDeps extends SettlementDeps {
   /** The version id of the engine token secret's current value (cached briefly), if readable. */
   tokenVersion: () => Promise<string | undefined>;
   telemetry: TriggerTelemetry;
+  /** Logs a failed ledger write with its error and counts it. */
+  writeFailed: WriteFailed;
   log: { warn(message: string, extra: Record<string, unknown>): void };
   settings: TriggerSettings;
   now: () => number;
@@ -70,6 +75,8 @@ export type CallResult = 'success' | 'failure' | 'refused' | 'no-call';
 export interface TriggerRun {
   settlement: Settlement;
   refreshTokenOnce(): Promise<string | undefined>;
+  /** Milliseconds the invocation has left (unlimited without a Lambda context). */
+  remainingMs(): number;
   opened: boolean;
 }
 
@@ -173,14 +180,22 @@ export function makeWorkflowTrigger(deps: TriggerDeps) {
     }
   };
 
-  return async function handleBatch(event: SQSEvent): Promise<SQSBatchResponse> {
+  /** `invocation`: the Lambda context, whose remaining time decides whether a call can finish. */
+  return async function handleBatch(
+    event: SQSEvent,
+    invocation?: { getRemainingTimeInMillis(): number },
+  ): Promise<SQSBatchResponse> {
     let refreshed: Promise<string | undefined> | undefined;
     const run: TriggerRun = {
       settlement: new Settlement(deps),
       refreshTokenOnce: () => {
-        refreshed ??= deps.token.refresh().catch(() => undefined);
+        refreshed ??= deps.token.refresh().catch((error) => {
+          deps.log.warn('the engine token could not be read again', { error });
+          return undefined;
+        });
         return refreshed;
       },
+      remainingMs: () => invocation?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY,
       opened: false,
     };
     const ready = event.Records.map((record) => prepare(record, run)).filter(
@@ -189,9 +204,7 @@ export function makeWorkflowTrigger(deps: TriggerDeps) {
     if (ready.length > 0) await triggerJobs(run, ready);
     await deps.breaker
       .flush()
-      .catch((error) =>
-        deps.log.warn('could not write the breaker counts', { error: String(error) }),
-      );
+      .catch((error) => deps.log.warn('could not write the breaker counts', { error }));
     return run.settlement.finish();
   };
 
@@ -217,7 +230,7 @@ export function makeWorkflowTrigger(deps: TriggerDeps) {
     try {
       permit = await permitNow();
     } catch (error) {
-      deps.log.warn('state table unavailable: the batch is left to SQS', { error: String(error) });
+      deps.log.warn('state table unavailable: the batch is left to SQS', { error });
       for (const entry of jobs) run.settlement.fail(entry.record);
       return;
     }
@@ -244,14 +257,14 @@ export function makeWorkflowTrigger(deps: TriggerDeps) {
         result === 'refused'
           ? { tokenVersion: await deps.tokenVersion().catch(() => undefined) }
           : undefined;
+      const reason = success
+        ? 'trial call succeeded'
+        : refused
+          ? 'trial call refused: the engine refuses our configuration'
+          : 'trial call failed';
       await deps.breaker
-        .settleTrial(
-          permit.token,
-          success,
-          success ? 'trial call succeeded' : refused ? 'trial call refused' : 'trial call failed',
-          refused,
-        )
-        .catch((error) => deps.log.warn('could not settle the trial', { error: String(error) }));
+        .settleTrial(permit.token, success, reason, refused)
+        .catch((error) => deps.log.warn('could not settle the trial', { error }));
       if (!success) return deferAll(run, rest, 5000, 'circuit breaker reopened');
     }
     await mapLimit(rest, 10, async (entry) => {

@@ -10,6 +10,7 @@ import { secretCacheFor } from '../../shared/secrets/secret-cache';
 import { secretVersionReader } from '../../shared/secrets/secret-version';
 import { engineCall, makeBreaker, workflowTokenOf } from '../../shared/workflow/engine-client';
 import { loadWorkflowRegistry, workflowProfiles } from '../../shared/workflow/registry';
+import { writeFailureReporter } from '../../shared/write-failures';
 import type { WorkflowTriggerConfig } from './config';
 import { makeTriggerTelemetry, type TriggerTelemetry } from './telemetry';
 import { makeWorkflowTrigger } from './trigger';
@@ -56,6 +57,7 @@ export function buildWorkflowTrigger(
     secretName,
     tokenOf: workflowTokenOf,
     logger,
+    metrics,
     now,
   });
   const telemetry = overrides.telemetry ?? makeTriggerTelemetry(logger, metrics);
@@ -84,6 +86,7 @@ export function buildWorkflowTrigger(
     defer: plumbing.defer,
     onIndexFailure: plumbing.onIndexFailure,
     telemetry,
+    writeFailed: writeFailureReporter(logger, metrics),
     log: logger,
     settings: {
       maxAttempts: config.maxAttempts,
@@ -91,6 +94,7 @@ export function buildWorkflowTrigger(
       backoffMaxSeconds: config.backoffMaxSeconds,
       claimMs: config.claimSeconds * 1000,
       holdRecheckSeconds: config.holdRecheckSeconds,
+      callTimeoutMs: config.timeoutMs,
     },
     now,
     random: Math.random,

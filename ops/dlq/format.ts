@@ -31,9 +31,14 @@ export function formatShown(queue: string, letters: readonly ShownLetter[]): str
         `  job:         ${letter.jobId ?? '-'}   correlation: ${letter.correlationId ?? '-'}`,
         `  attempts:    ${letter.attempts}`,
       ];
+      if (letter.ambiguous) {
+        lines.push(
+          '  AMBIGUOUS:   an attempt ended without an answer; the provider may already have it',
+        );
+      }
       if (letter.ledger) {
         lines.push(`  ledger:      ${letter.ledger.status}, ${letter.ledger.attempts} attempt(s)`);
-        for (const note of letter.ledger.history.slice(-10)) lines.push(`    ${note}`);
+        for (const note of letter.ledger.history) lines.push(`    ${note}`);
       }
       return lines.join('\n');
     })
@@ -48,12 +53,14 @@ export function formatReplay(summary: ReplaySummary, dryRun: boolean): string {
     ? [
         `dry run: ${summary.matched} of ${summary.scanned} dead letter(s) would be replayed; nothing changed`,
         `  of which ${summary.alreadySent} already succeeded (the consumer would absorb them)`,
+        `  of which ${summary.ambiguous} ambiguous (the provider may already have them)`,
       ]
     : [
         `replayed ${summary.replayed} of ${summary.matched} matching (${summary.scanned} scanned) ` +
           `in ${summary.seconds.toFixed(1)} s (sending ${summary.replaySeconds.toFixed(1)} s, ` +
           `${rate(summary.replayed, summary.replaySeconds)}/s)`,
         `  already succeeded (absorbed by the consumer): ${summary.alreadySent}`,
+        `  ambiguous (the provider may already have them): ${summary.ambiguous}`,
         `  idempotency records cleared (--force): ${summary.cleared}`,
         `  failed (left in the DLQ): ${summary.failed}   not started: ${summary.skipped}`,
       ];

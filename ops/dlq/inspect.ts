@@ -1,7 +1,7 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { DeadLetterIndexItem } from '../../shared/dead-letter/dead-letter';
 import { listDeadLetters } from '../../shared/dead-letter/dead-letter-index';
-import { JobLedger } from '../../shared/ledger/job-ledger';
+import { JobLedger, showHistory } from '../../shared/ledger/job-ledger';
 import { mapLimit } from '../../shared/queue/map-limit';
 import { countBy } from './letters';
 import { redact } from './redact';
@@ -86,7 +86,7 @@ export async function showDeadLetters(
         status: entry.status,
         attempts: entry.attempts,
         lastError: entry.lastError === undefined ? undefined : redact(entry.lastError),
-        history: (entry.history ?? []).map(redact),
+        history: showHistory(entry.history ?? [], entry.historyCount).map(redact),
       };
     }
     return shown;

@@ -22,6 +22,8 @@ export interface LetterFacts {
   reasonCode: string;
   /** The job's id: the `jobId` attribute, else the body's `id`. */
   jobId?: string;
+  /** Marked `ambiguous`: some attempt may have reached the provider, so a replay may deliver twice. */
+  ambiguous: boolean;
 }
 
 function bodyId(body: string): string | undefined {
@@ -45,6 +47,7 @@ export function factsOf(letter: HeldMessage): LetterFacts {
     eventType: attributes.eventType ?? 'unknown',
     reasonCode: attributes.reasonCode ?? REDRIVE_REASON,
     jobId: attributes.jobId ?? bodyId(letter.body),
+    ambiguous: attributes.ambiguous === 'true',
   };
 }
 

@@ -42,6 +42,8 @@ export interface ReplaySummary {
   replayed: number;
   /** Matches whose job the ledger already has as sent: the consumer absorbs them. */
   alreadySent: number;
+  /** Matches marked ambiguous: an attempt may have reached the provider, so it may arrive twice. */
+  ambiguous: number;
   /** Ledger records cleared by `--force`. */
   cleared: number;
   failed: number;
@@ -86,6 +88,7 @@ export async function replayDeadLetters(
       matched: chosen.length,
       replayed: 0,
       alreadySent: 0,
+      ambiguous: facts.filter((f) => f.ambiguous).length,
       cleared: 0,
       failed: 0,
       skipped: 0,

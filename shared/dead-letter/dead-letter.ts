@@ -35,6 +35,11 @@ export interface DeadLetter {
   correlationId?: string;
   source?: string;
   eventType?: string;
+  /**
+   * Some attempt of the job may have reached the provider without an answer (a replay may deliver
+   * it twice): the message carries `ambiguous=true` and its index item `ambiguous: true`.
+   */
+  ambiguous?: boolean;
   /** Other string attributes to keep on the message (those above win). */
   attributes?: Readonly<Record<string, string>>;
 }
@@ -59,6 +64,7 @@ export interface DeadLetterIndexItem {
   attempts: number;
   at: string;
   dlqMessageId: string;
+  ambiguous?: boolean;
 }
 
 /** The key of the index partition for `queue`. */
@@ -76,6 +82,7 @@ function attributesOf(letter: DeadLetter): Record<string, string> {
   const correlationId = letter.correlationId ?? letter.attributes?.correlationId;
   if (correlationId) attributes.correlationId = correlationId;
   if (letter.jobId) attributes.jobId = letter.jobId;
+  if (letter.ambiguous) attributes.ambiguous = 'true';
   return attributes;
 }
 
@@ -122,6 +129,7 @@ export async function sendToDeadLetterQueue(
     attempts: letter.attempts,
     at,
     dlqMessageId: messageId,
+    ...(attributes.ambiguous === 'true' ? { ambiguous: true } : {}),
     expiresAt: Math.floor(now / 1000) + DEAD_LETTER_INDEX_SECONDS,
   };
   try {

@@ -23,13 +23,45 @@ export interface LedgerEntry {
   claimExpiresAt?: number;
   messageId?: string;
   lastError?: string;
+  /** The first {@link HISTORY_ENDS} and last {@link HISTORY_ENDS} lines of the job's history. */
   history?: string[];
+  /** Every history line ever written, the ones left out of `history` included. */
+  historyCount?: number;
+  /** An attempt of the job may have reached the provider without an answer (sticky). */
+  ambiguous?: boolean;
+  /** When DynamoDB's TTL may remove the item (epoch seconds). */
+  expiresAt?: number;
 }
+
+/**
+ * What a claim hands its holder: every later step of the attempt names it, and is written only while
+ * the item still carries its token, so a holder whose claim expired and was taken over by another
+ * consumer cannot overwrite the newer holder's state.
+ */
+export interface LedgerHold {
+  jobId: string;
+  token: string;
+  /** The item's history after the claim (ends kept), and how many lines it has had in all. */
+  history: string[];
+  historyCount: number;
+  /** Some attempt of the job, this one's predecessors, may have reached the provider. */
+  ambiguous: boolean;
+}
+
+/** What a step after the claim came to: written, or refused because the claim is someone else's. */
+export type StepResult = 'done' | 'taken-over';
 
 /** What a claim found. */
 export type ClaimResult =
   /** Ours to send. `ambiguous`: an earlier call for it may have reached the provider. */
-  | { kind: 'claimed'; attempts: number; ambiguous: boolean; history: string[] }
+  | {
+      kind: 'claimed';
+      attempts: number;
+      ambiguous: boolean;
+      /** The history to show (ends kept, with a line saying how many were left out between). */
+      history: string[];
+      hold: LedgerHold;
+    }
   | { kind: 'sent'; messageId?: string }
   | { kind: 'busy'; retryInMs: number }
   | { kind: 'conflict' };
@@ -45,14 +77,44 @@ export interface JobLedgerOptions {
   now: () => number;
 }
 
-/** History lines handed back with a claim (the item keeps them all; attempts bound their number). */
-const HISTORY_LIMIT = 20;
+/** History lines kept at each end of a job's history; the lines between are only counted. */
+export const HISTORY_ENDS = 10;
+
+/** `lines` with only its first and last {@link HISTORY_ENDS} kept. */
+export function keepHistoryEnds(lines: readonly string[]): string[] {
+  if (lines.length <= 2 * HISTORY_ENDS) return [...lines];
+  return [...lines.slice(0, HISTORY_ENDS), ...lines.slice(-HISTORY_ENDS)];
+}
+
+/**
+ * A job's history to show: the kept lines, with a line in the middle saying how many of the
+ * `count` lines written were left out.
+ */
+export function showHistory(lines: readonly string[], count = lines.length): string[] {
+  const left = count - lines.length;
+  if (left <= 0 || lines.length < 2 * HISTORY_ENDS) return [...lines];
+  return [
+    ...lines.slice(0, HISTORY_ENDS),
+    `... ${left} line(s) left out ...`,
+    ...lines.slice(HISTORY_ENDS),
+  ];
+}
+
+/** The claim was taken over: the step was not written. */
+const TAKEN_OVER: StepResult = 'taken-over';
 
 /**
  * One DynamoDB item per job: status, attempts, last error and history. A job is claimed by a
  * conditional write before the provider call, and the old item comes back (`ALL_OLD`), so a claim that
  * expired while its holder was calling is recognised as an ambiguous attempt rather than overwritten
  * silently, which is what Powertools Idempotency would do.
+ *
+ * Every step after the claim (sent, released, dead) is conditional on the claim's token: a holder
+ * whose claim ran out and was taken over gets `taken-over` and must leave the job to its new holder.
+ *
+ * The item's TTL is set by the first claim and moved on only by steps that spend an attempt (and by
+ * `sent`), so a job held again and again without an attempt (a paused provider) cannot keep its item
+ * for ever; its history keeps its first and last {@link HISTORY_ENDS} lines and counts the rest.
  */
 export class JobLedger {
   readonly #documents: DynamoDBDocumentClient;
@@ -69,8 +131,12 @@ export class JobLedger {
     return { pk: `job#${this.#options.scope}#${jobId}`, sk: 'ledger' };
   }
 
-  #entry(note: string): string[] {
-    return [`${new Date(this.#options.now()).toISOString()} ${note}`.slice(0, 300)];
+  #line(note: string): string {
+    return `${new Date(this.#options.now()).toISOString()} ${note}`.slice(0, 300);
+  }
+
+  #keepUntil(): number {
+    return Math.floor(this.#options.now() / 1000) + this.#options.keepSeconds;
   }
 
   /**
@@ -86,6 +152,7 @@ export class JobLedger {
     previousFingerprint: string = fingerprint,
   ): Promise<ClaimResult> {
     const now = this.#options.now();
+    const line = this.#line('claimed');
     try {
       const { Attributes } = await this.#documents.send(
         new UpdateCommand({
@@ -95,10 +162,13 @@ export class JobLedger {
             'attribute_not_exists(pk) OR (#status <> :sent AND ' +
             '(#fingerprint = :fingerprint OR #fingerprint = :previous) AND ' +
             '(#status <> :claimed OR #claimExpiresAt < :now))',
+          // The history grows by one line here; the holder's next step writes it back trimmed.
           UpdateExpression:
             'SET #status = :claimed, #fingerprint = :fingerprint, #claimToken = :token, ' +
             '#claimExpiresAt = :expires, #attempts = if_not_exists(#attempts, :zero) + :one, ' +
-            '#history = list_append(if_not_exists(#history, :empty), :entry), #expiresAt = :keep',
+            '#history = list_append(if_not_exists(#history, :empty), :entry), ' +
+            '#historyCount = if_not_exists(#historyCount, :zero) + :one, ' +
+            '#expiresAt = if_not_exists(#expiresAt, :keep)',
           ExpressionAttributeNames: {
             '#status': 'status',
             '#fingerprint': 'fingerprint',
@@ -106,6 +176,7 @@ export class JobLedger {
             '#claimExpiresAt': 'claimExpiresAt',
             '#attempts': 'attempts',
             '#history': 'history',
+            '#historyCount': 'historyCount',
             '#expiresAt': 'expiresAt',
           },
           ExpressionAttributeValues: {
@@ -119,8 +190,8 @@ export class JobLedger {
             ':zero': 0,
             ':one': 1,
             ':empty': [],
-            ':entry': this.#entry('claimed'),
-            ':keep': Math.floor(now / 1000) + this.#options.keepSeconds,
+            ':entry': [line],
+            ':keep': this.#keepUntil(),
           },
           ReturnValues: 'ALL_OLD',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -130,11 +201,21 @@ export class JobLedger {
       // An earlier holder's claim ran out, or its call ended without an answer: the provider may
       // already have this message, and Postmark takes no idempotency key.
       const ambiguous = old?.status === 'claimed' || old?.status === 'unknown';
+      const oldHistory = old?.history ?? [];
+      const history = [...oldHistory, line];
+      const historyCount = Math.max(old?.historyCount ?? 0, oldHistory.length) + 1;
       return {
         kind: 'claimed',
         attempts: (old?.attempts ?? 0) + 1,
         ambiguous,
-        history: [...(old?.history ?? []), ...this.#entry('claimed')].slice(-HISTORY_LIMIT),
+        history: showHistory(keepHistoryEnds(history), historyCount),
+        hold: {
+          jobId,
+          token,
+          history,
+          historyCount,
+          ambiguous: ambiguous || old?.ambiguous === true,
+        },
       };
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
@@ -166,29 +247,33 @@ export class JobLedger {
     return Item as LedgerEntry | undefined;
   }
 
-  /** Records the provider's acceptance; from now on the job is acknowledged without a call. */
-  async markSent(jobId: string, messageId: string): Promise<void> {
-    await this.#update(jobId, 'sent', `sent ${messageId}`, {
-      set: { messageId },
-      remove: ['claimToken', 'claimExpiresAt'],
-    });
+  /**
+   * Records the provider's acceptance; from now on the job is acknowledged without a call.
+   * `taken-over`: the claim ran out and another consumer holds the job now.
+   */
+  markSent(hold: LedgerHold, messageId: string): Promise<StepResult> {
+    return this.#step(hold, 'sent', `sent ${messageId}`, { messageId }, 'counted');
   }
 
   /**
    * Releases the claim after a failed call. `unknown`: the call may have reached the provider.
-   * `refundAttempt`: the failure was not the job's (a paused provider, an empty rate limit).
+   * `refundAttempt`: the failure was not the job's (a paused provider, an empty rate limit, no time
+   * left): the attempt is given back and the item's expiry is left where it was.
+   * `taken-over`: the claim ran out and another consumer holds the job now; nothing was written.
    */
-  async release(
-    jobId: string,
+  release(
+    hold: LedgerHold,
     status: 'retry' | 'unknown' | 'dead',
     error: string,
     refundAttempt = false,
-  ): Promise<void> {
-    await this.#update(jobId, status, `${status}: ${error}`, {
-      set: { lastError: error.slice(0, 500) },
-      remove: ['claimToken', 'claimExpiresAt'],
-      refundAttempt,
-    });
+  ): Promise<StepResult> {
+    return this.#step(
+      hold,
+      status,
+      `${status}: ${error}`,
+      { lastError: error.slice(0, 500) },
+      refundAttempt ? 'refunded' : 'counted',
+    );
   }
 
   /**
@@ -204,17 +289,20 @@ export class JobLedger {
           Key: this.#key(jobId),
           ConditionExpression: 'attribute_exists(pk) AND #status <> :sent',
           UpdateExpression:
-            'SET #attempts = :zero, #history = list_append(if_not_exists(#history, :empty), :entry)',
+            'SET #attempts = :zero, #history = list_append(if_not_exists(#history, :empty), :entry), ' +
+            '#historyCount = if_not_exists(#historyCount, :zero) + :one',
           ExpressionAttributeNames: {
             '#status': 'status',
             '#attempts': 'attempts',
             '#history': 'history',
+            '#historyCount': 'historyCount',
           },
           ExpressionAttributeValues: {
             ':sent': 'sent',
             ':zero': 0,
+            ':one': 1,
             ':empty': [],
-            ':entry': this.#entry('replayed from the DLQ: attempts reset'),
+            ':entry': [this.#line('replayed from the DLQ: attempts reset')],
           },
         }),
       );
@@ -232,43 +320,70 @@ export class JobLedger {
     );
   }
 
-  async #update(
-    jobId: string,
+  /**
+   * One step of the holder, written only while the item still carries the holder's token. The history
+   * is written whole, its ends kept: the token guarantees no other holder appended meanwhile.
+   */
+  async #step(
+    hold: LedgerHold,
     status: JobStatus,
     note: string,
-    change: { set: Record<string, string>; remove: string[]; refundAttempt?: boolean },
-  ): Promise<void> {
-    const names: Record<string, string> = { '#status': 'status', '#history': 'history' };
+    set: Record<string, string>,
+    attempt: 'counted' | 'refunded',
+  ): Promise<StepResult> {
+    const history = [...hold.history, this.#line(note)];
+    const names: Record<string, string> = {
+      '#status': 'status',
+      '#history': 'history',
+      '#historyCount': 'historyCount',
+      '#claimToken': 'claimToken',
+      '#claimExpiresAt': 'claimExpiresAt',
+      '#ambiguous': 'ambiguous',
+    };
     const values: Record<string, unknown> = {
       ':status': status,
-      ':entry': this.#entry(note),
-      ':empty': [],
+      ':history': keepHistoryEnds(history),
+      ':historyCount': hold.historyCount + 1,
+      ':token': hold.token,
+      ':ambiguous': hold.ambiguous || status === 'unknown',
     };
     const sets = [
       '#status = :status',
-      '#history = list_append(if_not_exists(#history, :empty), :entry)',
+      '#history = :history',
+      '#historyCount = :historyCount',
+      '#ambiguous = :ambiguous',
     ];
-    for (const [name, value] of Object.entries(change.set)) {
+    for (const [name, value] of Object.entries(set)) {
       names[`#${name}`] = name;
       values[`:${name}`] = value;
       sets.push(`#${name} = :${name}`);
     }
-    if (change.refundAttempt) {
+    if (attempt === 'refunded') {
       names['#attempts'] = 'attempts';
       values[':one'] = 1;
       sets.push('#attempts = #attempts - :one');
+    } else {
+      // Attempts are bounded, so moving the expiry on for each one is bounded too.
+      names['#expiresAt'] = 'expiresAt';
+      values[':keep'] = this.#keepUntil();
+      sets.push('#expiresAt = :keep');
     }
-    for (const name of change.remove) names[`#${name}`] = name;
-    const remove = change.remove.map((name) => `#${name}`).join(', ');
-    await this.#documents.send(
-      new UpdateCommand({
-        TableName: this.#options.tableName,
-        Key: this.#key(jobId),
-        UpdateExpression: `SET ${sets.join(', ')}${remove ? ` REMOVE ${remove}` : ''}`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }),
-    );
+    try {
+      await this.#documents.send(
+        new UpdateCommand({
+          TableName: this.#options.tableName,
+          Key: this.#key(hold.jobId),
+          ConditionExpression: '#claimToken = :token',
+          UpdateExpression: `SET ${sets.join(', ')} REMOVE #claimToken, #claimExpiresAt`,
+          ExpressionAttributeNames: names,
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return 'done';
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return TAKEN_OVER;
+      throw error;
+    }
   }
 }
 

@@ -1,8 +1,10 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
+import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import { deadLetterRecord } from '../dead-letter/dead-letter';
 import type { SecretSource } from '../secrets/secret-cache';
+import { writeFailureReporter } from '../write-failures';
 import { deferRecords } from './deferral';
 import { queueNameOf } from './queue-name';
 import type { SettlementDeps } from './settlement';
@@ -20,17 +22,20 @@ export interface ConsumerPlumbingOptions {
   /** Reads the token out of the secret's value; throws when it has none. */
   tokenOf: (value: unknown) => string;
   logger: Pick<Logger, 'error'>;
+  /** Where a failed index write is counted. */
+  metrics: { addMetric: (...args: Parameters<Metrics['addMetric']>) => unknown };
   now: () => number;
 }
 
 /**
  * What every queue consumer wires the same way: its provider token (cached, and re-read on a
  * refusal), dead letters sent to its DLQ and indexed under its queue's name, deferrals re-sent to its
- * own queue, and a logged index failure.
+ * own queue, and a logged and counted index failure.
  */
 export function consumerPlumbing(options: ConsumerPlumbingOptions) {
   const { secrets, secretName, tokenOf } = options;
   const queue = queueNameOf(options.queueUrl);
+  const writeFailed = writeFailureReporter(options.logger, options.metrics);
   const deadLetterDeps = {
     sqs: options.sqs,
     dynamoDb: options.dynamoDb,
@@ -47,11 +52,14 @@ export function consumerPlumbing(options: ConsumerPlumbingOptions) {
         eventType: record.messageAttributes?.eventType?.stringValue,
       }),
     defer: (deferrals) => deferRecords(options.sqs, options.queueUrl, deferrals),
+    // The dead letter is safe in the DLQ; only `npm run dlq` cannot list it (it still counts it).
     onIndexFailure: (record, error) =>
-      options.logger.error('dead letter sent but not indexed', {
+      writeFailed({
+        store: 'dead-letter-index',
+        step: 'index',
         messageId: record.messageId,
         correlationId: record.messageAttributes?.correlationId?.stringValue,
-        error: String(error),
+        error,
       }),
   };
   const token = {

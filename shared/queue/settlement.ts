@@ -10,6 +10,8 @@ export interface DeadLetterNote {
   attempts: number;
   jobId?: string;
   correlationId: string;
+  /** Some attempt of the job may have reached the provider without an answer. */
+  ambiguous?: boolean;
 }
 
 /** What settling a batch needs. */

@@ -3,7 +3,7 @@ import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 
 /** The distinct correlation ids of a batch's records (the SQS message id when one has none). */
 export function batchCorrelationIds(event: SQSEvent): string[] {
@@ -23,15 +23,19 @@ export function batchCorrelationIds(event: SQSEvent): string[] {
  * invocation's `function_request_id`, which this line ties to every event of the batch.
  */
 export function sqsFunction(
-  handle: (event: SQSEvent) => Promise<SQSBatchResponse>,
+  /** `context` tells the handler how long the invocation has left. */
+  handle: (
+    event: SQSEvent,
+    context: Pick<Context, 'getRemainingTimeInMillis'>,
+  ) => Promise<SQSBatchResponse>,
   options: { logger: Logger; metrics: Metrics },
 ) {
-  return middy((event: SQSEvent) => {
+  return middy((event: SQSEvent, context: Context) => {
     options.logger.info('sqs batch', {
       records: event.Records?.length ?? 0,
       correlationIds: batchCorrelationIds(event),
     });
-    return handle(event);
+    return handle(event, context);
   })
     .use(injectLambdaContext(options.logger, { resetKeys: true }))
     .use(logMetrics(options.metrics));

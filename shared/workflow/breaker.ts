@@ -178,8 +178,9 @@ export class CircuitBreaker {
   }
 
   /**
-   * Ends the trial: success closes the breaker, failure reopens it for another cool-down (the longer
-   * one, remembering the refused token's version, when the engine refused our token again).
+   * Ends the trial: success closes the breaker, failure reopens it for another cool-down, the long
+   * one (`refusedCooldownSeconds`) when the engine refused our configuration (token or workflow),
+   * which waiting a few seconds does not fix; a refused token's version is remembered.
    */
   async settleTrial(
     token: string,

@@ -2,6 +2,15 @@ import { optionalInteger } from '../config';
 
 type Env = Record<string, string | undefined>;
 
+/**
+ * Engine calls one trial can make: its call, and once more after re-reading a refused token. The
+ * trial's lease covers them all, so no second trial starts while the first may still be calling.
+ */
+export const CALLS_PER_TRIAL = 2;
+
+/** Time the lease keeps beyond the trial's calls, for its claim and its settling. */
+export const TRIAL_LEASE_MARGIN_MS = 2000;
+
 /** The variables {@link loadBreakerSettings} reads. */
 export const BREAKER_SETTINGS = Object.freeze([
   'WORKFLOW_BREAKER_FAILURE_PERCENT',
@@ -35,6 +44,6 @@ export function loadBreakerSettings(env: Env, timeoutMs: number) {
     }),
     cacheMs: 1000,
     flushMs: 1000,
-    trialLeaseMs: timeoutMs + 2000,
+    trialLeaseMs: CALLS_PER_TRIAL * timeoutMs + TRIAL_LEASE_MARGIN_MS,
   };
 }

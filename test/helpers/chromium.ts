@@ -3,7 +3,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
 
-// biome-ignore lint/style/noCommonJs: the prerequisite check is a plain CommonJS script.
 const { findChromium } = require('../setup/prerequisites') as {
   findChromium: () => { path?: string; problem?: string };
 };

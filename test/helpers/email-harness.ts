@@ -116,7 +116,10 @@ export class EmailHarness {
       EMAIL_MAX_ATTEMPTS: '6',
       EMAIL_BACKOFF_BASE_SECONDS: '1',
       EMAIL_BACKOFF_MAX_SECONDS: '2',
-      EMAIL_CLAIM_SECONDS: '5',
+      // A harness batcher is no Lambda (no timeout of its own): 1 s stands in, and the claim outlasts
+      // it plus two 4 s calls, as start-up requires.
+      FUNCTION_TIMEOUT_SECONDS: '1',
+      EMAIL_CLAIM_SECONDS: '10',
       EMAIL_PAUSE_SECONDS: '2',
       ...env,
     });

@@ -75,6 +75,9 @@ export class WorkflowHarness {
       WORKFLOW_MAX_ATTEMPTS: '4',
       WORKFLOW_BACKOFF_BASE_SECONDS: '1',
       WORKFLOW_BACKOFF_MAX_SECONDS: '1',
+      // A harness trigger is no Lambda (no timeout of its own): 1 s stands in; the claim outlasts it
+      // plus two 0.8 s calls, as start-up requires.
+      FUNCTION_TIMEOUT_SECONDS: '1',
       WORKFLOW_CLAIM_SECONDS: '3',
       WORKFLOW_BREAKER_MIN_CALLS: '4',
       WORKFLOW_BREAKER_FAILURE_PERCENT: '50',

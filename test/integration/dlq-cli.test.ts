@@ -34,6 +34,8 @@ describe('npm run dlq (list, show, replay --dry-run, replay --source)', () => {
         source: 'stripe',
         eventType: 'invoice.paid',
         attributes: { correlationId: `corr-${name}` },
+        // s1's attempts may have reached the engine: the dead letter is marked ambiguous.
+        ...(name === 's1' ? { ambiguous: true } : {}),
       });
     }
     for (const name of ['g1', 'g2']) {
@@ -95,8 +97,9 @@ describe('npm run dlq (list, show, replay --dry-run, replay --source)', () => {
       keepSeconds: 600,
       now: Date.now,
     });
-    await ledger.claim(jobId('s1'), 'fp', 'token', 1000);
-    await ledger.release(jobId('s1'), 'dead', 'engine said 500 (token=sekrit-ledger-token)');
+    const claim = await ledger.claim(jobId('s1'), 'fp', 'token', 1000);
+    if (claim.kind !== 'claimed') throw new Error(`the claim came to ${claim.kind}`);
+    await ledger.release(claim.hold, 'dead', 'engine said 500 (token=sekrit-ledger-token)');
 
     const result = await cli.run(['show', 'workflow-jobs', '--limit', '10']);
     const json = await cli.run(['show', 'workflow-jobs', '--json']);
@@ -106,9 +109,17 @@ describe('npm run dlq (list, show, replay --dry-run, replay --source)', () => {
     expect(result.stdout).toContain('attempts-exhausted');
     expect(result.stdout).toContain('dead: engine said 500');
     expect(result.stdout).not.toMatch(/sekrit|campaignId/);
-    const shown = JSON.parse(json.stdout) as { jobId: string; ledger?: { status: string } }[];
+    expect(result.stdout.match(/AMBIGUOUS/g)).toHaveLength(1);
+    const shown = JSON.parse(json.stdout) as {
+      jobId: string;
+      ambiguous?: boolean;
+      ledger?: { status: string };
+    }[];
     expect(shown).toHaveLength(5);
     expect(shown.find((letter) => letter.jobId === jobId('s1'))?.ledger?.status).toBe('dead');
+    expect(shown.filter((letter) => letter.ambiguous).map((letter) => letter.jobId)).toEqual([
+      jobId('s1'),
+    ]);
     expect(json.stdout).not.toMatch(/sekrit/);
     expect(await messageCount(harness.sqs, harness.dlqUrl)).toBe(6);
   }, 30_000);
@@ -120,6 +131,7 @@ describe('npm run dlq (list, show, replay --dry-run, replay --source)', () => {
 
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('4 of 6 dead letter(s) would be replayed');
+    expect(result.stdout).toContain('of which 1 ambiguous');
     expect(await messageCount(harness.sqs, harness.queueUrl)).toBe(0);
     const left = await drain(harness.sqs, harness.dlqUrl, { visibilityTimeout: 60 });
     expect(left).toHaveLength(6);

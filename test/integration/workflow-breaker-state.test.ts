@@ -229,6 +229,21 @@ describe('circuit breaker', () => {
     expect(await stateItem()).not.toHaveProperty('leaseToken');
   });
 
+  it('reopens for the long cool-down on a trial the engine refused', async () => {
+    const target = breaker();
+    await target.open('test');
+    clock += 30_001;
+    const permit = await target.permit();
+    if (permit.kind !== 'trial') throw new Error(`expected the trial, got ${permit.kind}`);
+
+    await target.settleTrial(permit.token, false, 'trial call refused', {});
+
+    expect(await breaker().permit()).toEqual({
+      kind: 'open',
+      retryInMs: SETTINGS.refusedCooldownSeconds * 1000,
+    });
+  });
+
   it('ignores the settlement of a trial whose lease another container has since taken', async () => {
     await breaker().open('test');
     clock += 30_001;

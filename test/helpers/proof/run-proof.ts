@@ -43,7 +43,8 @@ export interface ProofResult {
  */
 const STACK_SETTINGS = {
   WORKFLOW_TIMEOUT_MS: '2000',
-  WORKFLOW_CLAIM_SECONDS: '10',
+  // More than the trigger's 20 s timeout plus two 2 s calls (the start-up check).
+  WORKFLOW_CLAIM_SECONDS: '25',
   WORKFLOW_BACKOFF_BASE_SECONDS: '1',
   WORKFLOW_BACKOFF_MAX_SECONDS: '5',
   WORKFLOW_BREAKER_COOLDOWN_SECONDS: '3',

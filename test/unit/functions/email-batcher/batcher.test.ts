@@ -5,7 +5,7 @@ import {
 } from '../../../../functions/email-batcher/batcher';
 import type { CallOutcome } from '../../../../functions/email-batcher/postmark';
 import type { PausePermit } from '../../../../functions/email-batcher/provider-pause';
-import type { ClaimResult } from '../../../../shared/ledger/job-ledger';
+import type { ClaimResult, LedgerHold } from '../../../../shared/ledger/job-ledger';
 import { recordingTelemetry } from '../../../helpers/email-telemetry';
 
 const record = (id: string, attempts?: number): SQSRecord =>
@@ -34,13 +34,36 @@ function pauseFake(answer: PausePermit) {
   };
 }
 
+/** What the fake ledger hands out for `jobId`: its token is `claim-<jobId>`. */
+const holdOf = (jobId: string, ambiguous = false): LedgerHold => ({
+  jobId,
+  token: `claim-${jobId}`,
+  history: [],
+  historyCount: 1,
+  ambiguous,
+});
+
+/** A claim of `jobId` at its `attempts`th attempt. */
+const claimedAt =
+  (
+    attempts: number,
+    history: string[] = [],
+    ambiguous = false,
+  ): ((jobId: string) => Promise<ClaimResult>) =>
+  async (jobId) => ({
+    kind: 'claimed',
+    attempts,
+    ambiguous,
+    history,
+    hold: holdOf(jobId, ambiguous),
+  });
+
 function deps(overrides: Partial<EmailBatcherDeps> = {}) {
-  const claimed: ClaimResult = { kind: 'claimed', attempts: 1, ambiguous: false, history: [] };
   const base: EmailBatcherDeps = {
     ledger: {
-      claim: jest.fn(async () => claimed),
-      markSent: jest.fn(async () => {}),
-      release: jest.fn(async () => {}),
+      claim: jest.fn(claimedAt(1)),
+      markSent: jest.fn(async () => 'done' as const),
+      release: jest.fn(async () => 'done' as const),
     },
     bucket: { take: jest.fn(async (want: number) => want) },
     pause: pauseFake({ kind: 'open' }),
@@ -56,6 +79,7 @@ function deps(overrides: Partial<EmailBatcherDeps> = {}) {
     defer: jest.fn(async () => new Set<string>()),
     onIndexFailure: jest.fn(),
     telemetry: recordingTelemetry(),
+    writeFailed: jest.fn(),
     log: { warn: jest.fn(), error: jest.fn() },
     settings: {
       messagesPerCall: 500,
@@ -67,6 +91,7 @@ function deps(overrides: Partial<EmailBatcherDeps> = {}) {
       holdRecheckSeconds: 60,
       rateMaxWaitMs: 1000,
       sendAlignMs: 0,
+      callTimeoutMs: 10_000,
     },
     now: () => 0,
     sleep: async () => {},
@@ -150,7 +175,7 @@ describe('email batcher', () => {
     await makeEmailBatcher(d)({ Records: [record('a'), record('b')] });
 
     expect(d.pause.pause).toHaveBeenCalledTimes(1);
-    expect(d.ledger.release).toHaveBeenCalledWith('a', 'retry', 'ErrorCode 10', true);
+    expect(d.ledger.release).toHaveBeenCalledWith(holdOf('a'), 'retry', 'ErrorCode 10', true);
     expect(d.deadLetter).not.toHaveBeenCalled();
     // Held for the re-check period (60 s here), not the whole 300 s pause.
     expect(d.defer).toHaveBeenCalledWith([
@@ -162,14 +187,9 @@ describe('email batcher', () => {
   it('dead-letters a job with its history after its last attempt', async () => {
     const d = deps({
       ledger: {
-        claim: jest.fn(async () => ({
-          kind: 'claimed' as const,
-          attempts: 3,
-          ambiguous: false,
-          history: ['t1 claimed', 't2 retry: answer 500'],
-        })),
+        claim: jest.fn(claimedAt(3, ['t1 claimed', 't2 retry: answer 500'])),
         markSent: jest.fn(),
-        release: jest.fn(async () => {}),
+        release: jest.fn(async () => 'done' as const),
       },
       send: jest.fn(async () => ({
         kind: 'retry' as const,
@@ -223,7 +243,189 @@ describe('email batcher', () => {
     await makeEmailBatcher(d)({ Records: [record('a')] });
 
     expect(send.mock.calls.map((call) => call[0])).toEqual(['old', 'new']);
-    expect(d.ledger.markSent).toHaveBeenCalledWith('a', 'pm');
+    expect(d.ledger.markSent).toHaveBeenCalledWith(holdOf('a'), 'pm');
     expect(d.pause.pause).not.toHaveBeenCalled();
+  });
+
+  describe('ledger steps under the claim', () => {
+    const retryOutcome = (maybeDelivered = false) =>
+      jest.fn(async () => ({ kind: 'retry' as const, detail: 'answer 500', maybeDelivered }));
+
+    it('acknowledges a record whose claim was taken over, without re-sending or dead-lettering it', async () => {
+      const d = deps({
+        ledger: {
+          claim: jest.fn(claimedAt(1)),
+          markSent: jest.fn(),
+          release: jest.fn(async () => 'taken-over' as const),
+        },
+        send: retryOutcome(),
+      });
+      const result = await makeEmailBatcher(d)({ Records: [record('a')] });
+
+      expect(d.ledger.release).toHaveBeenCalledWith(holdOf('a'), 'retry', 'answer 500');
+      expect(result.batchItemFailures).toEqual([]);
+      expect(d.defer).toHaveBeenCalledWith([]);
+      expect(d.deadLetter).not.toHaveBeenCalled();
+      expect(d.log.warn).toHaveBeenCalledWith(
+        'the claim was taken over: the job is left to its new holder',
+        expect.objectContaining({ jobId: 'a', step: 'retry' }),
+      );
+    });
+
+    it('does not dead-letter a job whose last attempt lost its claim to another holder', async () => {
+      const d = deps({
+        ledger: {
+          claim: jest.fn(claimedAt(3)),
+          markSent: jest.fn(),
+          release: jest.fn(async () => 'taken-over' as const),
+        },
+        send: retryOutcome(),
+      });
+      const result = await makeEmailBatcher(d)({ Records: [record('a', 2)] });
+
+      expect(d.ledger.release).toHaveBeenCalledWith(holdOf('a'), 'dead', 'answer 500');
+      expect(d.deadLetter).not.toHaveBeenCalled();
+      expect(result.batchItemFailures).toEqual([]);
+    });
+
+    it('marks a job dead-lettered after an unanswered last attempt as ambiguous', async () => {
+      const d = deps({
+        ledger: {
+          claim: jest.fn(claimedAt(3)),
+          markSent: jest.fn(),
+          release: jest.fn(async () => 'done' as const),
+        },
+        send: retryOutcome(true),
+      });
+      await makeEmailBatcher(d)({ Records: [record('a', 2)] });
+
+      expect(d.ledger.release).toHaveBeenCalledWith(
+        { ...holdOf('a'), ambiguous: true },
+        'dead',
+        'answer 500',
+      );
+      expect(d.deadLetter).toHaveBeenCalledWith(
+        expect.objectContaining({ messageId: 'msg-a' }),
+        expect.objectContaining({ reasonCode: 'attempts-exhausted', ambiguous: true }),
+      );
+    });
+
+    it('marks a job ambiguous when an earlier attempt was, though its last one was answered', async () => {
+      const d = deps({
+        ledger: {
+          claim: jest.fn(claimedAt(3, [], true)),
+          markSent: jest.fn(),
+          release: jest.fn(async () => 'done' as const),
+        },
+        send: retryOutcome(false),
+      });
+      await makeEmailBatcher(d)({ Records: [record('a', 2)] });
+
+      expect(d.deadLetter).toHaveBeenCalledWith(
+        expect.anything(),
+        expect.objectContaining({ ambiguous: true }),
+      );
+    });
+
+    it('does not mark a job whose every attempt was answered', async () => {
+      const d = deps({
+        ledger: {
+          claim: jest.fn(claimedAt(3)),
+          markSent: jest.fn(),
+          release: jest.fn(async () => 'done' as const),
+        },
+        send: retryOutcome(false),
+      });
+      await makeEmailBatcher(d)({ Records: [record('a', 2)] });
+
+      const note = (d.deadLetter as jest.Mock).mock.calls[0][1];
+      expect(note.ambiguous).toBeUndefined();
+    });
+
+    it('logs and counts a failed ledger write with the error itself, and still settles the job', async () => {
+      const failure = new Error('ledger write refused', { cause: new Error('throttled') });
+      const d = deps({
+        ledger: {
+          claim: jest.fn(claimedAt(1)),
+          markSent: jest.fn(),
+          release: jest.fn(async () => {
+            throw failure;
+          }),
+        },
+        send: retryOutcome(),
+      });
+      await makeEmailBatcher(d)({ Records: [record('a')] });
+
+      expect(d.writeFailed).toHaveBeenCalledWith({
+        store: 'ledger',
+        step: 'retry',
+        jobId: 'a',
+        correlationId: 'msg-a',
+        error: failure,
+      });
+      expect(d.defer).toHaveBeenCalledWith([expect.objectContaining({ attempts: 1 })]);
+    });
+
+    it('logs and counts a failed claim and leaves its record to SQS', async () => {
+      const failure = new Error('table unavailable');
+      const d = deps({
+        ledger: {
+          claim: jest.fn(async () => {
+            throw failure;
+          }),
+          markSent: jest.fn(),
+          release: jest.fn(),
+        },
+      });
+      const result = await makeEmailBatcher(d)({ Records: [record('a')] });
+
+      expect(d.writeFailed).toHaveBeenCalledWith(
+        expect.objectContaining({ store: 'ledger', step: 'claim', jobId: 'a', error: failure }),
+      );
+      expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'msg-a' }]);
+    });
+  });
+
+  describe('the invocation time left', () => {
+    const clock = (...remaining: number[]) => {
+      const left = [...remaining];
+      return { getRemainingTimeInMillis: () => (left.length > 1 ? left.shift() : left[0]) ?? 0 };
+    };
+
+    it('does not call the provider when the call could not finish, and re-sends the jobs without an attempt', async () => {
+      const d = deps({ ledger: { ...deps().ledger, claim: jest.fn(claimedAt(2)) } });
+      const result = await makeEmailBatcher(d)({ Records: [record('a', 1)] }, clock(12_999));
+
+      expect(d.send).not.toHaveBeenCalled();
+      expect(d.ledger.release).toHaveBeenCalledWith(
+        holdOf('a'),
+        'retry',
+        'too little invocation time left for the call',
+        true,
+      );
+      expect(d.defer).toHaveBeenCalledWith([
+        expect.objectContaining({ delaySeconds: 1, attempts: 1 }),
+      ]);
+      expect(result.batchItemFailures).toEqual([]);
+    });
+
+    it('calls when the call and its settling fit', async () => {
+      const d = deps();
+      await makeEmailBatcher(d)({ Records: [record('a')] }, clock(13_000));
+
+      expect(d.send).toHaveBeenCalledTimes(1);
+    });
+
+    it('does not make the second call of a refused token when it could not finish', async () => {
+      const send = jest.fn().mockResolvedValue({ kind: 'unauthorized', status: 401 });
+      const d = deps({ send, token: { current: async () => 'old', refresh: async () => 'new' } });
+      await makeEmailBatcher(d)({ Records: [record('a')] }, clock(60_000, 5000));
+
+      expect(send).toHaveBeenCalledTimes(1);
+      expect(d.pause.pause).not.toHaveBeenCalled();
+      expect(d.defer).toHaveBeenCalledWith([
+        expect.objectContaining({ delaySeconds: 1, attempts: 0 }),
+      ]);
+    });
   });
 });

@@ -1,7 +1,14 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import {
   EMAIL_BATCHER_SETTINGS,
+  EMAIL_BATCHER_TIMEOUT_SECONDS,
   loadEmailBatcherConfig,
 } from '../../../../functions/email-batcher/config';
+import {
+  loadWorkflowTriggerConfig,
+  WORKFLOW_TRIGGER_TIMEOUT_SECONDS,
+} from '../../../../functions/workflow-trigger/config';
 import { backoffSeconds, clampDelay } from '../../../../shared/queue/deferral';
 
 const required = {
@@ -73,4 +80,64 @@ describe('backoff', () => {
     expect(clampDelay(5000)).toBe(900);
     expect(clampDelay(0)).toBe(1);
   });
+});
+
+describe('a claim that outlasts its holder', () => {
+  it('refuses a claim no longer than the function timeout plus the two calls of a refused token', () => {
+    // 30 s timeout + 2 x 10 s calls = 50 s.
+    for (const seconds of ['11', '50']) {
+      expect(() => loadEmailBatcherConfig({ ...required, EMAIL_CLAIM_SECONDS: seconds })).toThrow(
+        /EMAIL_CLAIM_SECONDS \(\d+\) must outlast the function timeout FUNCTION_TIMEOUT_SECONDS \(30 s\) plus the 2 calls/,
+      );
+    }
+    expect(loadEmailBatcherConfig({ ...required, EMAIL_CLAIM_SECONDS: '51' }).claimSeconds).toBe(
+      51,
+    );
+    expect(() =>
+      loadEmailBatcherConfig({
+        ...required,
+        EMAIL_CLAIM_SECONDS: '51',
+        EMAIL_PROVIDER_TIMEOUT_MS: '10500',
+      }),
+    ).toThrow(/EMAIL_CLAIM_SECONDS/);
+  });
+
+  it('counts the function timeout it is given', () => {
+    const env = { ...required, EMAIL_CLAIM_SECONDS: '51' };
+    expect(() => loadEmailBatcherConfig({ ...env, FUNCTION_TIMEOUT_SECONDS: '31' })).toThrow(
+      /EMAIL_CLAIM_SECONDS/,
+    );
+    expect(loadEmailBatcherConfig({ ...env, FUNCTION_TIMEOUT_SECONDS: '1' }).claimSeconds).toBe(51);
+  });
+
+  it('refuses the same for the workflow trigger (20 s timeout + 2 x 5 s calls)', () => {
+    const workflow = {
+      SECRETS_PREFIX: 'connector-suite/test',
+      STATE_TABLE: 'state',
+      WORKFLOW_JOBS_QUEUE_URL: 'http://sqs/w',
+      WORKFLOW_JOBS_DLQ_URL: 'http://sqs/w-dlq',
+      WORKFLOW_API_URL: 'http://engine',
+    };
+    expect(() => loadWorkflowTriggerConfig({ ...workflow, WORKFLOW_CLAIM_SECONDS: '30' })).toThrow(
+      /WORKFLOW_CLAIM_SECONDS \(30\) must outlast/,
+    );
+    expect(
+      loadWorkflowTriggerConfig({ ...workflow, WORKFLOW_CLAIM_SECONDS: '31' }).claimSeconds,
+    ).toBe(31);
+  });
+
+  it.each([
+    ['email-batcher', EMAIL_BATCHER_TIMEOUT_SECONDS],
+    ['workflow-trigger', WORKFLOW_TRIGGER_TIMEOUT_SECONDS],
+  ])(
+    "keeps %s's function.yml timeout, FUNCTION_TIMEOUT_SECONDS and the loader's default equal",
+    (name, seconds) => {
+      const yml = readFileSync(
+        path.join(__dirname, '..', '..', '..', '..', 'functions', name, 'function.yml'),
+        'utf8',
+      );
+      expect(yml.match(/^ {2}timeout: (\d+)$/m)?.[1]).toBe(String(seconds));
+      expect(yml.match(/^ {4}FUNCTION_TIMEOUT_SECONDS: "(\d+)"$/m)?.[1]).toBe(String(seconds));
+    },
+  );
 });

@@ -7,7 +7,7 @@ import {
 } from '../../../../functions/workflow-api/api';
 import { makeTriggerTelemetry } from '../../../../functions/workflow-trigger/telemetry';
 import { httpFunction } from '../../../../shared/http/http-function';
-import type { ClaimResult } from '../../../../shared/ledger/job-ledger';
+import type { ClaimResult, LedgerHold, StepResult } from '../../../../shared/ledger/job-ledger';
 import type { WorkflowJob } from '../../../../shared/messages/jobs';
 import type { BreakerPermit } from '../../../../shared/workflow/breaker';
 import type { EngineOutcome } from '../../../../shared/workflow/engine';
@@ -38,12 +38,23 @@ function post(
   } as unknown as APIGatewayProxyEventV2;
 }
 
+/** The hold every claim of these tests hands out. */
+const HOLD: LedgerHold = {
+  jobId: 'api:campaign-send:uuid-1',
+  token: 'claim-1',
+  history: [],
+  historyCount: 1,
+  ambiguous: false,
+};
+
 function setup(
   options: {
     claim?: ClaimResult;
     permit?: BreakerPermit;
     outcome?: EngineOutcome;
     enqueueFails?: boolean;
+    /** What every ledger step after the claim comes to. */
+    step?: StepResult;
   } = {},
 ) {
   const calls: DirectCall[] = [];
@@ -52,10 +63,16 @@ function setup(
   const ledger = {
     claim: jest.fn(
       async (): Promise<ClaimResult> =>
-        options.claim ?? { kind: 'claimed', attempts: 1, ambiguous: false, history: [] },
+        options.claim ?? {
+          kind: 'claimed',
+          attempts: 1,
+          ambiguous: false,
+          history: [],
+          hold: HOLD,
+        },
     ),
-    markSent: jest.fn(async () => {}),
-    release: jest.fn(async () => {}),
+    markSent: jest.fn(async (): Promise<StepResult> => options.step ?? 'done'),
+    release: jest.fn(async (): Promise<StepResult> => options.step ?? 'done'),
   };
   const breaker = {
     permit: jest.fn(async (): Promise<BreakerPermit> => options.permit ?? { kind: 'closed' }),
@@ -64,6 +81,7 @@ function setup(
     flush: jest.fn(async () => {}),
   };
   const telemetry = makeTriggerTelemetry(silent, { addMetric: () => {} });
+  const writeFailed = jest.fn();
   const deps: WorkflowApiDeps = {
     registry: new Map([['campaign-send', 'webhook/campaign-send-v2']]),
     hasKey: async (event) => event.headers?.['x-api-key'] === KEY,
@@ -81,6 +99,7 @@ function setup(
       queued.push({ job, attributes, delaySeconds });
     },
     telemetry,
+    writeFailed,
     log: silent,
     settings: { maxBodyBytes: 10_000, maxJsonDepth: 16, directTimeoutMs: 1500, claimMs: 12_000 },
     remainingMs: () => 4000,
@@ -97,7 +116,7 @@ function setup(
       response,
     };
   };
-  return { send, calls, queued, ledger, breaker, telemetry };
+  return { send, calls, queued, ledger, breaker, telemetry, writeFailed };
 }
 
 describe('POST /workflows/{name}', () => {
@@ -174,7 +193,7 @@ describe('POST /workflows/{name}', () => {
         metadata: { source: 'api', jobId: 'api:campaign-send:uuid-1', attempt: 1 },
       });
       expect(calls[0]?.timeoutMs).toBeLessThanOrEqual(1500);
-      expect(ledger.markSent).toHaveBeenCalledWith('api:campaign-send:uuid-1', 'exec-1');
+      expect(ledger.markSent).toHaveBeenCalledWith(HOLD, 'exec-1');
       expect(breaker.record).toHaveBeenCalledWith(true);
       expect(queued).toHaveLength(0);
     });
@@ -216,11 +235,7 @@ describe('POST /workflows/{name}', () => {
       expect(answer.status).toBe(400);
       expect(answer.body.title).toBe('Input rejected by the engine');
       expect(queued).toHaveLength(0);
-      expect(ledger.release).toHaveBeenCalledWith(
-        expect.any(String),
-        'dead',
-        'engine answered 400',
-      );
+      expect(ledger.release).toHaveBeenCalledWith(HOLD, 'dead', 'engine answered 400');
     });
   });
 
@@ -247,11 +262,7 @@ describe('POST /workflows/{name}', () => {
           delaySeconds: 7,
         },
       ]);
-      expect(ledger.release).toHaveBeenCalledWith(
-        expect.any(String),
-        'retry',
-        'engine answered 503',
-      );
+      expect(ledger.release).toHaveBeenCalledWith(HOLD, 'retry', 'engine answered 503');
       expect(breaker.record).toHaveBeenCalledWith(false);
     });
 
@@ -265,7 +276,7 @@ describe('POST /workflows/{name}', () => {
       const { send, queued, ledger, telemetry } = setup({ outcome });
       expect((await send(post('campaign-send', '{}'))).status).toBe(202);
       expect(queued).toHaveLength(1);
-      expect(ledger.release).toHaveBeenCalledWith(expect.any(String), 'unknown', outcome.error);
+      expect(ledger.release).toHaveBeenCalledWith(HOLD, 'unknown', outcome.error);
       expect(telemetry.counts.ambiguous).toBe(1);
     });
 
@@ -274,18 +285,18 @@ describe('POST /workflows/{name}', () => {
       expect((await send(post('campaign-send', '{}'))).status).toBe(202);
       expect(calls).toHaveLength(0);
       expect(queued).toHaveLength(1);
-      expect(ledger.release).toHaveBeenCalledWith(
-        expect.any(String),
-        'retry',
-        'circuit breaker open',
-        true,
-      );
+      expect(ledger.release).toHaveBeenCalledWith(HOLD, 'retry', 'circuit breaker open', true);
     });
 
     it('settles a trial permit with the outcome of its call', async () => {
       const { send, breaker } = setup({ permit: { kind: 'trial', token: 't-1' } });
       expect((await send(post('campaign-send', '{}'))).status).toBe(200);
-      expect(breaker.settleTrial).toHaveBeenCalledWith('t-1', true, 'trial call succeeded');
+      expect(breaker.settleTrial).toHaveBeenCalledWith(
+        't-1',
+        true,
+        'trial call succeeded',
+        undefined,
+      );
     });
 
     it('queues a job another call is triggering, so the answer 202 is true', async () => {
@@ -306,6 +317,36 @@ describe('POST /workflows/{name}', () => {
       const answer = await send(post('campaign-send', '{}'));
       expect(answer.status).toBe(503);
       expect(answer.response.headers?.['content-type']).toBe('application/problem+json');
+    });
+  });
+
+  describe('ledger steps under the claim', () => {
+    it('answers with what the engine said when its claim was taken over meanwhile', async () => {
+      const { send, ledger } = setup({ step: 'taken-over' });
+      const answer = await send(post('campaign-send', '{}'));
+      expect(answer).toMatchObject({ status: 200, body: { executionId: 'exec-1' } });
+      expect(ledger.markSent).toHaveBeenCalledWith(HOLD, 'exec-1');
+    });
+
+    it('logs and counts a failed claim with its error before answering 503', async () => {
+      const { send, ledger, writeFailed } = setup();
+      const failure = new Error('table unavailable');
+      ledger.claim.mockRejectedValueOnce(failure);
+      const answer = await send(post('campaign-send', '{}'));
+      expect(answer.status).toBe(503);
+      expect(writeFailed).toHaveBeenCalledWith(
+        expect.objectContaining({ store: 'ledger', step: 'claim', error: failure }),
+      );
+    });
+
+    it('logs and counts a failed mark with its error, and still answers 200', async () => {
+      const { send, ledger, writeFailed } = setup();
+      const failure = new Error('throttled');
+      ledger.markSent.mockRejectedValueOnce(failure);
+      expect((await send(post('campaign-send', '{}'))).status).toBe(200);
+      expect(writeFailed).toHaveBeenCalledWith(
+        expect.objectContaining({ store: 'ledger', step: 'sent', error: failure }),
+      );
     });
   });
 });

@@ -44,8 +44,14 @@ describe('dead letters as replay sees them', () => {
       eventType: 'unknown',
       reasonCode: 'redrive',
       jobId: 'job-1',
+      ambiguous: false,
     });
     expect(factsOf(letter({}, 'not json')).jobId).toBeUndefined();
+  });
+
+  it('reads the ambiguous mark a dead letter may carry', () => {
+    expect(factsOf(letter({ ambiguous: 'true' })).ambiguous).toBe(true);
+    expect(factsOf(letter({ ambiguous: 'no' })).ambiguous).toBe(false);
   });
 });
 
