@@ -24,6 +24,11 @@ export function resourcesOf(input: Input): string[] {
     const value = input[name];
     if (typeof value === 'string') found.add(value);
   }
+  // A query of an index is authorised on the index's ARN (table/<name>/index/<index>), not the table's.
+  if (typeof input.TableName === 'string' && typeof input.IndexName === 'string') {
+    found.delete(input.TableName);
+    found.add(`${input.TableName}/index/${input.IndexName}`);
+  }
   const items = input.RequestItems;
   if (items && typeof items === 'object') for (const table of Object.keys(items)) found.add(table);
   const transact = input.TransactItems;
@@ -46,23 +51,38 @@ type Stack = {
   add: (middleware: Middleware, options: { step: 'initialize'; name: string }) => void;
 };
 
-/** Adds the recording middleware to a client when `AWS_CALL_RECORD_FILE` is set. Returns the client. */
+/**
+ * How a client built outside a Lambda container (a test harness running a function's wiring in the
+ * jest process) says whose calls it carries: the function's name, and the names the function has in
+ * the stack for the harness's own resources (its queue URL, its secret prefix).
+ */
+export interface RecordAs {
+  functionName: string;
+  rename?: (resource: string) => string;
+}
+
+/**
+ * Adds the recording middleware to a client when `AWS_CALL_RECORD_FILE` is set. Returns the client.
+ * Calls are attributed to `AWS_LAMBDA_FUNCTION_NAME` unless `as` names the function.
+ */
 export function recordCalls<C extends { middlewareStack: object }>(
   client: C,
   service: string,
   env: Record<string, string | undefined> = process.env,
+  as?: RecordAs,
 ): C {
   const file = env.AWS_CALL_RECORD_FILE;
   if (!file) return client;
+  const rename = as?.rename ?? ((resource: string) => resource);
   (client.middlewareStack as unknown as Stack).add(
     (next, context) => async (args: { input: Input }) => {
       const input = args.input ?? {};
       const key = input.Key;
       const call: RecordedCall = {
-        function: process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'unknown',
+        function: as?.functionName ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'unknown',
         service,
         command: String(context.commandName ?? 'unknown'),
-        resources: resourcesOf(input),
+        resources: resourcesOf(input).map(rename).sort(),
         ...(key && typeof key === 'object' ? { keys: Object.keys(key).sort() } : {}),
       };
       appendFileSync(file, `${JSON.stringify(call)}\n`);

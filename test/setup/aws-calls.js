@@ -42,11 +42,18 @@ function mergeRecordings(recordings, fixture) {
   if (fs.existsSync(fixture))
     for (const call of JSON.parse(fs.readFileSync(fixture, 'utf8'))) add(call);
   let added = 0;
+  let unattributed = 0;
   for (const file of recordings) {
     if (!fs.existsSync(file)) continue;
     for (const line of fs.readFileSync(file, 'utf8').split('\n')) {
       if (!line.trim()) continue;
       const call = normalise(JSON.parse(line));
+      // A recorded client outside any function (no AWS_LAMBDA_FUNCTION_NAME, no name given) says
+      // nothing about a role: left out, and said so.
+      if (call.function === 'unknown') {
+        unattributed += 1;
+        continue;
+      }
       if (!known.has(JSON.stringify(call))) added += 1;
       add(call);
     }
@@ -54,6 +61,9 @@ function mergeRecordings(recordings, fixture) {
   const calls = [...known.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, c]) => c);
   fs.mkdirSync(path.dirname(fixture), { recursive: true });
   fs.writeFileSync(fixture, `${JSON.stringify(calls, null, 2)}\n`);
+  if (unattributed > 0) {
+    process.stderr.write(`aws-calls: ${unattributed} recorded calls name no function; left out\n`);
+  }
   return added;
 }
 

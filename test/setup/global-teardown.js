@@ -69,7 +69,8 @@ module.exports = async function globalTeardown() {
   if (stack.callsFile) {
     // The stack is stopped: its recording is complete. Fold it into the fixture.
     mergeRecordings([stack.callsFile], path.join(__dirname, '..', 'fixtures', 'aws-calls.json'));
-    fs.rmSync(stack.callsFile, { force: true });
+    // Kept beside the log with LOCAL_STACK_KEEP_LOG=1, to see what one run recorded.
+    if (process.env.LOCAL_STACK_KEEP_LOG !== '1') fs.rmSync(stack.callsFile, { force: true });
   }
   if (process.env.LOCAL_STACK_KEEP_LOG !== '1') {
     fs.rmSync(stack.logFile, { force: true });

@@ -2,8 +2,8 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import { SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
+import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { recordCalls } from '../../../../shared/clients/call-recorder';
 
 // A closed loopback port: every call fails fast after the recorder has run.
@@ -63,6 +63,48 @@ describe('recordCalls', () => {
     const [call] = lines();
     expect(call).toMatchObject({ command: 'GetItemCommand', resources: ['state'], keys: ['pk'] });
     expect(JSON.stringify(call)).not.toContain('secret-value');
+  });
+
+  it('records a query of an index on the index, as IAM authorises it', async () => {
+    const base = recordCalls(new DynamoDBClient(closed), 'dynamodb', {
+      AWS_CALL_RECORD_FILE: file,
+    });
+    const doc = DynamoDBDocumentClient.from(base);
+    await expect(
+      doc.send(
+        new QueryCommand({
+          TableName: 'state',
+          IndexName: 'byQueue',
+          KeyConditionExpression: 'pk = :pk',
+          ExpressionAttributeValues: { ':pk': 'x' },
+        }),
+      ),
+    ).rejects.toThrow();
+    expect(lines()).toMatchObject([
+      { command: 'QueryCommand', resources: ['state/index/byQueue'] },
+    ]);
+  });
+
+  it("records a harness's client under the function it stands for, with the stack's names", async () => {
+    const sqs = recordCalls(
+      new SQSClient(closed),
+      'sqs',
+      { AWS_CALL_RECORD_FILE: file },
+      { functionName: 'email-batcher', rename: (r) => r.replace('harness-q', 'stack-q') },
+    );
+    await expect(
+      sqs.send(
+        new SendMessageCommand({ QueueUrl: 'http://127.0.0.1:9/0/harness-q', MessageBody: 'x' }),
+      ),
+    ).rejects.toThrow();
+    expect(lines()).toEqual([
+      {
+        function: 'email-batcher',
+        service: 'sqs',
+        command: 'SendMessageCommand',
+        resources: ['http://127.0.0.1:9/0/stack-q'],
+      },
+    ]);
   });
 
   it('adds nothing when AWS_CALL_RECORD_FILE is not set', () => {
