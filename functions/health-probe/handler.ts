@@ -1,5 +1,6 @@
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { recordCalls } from '../../shared/clients/call-recorder';
 import { dynamoDbClient } from '../../shared/clients/dynamodb';
 import { clientOptions, timeouts } from '../../shared/clients/options';
 import { secretsManagerClient } from '../../shared/clients/secrets-manager';
@@ -20,7 +21,9 @@ export const handler = buildHealthProbe(
     sqs: sqsClient,
     dynamoDb: dynamoDbClient,
     secretsManager: secretsManagerClient,
-    ...(config.cloudWatchChecks ? { cloudWatch: new CloudWatchClient({ ...clientOptions }) } : {}),
+    ...(config.cloudWatchChecks
+      ? { cloudWatch: recordCalls(new CloudWatchClient({ ...clientOptions }), 'cloudwatch') }
+      : {}),
   },
   { logger, metrics: new Metrics({ namespace: 'ConnectorSuite', serviceName: 'health-probe' }) },
   timeouts,

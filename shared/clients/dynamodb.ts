@@ -1,4 +1,5 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { recordCalls } from './call-recorder';
 import { bindToDeadline } from './deadline';
 import { clientOptions } from './options';
 
@@ -6,4 +7,6 @@ import { clientOptions } from './options';
  * One DynamoDB client per container: each attempt fails at its own timeout, and every call honours
  * the current invocation's deadline.
  */
-export const dynamoDbClient = bindToDeadline(new DynamoDBClient({ ...clientOptions }));
+export const dynamoDbClient = bindToDeadline(
+  recordCalls(new DynamoDBClient({ ...clientOptions }), 'dynamodb'),
+);

@@ -1,4 +1,5 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
+import { recordCalls } from './call-recorder';
 import { bindToDeadline } from './deadline';
 import { clientOptions } from './options';
 
@@ -6,4 +7,4 @@ import { clientOptions } from './options';
  * One SQS client per container: each attempt fails at its own timeout, and every call honours
  * the current invocation's deadline.
  */
-export const sqsClient = bindToDeadline(new SQSClient({ ...clientOptions }));
+export const sqsClient = bindToDeadline(recordCalls(new SQSClient({ ...clientOptions }), 'sqs'));

@@ -22,6 +22,7 @@ import type { EmailJob } from '../../shared/messages/jobs';
 import { recordingTelemetry } from './email-telemetry';
 import { localClientOptions, tableName } from './local-stack';
 import { drain } from './queue-messages';
+import { queuesStandFor, recordedFor, stackSecretsPrefix } from './recorded-clients';
 import { createQueueWithDlq } from './sqs-test-queues';
 
 /** The sandbox as tests see it. */
@@ -60,6 +61,29 @@ export class EmailHarness {
   readonly sqs = new SQSClient(localClientOptions(10_000));
   readonly dynamoDb = new DynamoDBClient(localClientOptions(10_000));
   readonly secretsManager = new SecretsManagerClient(localClientOptions());
+  /**
+   * The clients the email batchers get: recorded as the email-batcher's calls (issue 21), apart from the
+   * harness's own clients above, which create queues and play Lambda's event source.
+   */
+  readonly functionClients = {
+    sqs: recordedFor('email-batcher', 'sqs', new SQSClient(localClientOptions(10_000)), () =>
+      queuesStandFor([
+        [this.queueUrl, 'email-jobs'],
+        [this.dlqUrl, 'email-jobs-dlq'],
+      ]),
+    ),
+    dynamoDb: recordedFor(
+      'email-batcher',
+      'dynamodb',
+      new DynamoDBClient(localClientOptions(10_000)),
+    ),
+    secretsManager: recordedFor(
+      'email-batcher',
+      'secretsmanager',
+      new SecretsManagerClient(localClientOptions()),
+      () => ({ [`test-${this.id}/`]: `${stackSecretsPrefix()}/` }),
+    ),
+  };
   readonly telemetry = recordingTelemetry();
   readonly secretName = `test-${this.id}/providers/email`;
   readonly account = `test-${this.id}`;
@@ -125,16 +149,10 @@ export class EmailHarness {
     });
     const logger = new Logger({ serviceName: 'email-batcher-test', logLevel: 'SILENT' });
     const metrics = new Metrics({ namespace: 'Test', serviceName: 'email-batcher-test' });
-    return buildEmailBatcher(
-      config,
-      { sqs: this.sqs, dynamoDb: this.dynamoDb, secretsManager: this.secretsManager },
-      logger,
-      metrics,
-      {
-        telemetry: this.telemetry,
-        ...(fetchOverride ? { fetch: fetchOverride } : {}),
-      },
-    );
+    return buildEmailBatcher(config, this.functionClients, logger, metrics, {
+      telemetry: this.telemetry,
+      ...(fetchOverride ? { fetch: fetchOverride } : {}),
+    });
   }
 
   /** Starts `count` batchers polling the queue, each with its own state (like separate containers). */
@@ -227,6 +245,7 @@ export class EmailHarness {
     this.sqs.destroy();
     this.dynamoDb.destroy();
     this.secretsManager.destroy();
+    for (const client of Object.values(this.functionClients)) client.destroy();
   }
 }
 

@@ -10,6 +10,7 @@ import { buildHealthProbe, type HealthExtras } from '../../functions/health-prob
 import * as events from '../../local/lambda-events';
 import { loadTimeoutSettings, sdkClientOptions } from '../../shared/clients/options';
 import { localClientOptions, localStack } from './local-stack';
+import { queuesStandFor, recordedFor } from './recorded-clients';
 
 /** The budget the harness runs with (the function's defaults). */
 export const HEALTH_BUDGET_MS = 2500;
@@ -91,11 +92,29 @@ export async function healthHarness(
     HEALTH_BUDGET_MS: String(HEALTH_BUDGET_MS),
     ...options.env,
   });
+  const stands = () =>
+    queuesStandFor([
+      [queues.emailJobs, 'email-jobs'],
+      [queues.emailJobsDlq, 'email-jobs-dlq'],
+      [queues.workflowJobs, 'workflow-jobs'],
+      [queues.workflowJobsDlq, 'workflow-jobs-dlq'],
+    ]);
   const clients = {
-    sqs: new SQSClient(clientConfig(options.sqsEndpoint ?? state.sqs)),
-    dynamoDb: new DynamoDBClient(clientConfig(options.dynamoDbEndpoint ?? state.dynamodb)),
-    secretsManager: new SecretsManagerClient(
-      clientConfig(options.secretsEndpoint ?? state.secretsManager),
+    sqs: recordedFor(
+      'health-probe',
+      'sqs',
+      new SQSClient(clientConfig(options.sqsEndpoint ?? state.sqs)),
+      stands,
+    ),
+    dynamoDb: recordedFor(
+      'health-probe',
+      'dynamodb',
+      new DynamoDBClient(clientConfig(options.dynamoDbEndpoint ?? state.dynamodb)),
+    ),
+    secretsManager: recordedFor(
+      'health-probe',
+      'secretsmanager',
+      new SecretsManagerClient(clientConfig(options.secretsEndpoint ?? state.secretsManager)),
     ),
   };
   const logger = new Logger({ logLevel: 'SILENT' });

@@ -9,6 +9,7 @@ import { buildWebhookIngest } from '../../functions/webhook-ingest/wiring';
 import { localSource } from '../../local/send';
 import { loadTimeoutSettings } from '../../shared/clients/options';
 import { localClientOptions, localStack, productionClientOptions } from './local-stack';
+import { queuesStandFor, recordedFor } from './recorded-clients';
 import { lambdaContext } from './webhook-requests';
 
 export { drain } from './queue-messages';
@@ -44,12 +45,29 @@ export async function ingestHarness(
     EMAIL_JOBS_DLQ_URL: queues.emailJobsDlq,
     WORKFLOW_JOBS_QUEUE_URL: queues.workflowJobs,
   });
-  const ingestSqs = new SQSClient(productionClientOptions(options.sqsEndpoint ?? state.sqs));
-  const ingestDynamoDb = new DynamoDBClient(
-    productionClientOptions(options.dynamoDbEndpoint ?? state.dynamodb),
+  const stands = () =>
+    queuesStandFor([
+      [queues.emailJobs, 'email-jobs'],
+      [queues.emailJobsDlq, 'email-jobs-dlq'],
+      [queues.workflowJobs, 'workflow-jobs'],
+    ]);
+  const ingestSqs = recordedFor(
+    'webhook-ingest',
+    'sqs',
+    new SQSClient(productionClientOptions(options.sqsEndpoint ?? state.sqs)),
+    stands,
   );
-  const secretsManager = new SecretsManagerClient(
-    productionClientOptions(options.secretsEndpoint ?? state.secretsManager),
+  const ingestDynamoDb = recordedFor(
+    'webhook-ingest',
+    'dynamodb',
+    new DynamoDBClient(productionClientOptions(options.dynamoDbEndpoint ?? state.dynamodb)),
+  );
+  const secretsManager = recordedFor(
+    'webhook-ingest',
+    'secretsmanager',
+    new SecretsManagerClient(
+      productionClientOptions(options.secretsEndpoint ?? state.secretsManager),
+    ),
   );
   const ingest = buildWebhookIngest(
     config,

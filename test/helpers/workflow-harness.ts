@@ -18,6 +18,7 @@ import { startWorkflowSandbox } from '../../local/workflow-sandbox';
 import type { WorkflowJob } from '../../shared/messages/jobs';
 import { localClientOptions, tableName } from './local-stack';
 import { drain } from './queue-messages';
+import { queuesStandFor, recordedFor, stackSecretsPrefix } from './recorded-clients';
 import { createQueueWithDlq } from './sqs-test-queues';
 
 /** The sandbox engine as tests see it. */
@@ -39,6 +40,29 @@ export class WorkflowHarness {
   readonly sqs = new SQSClient(localClientOptions(10_000));
   readonly dynamoDb = new DynamoDBClient(localClientOptions(10_000));
   readonly secretsManager = new SecretsManagerClient(localClientOptions());
+  /**
+   * The clients the workflow triggers get: recorded as the workflow-trigger's calls (issue 21), apart from the
+   * harness's own clients above, which create queues and play Lambda's event source.
+   */
+  readonly functionClients = {
+    sqs: recordedFor('workflow-trigger', 'sqs', new SQSClient(localClientOptions(10_000)), () =>
+      queuesStandFor([
+        [this.queueUrl, 'workflow-jobs'],
+        [this.dlqUrl, 'workflow-jobs-dlq'],
+      ]),
+    ),
+    dynamoDb: recordedFor(
+      'workflow-trigger',
+      'dynamodb',
+      new DynamoDBClient(localClientOptions(10_000)),
+    ),
+    secretsManager: recordedFor(
+      'workflow-trigger',
+      'secretsmanager',
+      new SecretsManagerClient(localClientOptions()),
+      () => ({ [`test-${this.id}/`]: `${stackSecretsPrefix()}/` }),
+    ),
+  };
   readonly silent = new Logger({ serviceName: 'workflow-trigger-test', logLevel: 'SILENT' });
   readonly telemetry = makeTriggerTelemetry(this.silent, { addMetric: () => {} });
   readonly token = `engine-${this.id}`;
@@ -92,7 +116,7 @@ export class WorkflowHarness {
   trigger(env: Record<string, string> = {}) {
     return buildWorkflowTrigger(
       this.config(env),
-      { sqs: this.sqs, dynamoDb: this.dynamoDb, secretsManager: this.secretsManager },
+      this.functionClients,
       this.silent,
       new Metrics({ namespace: 'Test', serviceName: 'workflow-trigger-test' }),
       { telemetry: this.telemetry, registry: TEST_REGISTRY },
@@ -160,6 +184,7 @@ export class WorkflowHarness {
     this.sqs.destroy();
     this.dynamoDb.destroy();
     this.secretsManager.destroy();
+    for (const client of Object.values(this.functionClients)) client.destroy();
   }
 }
 

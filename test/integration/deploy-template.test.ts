@@ -6,6 +6,13 @@ import { promisify } from 'node:util';
 import { type CfnSpec, loadCfnSpec, validateTemplateSchema } from '../helpers/cfn-schema';
 import { emittedMetrics } from '../helpers/emitted-metrics';
 import {
+  iamViolations,
+  keptGrants,
+  type RecordedCall,
+  rolePolicies,
+  withoutStatement,
+} from '../helpers/iam-proof';
+import {
   type CfnTemplate,
   deadLetterQueueIds,
   deployTemplateRules,
@@ -201,5 +208,48 @@ describe('deploy template (serverless package --stage prod)', () => {
 
   it.each(Object.entries(deployTemplateRules))('%s', (_, rule) => {
     expect(rule(template)).toEqual([]);
+  });
+
+  describe("each role against its function's calls (issue 21)", () => {
+    // The calls the functions made in the integration and end-to-end runs (refreshed by each run's
+    // teardown, test/setup/aws-calls.js), and the grants resources/iam.yml keeps without a call.
+    const recorded: RecordedCall[] = JSON.parse(
+      readFileSync(join(repoRoot, 'test', 'fixtures', 'aws-calls.json'), 'utf8'),
+    );
+    const kept = keptGrants(readFileSync(join(repoRoot, 'resources', 'iam.yml'), 'utf8'));
+    const stage = { service: 'connector-suite', stage: 'prod' };
+
+    it('has a recording of every function of the template', () => {
+      const functions = resourcesOfType('AWS::Lambda::Function').map(([, fn]) =>
+        String((fn.Properties as { FunctionName: string }).FunctionName).replace(
+          'connector-suite-prod-',
+          '',
+        ),
+      );
+      const withCalls = new Set(recorded.map((call) => call.function));
+      expect(functions.filter((fn) => !withCalls.has(fn))).toEqual([]);
+    });
+
+    it('allows every recorded and expected call, and grants nothing no call needs', async () => {
+      expect(await iamViolations(template, recorded, kept, stage)).toEqual([]);
+    });
+
+    it('fails when any one statement of any role is removed', async () => {
+      const statements = [...rolePolicies(template)].flatMap(([role, list]) =>
+        list.map((statement) => ({ role, sid: statement.sid })),
+      );
+      const unnoticed: string[] = [];
+      for (const { role, sid } of statements) {
+        const violations = await iamViolations(
+          withoutStatement(template, role, sid),
+          recorded,
+          kept,
+          stage,
+        );
+        if (violations.length === 0) unnoticed.push(`${role} ${sid}`);
+      }
+      expect(statements.length).toBeGreaterThan(0);
+      expect(unnoticed).toEqual([]);
+    });
   });
 });

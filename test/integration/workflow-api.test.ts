@@ -10,13 +10,34 @@ import { loadTimeoutSettings } from '../../shared/clients/options';
 import { JobLedger } from '../../shared/ledger/job-ledger';
 import { waitFor } from '../helpers/email-harness';
 import { localStack, productionClientOptions, tableName } from '../helpers/local-stack';
+import { queuesStandFor, recordedFor, stackSecretsPrefix } from '../helpers/recorded-clients';
 import { TcpProxy } from '../helpers/tcp-proxy';
 import { lambdaContext } from '../helpers/webhook-requests';
 import { TEST_REGISTRY, WorkflowHarness } from '../helpers/workflow-harness';
 
 const KEY = `wf-key-${randomUUID()}`;
 
+/**
+ * The workflow API's clients, recorded as its calls (issue 21): the harness's queue and secret prefix
+ * stand for the stack's workflow queue and secrets prefix.
+ */
+function apiClients(
+  harness: WorkflowHarness,
+  clients: { sqs: SQSClient; dynamoDb: DynamoDBClient; secretsManager: SecretsManagerClient },
+) {
+  return {
+    sqs: recordedFor('workflow-api', 'sqs', clients.sqs, () =>
+      queuesStandFor([[harness.queueUrl, 'workflow-jobs']]),
+    ),
+    dynamoDb: recordedFor('workflow-api', 'dynamodb', clients.dynamoDb),
+    secretsManager: recordedFor('workflow-api', 'secretsmanager', clients.secretsManager, () => ({
+      [`test-${harness.id}/`]: `${stackSecretsPrefix()}/`,
+    })),
+  };
+}
+
 describe('POST /workflows/{name} against the local servers and a sandbox engine', () => {
+  const state = localStack();
   const harness = new WorkflowHarness();
   let api: ReturnType<typeof buildWorkflowApi>;
   let ledger: JobLedger;
@@ -43,7 +64,11 @@ describe('POST /workflows/{name} against the local servers and a sandbox engine'
     });
     api = buildWorkflowApi(
       config,
-      { sqs: harness.sqs, dynamoDb: harness.dynamoDb, secretsManager: harness.secretsManager },
+      apiClients(harness, {
+        sqs: new SQSClient(productionClientOptions(state.sqs)),
+        dynamoDb: new DynamoDBClient(productionClientOptions(state.dynamodb)),
+        secretsManager: new SecretsManagerClient(productionClientOptions(state.secretsManager)),
+      }),
       harness.silent,
       { addMetric: () => {}, publishStoredMetrics: () => {} },
       loadTimeoutSettings({}),
@@ -197,11 +222,11 @@ describe('POST /workflows/{name} when a dependency hangs', () => {
     });
     const handler = buildWorkflowApi(
       config,
-      {
+      apiClients(harness, {
         sqs: new SQSClient(productionClientOptions(sqsProxy.url)),
         dynamoDb: new DynamoDBClient(productionClientOptions(state.dynamodb)),
         secretsManager: new SecretsManagerClient(productionClientOptions(secretsProxy.url)),
-      },
+      }),
       harness.silent,
       { addMetric: () => {}, publishStoredMetrics: () => {} },
       loadTimeoutSettings({}),

@@ -89,6 +89,9 @@ module.exports = async function globalSetup(globalConfig) {
   const logFile = path.join(stateDir, `test-stack-${process.pid}.log`);
   fs.mkdirSync(stateDir, { recursive: true });
   fs.rmSync(stateFile, { force: true });
+  // This run's recording of the functions' AWS calls (test/setup/aws-calls.js).
+  const callsFile = path.join(stateDir, `aws-calls-${process.pid}.jsonl`);
+  fs.rmSync(callsFile, { force: true });
 
   const [sqs, dynamodb, secrets, http, lambda, email, workflow] = [
     await pickFreePort(),
@@ -129,6 +132,7 @@ module.exports = async function globalSetup(globalConfig) {
         HTTP_PORT: String(http),
         LAMBDA_PORT: String(lambda),
         LOCAL_STACK_STATE_FILE: stateFile,
+        AWS_CALL_RECORD_FILE: callsFile,
         ...fixtures,
         // If jest dies without its teardown, the stack notices and stops itself.
         LOCAL_STACK_PARENT_PID: String(process.pid),
@@ -157,11 +161,14 @@ module.exports = async function globalSetup(globalConfig) {
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
 
-  /** @type {{ __LOCAL_STACK__?: { pid?: number, stateFile: string, logFile: string } }} */ (
+  /** @type {{ __LOCAL_STACK__?: { pid?: number, stateFile: string, logFile: string, callsFile: string } }} */ (
     globalThis
-  ).__LOCAL_STACK__ = { pid: child.pid, stateFile, logFile };
+  ).__LOCAL_STACK__ = { pid: child.pid, stateFile, logFile, callsFile };
   // Test files inherit this environment; test/setup/local-env.js reads the state from it.
   process.env.LOCAL_STACK_STATE_FILE = stateFile;
+  // Harnesses that run a function's wiring in the test process record its calls to the same file
+  // (test/helpers/recorded-clients.ts); only clients built for a function record anything.
+  process.env.AWS_CALL_RECORD_FILE = callsFile;
   Object.assign(process.env, fixtures);
   child.unref();
 };

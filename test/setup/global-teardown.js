@@ -6,6 +6,8 @@
  */
 
 const fs = require('node:fs');
+const path = require('node:path');
+const { mergeRecordings } = require('./aws-calls');
 
 const GRACE_MS = 8000;
 
@@ -48,7 +50,7 @@ async function waitWhile(check, ms) {
 /** @returns {Promise<void>} */
 module.exports = async function globalTeardown() {
   const handle =
-    /** @type {{ __LOCAL_STACK__?: { pid?: number, stateFile: string, logFile: string } }} */ (
+    /** @type {{ __LOCAL_STACK__?: { pid?: number, stateFile: string, logFile: string, callsFile?: string } }} */ (
       globalThis
     );
   const stack = handle.__LOCAL_STACK__;
@@ -64,6 +66,12 @@ module.exports = async function globalTeardown() {
   signalGroup(pid, 'SIGKILL');
   await waitWhile(() => exists(-pid), 2000);
   fs.rmSync(stack.stateFile, { force: true });
+  if (stack.callsFile) {
+    // The stack is stopped: its recording is complete. Fold it into the fixture.
+    mergeRecordings([stack.callsFile], path.join(__dirname, '..', 'fixtures', 'aws-calls.json'));
+    // Kept beside the log with LOCAL_STACK_KEEP_LOG=1, to see what one run recorded.
+    if (process.env.LOCAL_STACK_KEEP_LOG !== '1') fs.rmSync(stack.callsFile, { force: true });
+  }
   if (process.env.LOCAL_STACK_KEEP_LOG !== '1') {
     fs.rmSync(stack.logFile, { force: true });
     // The stack's JSON log file, beside its state file (local/log-file.js).

@@ -1,0 +1,94 @@
+import { appendFileSync } from 'node:fs';
+
+/**
+ * Records every AWS SDK command a function sends, for the deploy-template test that proves each
+ * role allows the calls its function makes (issue 21). Only tests set `AWS_CALL_RECORD_FILE` (the
+ * `AWS_` prefix lets serverless offline pass it to the handlers); without it nothing is added.
+ * Written here because the SDK has no built-in call log that names the resource a call resolves to.
+ * The record holds names only (queue URL, table, key attribute names, secret id), never values.
+ */
+export interface RecordedCall {
+  function: string;
+  service: string;
+  command: string;
+  resources: string[];
+  keys?: string[];
+}
+
+type Input = Record<string, unknown>;
+
+/** The resources named by a command's input: queue URLs, table names, secret ids, statements. */
+export function resourcesOf(input: Input): string[] {
+  const found = new Set<string>();
+  for (const name of ['QueueUrl', 'TableName', 'SecretId', 'Statement']) {
+    const value = input[name];
+    if (typeof value === 'string') found.add(value);
+  }
+  // A query of an index is authorised on the index's ARN (table/<name>/index/<index>), not the table's.
+  if (typeof input.TableName === 'string' && typeof input.IndexName === 'string') {
+    found.delete(input.TableName);
+    found.add(`${input.TableName}/index/${input.IndexName}`);
+  }
+  const items = input.RequestItems;
+  if (items && typeof items === 'object') for (const table of Object.keys(items)) found.add(table);
+  const transact = input.TransactItems;
+  if (Array.isArray(transact)) {
+    for (const item of transact as Input[]) {
+      for (const part of Object.values(item ?? {})) {
+        const table = (part as Input | undefined)?.TableName;
+        if (typeof table === 'string') found.add(table);
+      }
+    }
+  }
+  return [...found].sort();
+}
+
+type Middleware = (
+  next: (args: { input: Input }) => Promise<unknown>,
+  context: Input,
+) => (args: { input: Input }) => Promise<unknown>;
+type Stack = {
+  add: (middleware: Middleware, options: { step: 'initialize'; name: string }) => void;
+};
+
+/**
+ * How a client built outside a Lambda container (a test harness running a function's wiring in the
+ * jest process) says whose calls it carries: the function's name, and the names the function has in
+ * the stack for the harness's own resources (its queue URL, its secret prefix).
+ */
+export interface RecordAs {
+  functionName: string;
+  rename?: (resource: string) => string;
+}
+
+/**
+ * Adds the recording middleware to a client when `AWS_CALL_RECORD_FILE` is set. Returns the client.
+ * Calls are attributed to `AWS_LAMBDA_FUNCTION_NAME` unless `as` names the function.
+ */
+export function recordCalls<C extends { middlewareStack: object }>(
+  client: C,
+  service: string,
+  env: Record<string, string | undefined> = process.env,
+  as?: RecordAs,
+): C {
+  const file = env.AWS_CALL_RECORD_FILE;
+  if (!file) return client;
+  const rename = as?.rename ?? ((resource: string) => resource);
+  (client.middlewareStack as unknown as Stack).add(
+    (next, context) => async (args: { input: Input }) => {
+      const input = args.input ?? {};
+      const key = input.Key;
+      const call: RecordedCall = {
+        function: as?.functionName ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'unknown',
+        service,
+        command: String(context.commandName ?? 'unknown'),
+        resources: resourcesOf(input).map(rename).sort(),
+        ...(key && typeof key === 'object' ? { keys: Object.keys(key).sort() } : {}),
+      };
+      appendFileSync(file, `${JSON.stringify(call)}\n`);
+      return next(args);
+    },
+    { step: 'initialize', name: 'recordAwsCall' },
+  );
+  return client;
+}
