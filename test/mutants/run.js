@@ -196,8 +196,14 @@ async function main() {
         console.log(`${mutant.name}: patch does not apply: ${applied.error}`);
         continue;
       }
-      // runTests never rejects: the revert always runs.
-      const result = await runTests(copy, mutant, path.join(logs, `${mutant.name}.log`));
+      // runTests never rejects: the revert always runs. A run in which no test ran at all (the
+      // local stack did not start: a port taken between its pick and its use) is tried once more.
+      const logFile = path.join(logs, `${mutant.name}.log`);
+      let result = await runTests(copy, mutant, logFile);
+      if (result.ran === 0 && result.failed.length === 0 && !result.timedOut) {
+        console.log(`${mutant.name}: no test ran (see ${logFile}); trying once more`);
+        result = await runTests(copy, mutant, logFile);
+      }
       const reverted = gitApply(copy, patch, true);
       if (!reverted.ok) throw new Error(`could not revert ${mutant.name}: ${reverted.error}`);
       const seconds = ((Date.now() - started) / 1000).toFixed(0);
