@@ -179,7 +179,11 @@ async function main() {
         breaks: '(nothing: the named tests on the code as it is)',
         tests: chosen.flatMap((mutant) => mutant.tests),
       };
-      const result = await runTests(copy, all, path.join(logs, 'baseline.log'));
+      let result = await runTests(copy, all, path.join(logs, 'baseline.log'));
+      if (result.ran === 0 && result.failed.length === 0 && !result.timedOut) {
+        console.log('baseline: no test ran (the local stack did not start?); trying once more');
+        result = await runTests(copy, all, path.join(logs, 'baseline.log'));
+      }
       if (result.code !== 0 || result.failed.length > 0) {
         throw new Error(
           `the named tests fail without any patch: ${result.failed.join('; ') || `jest exit ${result.code}`}`,
