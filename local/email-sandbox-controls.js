@@ -56,6 +56,7 @@ async function handleControl(request, response, url, state, initialSettings) {
       pendingFaults: state.faults,
       latencyMs: state.settings.latencyMs,
       recipientCodes: state.settings.recipientCodes,
+      callCodes: state.settings.callCodes,
       endpoints: [
         'GET /sandbox/messages',
         'GET /sandbox/calls',
@@ -93,6 +94,9 @@ async function handleControl(request, response, url, state, initialSettings) {
       state.settings.latencyMs = Math.max(0, input.latencyMs);
     if (input.recipientCodes && typeof input.recipientCodes === 'object') {
       state.settings.recipientCodes = { ...input.recipientCodes };
+    }
+    if (input.callCodes && typeof input.callCodes === 'object') {
+      state.settings.callCodes = { ...input.callCodes };
     }
     return sendJson(response, 200, { ...state.settings, token: undefined });
   }

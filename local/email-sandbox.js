@@ -22,6 +22,9 @@ const { closeServer, listen, LOOPBACK } = require('./ports');
  * @property {string} token the accepted X-Postmark-Server-Token
  * @property {number} latencyMs added to every call
  * @property {Record<string, number>} recipientCodes an address starting with a key gets its ErrorCode
+ * @property {Record<string, number>} callCodes a call with any message to an address starting with a
+ *   key is refused whole: `422` with that ErrorCode, nothing of it sent (as Postmark does for a call
+ *   it cannot take, without saying which message)
  *
  * @typedef {object} SandboxMessage
  * @property {string} messageId
@@ -43,6 +46,8 @@ const { closeServer, listen, LOOPBACK } = require('./ports');
  * @property {number} status
  * @property {number} accepted
  * @property {boolean} recorded
+ * @property {number} [answeredAt] epoch ms when the answer was handed to the connection (none: the
+ *   caller never got one, as for a hang)
  */
 
 const MAX_MESSAGES = 500;
@@ -98,6 +103,22 @@ function errorCodeFor(message, recipientCodes) {
 }
 
 /**
+ * The ErrorCode refusing a whole call (0: none): the first message to an address matching `callCodes`.
+ * @param {any[]} messages
+ * @param {Record<string, number>} callCodes
+ */
+function wholeCallCode(messages, callCodes) {
+  for (const message of messages) {
+    for (const address of recipients(message?.To)) {
+      for (const [prefix, code] of Object.entries(callCodes ?? {})) {
+        if (address.startsWith(prefix.toLowerCase())) return code;
+      }
+    }
+  }
+  return 0;
+}
+
+/**
  * Starts the sandbox on 127.0.0.1.
  * @param {{ port?: number, token: string, log?: (message: string) => void }} options port 0 picks one
  * @returns {Promise<{ url: string, port: number, close: () => Promise<void>,
@@ -111,7 +132,7 @@ async function startEmailSandbox({ port = 0, token, log = () => {} }) {
     /** @type {SandboxCall[]} */ calls: [],
     /** @type {SandboxFault[]} */ faults: [],
     /** @type {SandboxSettings} */
-    settings: { token, latencyMs: 0, recipientCodes: { ...DEFAULT_CODES } },
+    settings: { token, latencyMs: 0, recipientCodes: { ...DEFAULT_CODES }, callCodes: {} },
   };
   /** @type {Set<NodeJS.Timeout>} */
   const holds = new Set();
@@ -173,6 +194,9 @@ async function startEmailSandbox({ port = 0, token, log = () => {} }) {
       recorded: false,
     };
     state.calls.push(call);
+    response.once('finish', () => {
+      call.answeredAt = Date.now();
+    });
     if (fault?.status) {
       call.status = fault.status;
       /** @type {Record<string, string>} */
@@ -187,6 +211,14 @@ async function startEmailSandbox({ port = 0, token, log = () => {} }) {
       );
     }
     if (fault?.hang === 'before') return hang(request, response, call, fault);
+    const callCode = wholeCallCode(messages, state.settings.callCodes);
+    if (callCode !== 0) {
+      call.status = 422;
+      return sendJson(response, 422, {
+        ErrorCode: callCode,
+        Message: CODE_MESSAGES[callCode] ?? `Error ${callCode}`,
+      });
+    }
     const results = messages.map((message) => {
       const code = errorCodeFor(message, state.settings.recipientCodes);
       if (code !== 0) return { ErrorCode: code, Message: CODE_MESSAGES[code] ?? `Error ${code}` };
@@ -244,6 +276,7 @@ async function startEmailSandbox({ port = 0, token, log = () => {} }) {
             token: initialToken,
             latencyMs: 0,
             recipientCodes: { ...DEFAULT_CODES },
+            callCodes: {},
           }));
     handle.catch((error) => {
       log(`sandbox: ${error}`);

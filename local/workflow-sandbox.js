@@ -32,6 +32,8 @@ const { closeServer, listen, LOOPBACK } = require('./ports');
  * @property {number} status
  * @property {string} [executionId]
  * @property {boolean} replayed answered with an earlier execution of the same key
+ * @property {number} [answeredAt] epoch ms when the answer was handed to the connection (none: the
+ *   caller never got one, as for a hang)
  * @property {unknown} body
  */
 
@@ -151,6 +153,9 @@ async function startWorkflowSandbox({ port, token, log = () => {} }) {
       body,
     };
     calls.push(call);
+    response.once('finish', () => {
+      call.answeredAt = Date.now();
+    });
     if (settings.latencyMs > 0) await new Promise((r) => setTimeout(r, settings.latencyMs));
     if (request.headers.authorization !== `Bearer ${settings.token}`) {
       call.status = 401;

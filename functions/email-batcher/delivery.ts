@@ -145,8 +145,23 @@ async function settle(context: DeliveryContext, call: readonly Item[], outcome: 
         await each(call, (item) => holdJob(context, item.entry, detail, heldSeconds(settings)));
       } else if (verdict === 'dead' && call.length === 1 && call[0]) {
         await deadLetter(context, call[0].entry, outcome.errorCode, outcome.message);
+      } else if (verdict === 'dead') {
+        // A message error for a whole call does not say which message: split the call in halves and
+        // send each, in this same attempt, until the bad message is alone and dead-lettered with its
+        // reason. The whole call was refused, so nothing of it was sent and the others lose nothing
+        // (one bad message among n costs about 2·log2(n) more calls, not n attempts of the others).
+        const middle = Math.ceil(call.length / 2);
+        context.deps.log.warn(
+          'the provider refused a whole call for a message error: splitting it',
+          {
+            errorCode: outcome.errorCode,
+            messages: call.length,
+          },
+        );
+        await deliverCall(context, call.slice(0, middle));
+        await deliverCall(context, call.slice(middle));
       } else {
-        // A message error for a whole batch cannot say which message: retry them (bounded).
+        // Any other whole-call refusal is about the call, not one message: retry them (bounded).
         await each(call, (item) => retry(context, item.entry, detail, outcome.errorCode));
       }
       return;

@@ -9,7 +9,7 @@ describe('the proof suite (small size)', () => {
   let result: ProofResult;
 
   beforeAll(async () => {
-    result = await runProof(SMALL_PROOF);
+    result = await runProof(SMALL_PROOF, (line) => process.stdout.write(`${line}\n`));
     // The table is the point of the run: show it with the test output.
     process.stdout.write(`\n${result.table}\n\n${result.faults.steps.join('\n')}\n\n`);
   }, 420_000);
@@ -25,6 +25,18 @@ describe('the proof suite (small size)', () => {
   it('delivers a job twice only after an attempt whose outcome was unknown', () => {
     expect(result.accounts.doubledUnexplained).toEqual([]);
     expect(result.accounts.doubled.length).toBeLessThanOrEqual(result.accounts.ambiguous);
+  });
+
+  it('counts from the raw records: nothing lost, no workflow double, email doubles only in ambiguous calls', () => {
+    const raw = result.accounts.raw;
+    expect(raw.lost).toEqual([]);
+    // The engine runs without key deduplication: a job our side triggered twice shows here.
+    expect(raw.workflowDoubled).toEqual([]);
+    expect(raw.emailDoubledUnexplained).toEqual([]);
+    expect(raw.emailDoubled.length).toBeLessThanOrEqual(raw.emailAmbiguous.length);
+    // Every fault of the run is retryable: nothing may be dead-lettered.
+    expect(result.accounts.deadLettered).toEqual({});
+    expect(result.accounts.ambiguousUnaccounted).toEqual([]);
   });
 
   it('absorbs duplicates and produces nothing for rejected webhooks', () => {

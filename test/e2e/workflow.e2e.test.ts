@@ -1,6 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { localSecret } from '../helpers/ingest-harness';
-import { localStack } from '../helpers/local-stack';
+import { localClientOptions, localStack, queueUrl } from '../helpers/local-stack';
+import { waitForQuiet } from '../helpers/quiet';
+import { waitFor } from '../helpers/wait';
 import { sample, signed } from '../helpers/webhook-requests';
 
 jest.setTimeout(60_000);
@@ -13,10 +17,15 @@ interface SandboxCall {
   body: { _metadata?: Record<string, unknown> } & Record<string, unknown>;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
 describe('workflow trigger through serverless offline', () => {
   const state = localStack();
+  const sqs = new SQSClient(localClientOptions());
+  const dynamoDb = new DynamoDBClient(localClientOptions());
+
+  afterAll(() => {
+    sqs.destroy();
+    dynamoDb.destroy();
+  });
 
   /** The sandbox engine's calls carrying this Idempotency-Key (other tests share the sandbox). */
   const callsWithKey = async (key: string): Promise<SandboxCall[]> => {
@@ -27,12 +36,20 @@ describe('workflow trigger through serverless offline', () => {
     return calls.filter((call) => call.idempotencyKey === key);
   };
 
-  /** Waits (bounded) for the first call with this key, then a little longer for any second one. */
+  /**
+   * Waits (bounded, throwing) for the first call with this key, then for quiet: the workflow queue
+   * empty (delayed and in-flight included) and the job's ledger entry terminal, so a second trigger
+   * could no longer be on its way; then returns every call with the key.
+   */
   const settledCalls = async (key: string) => {
-    const deadline = Date.now() + 20_000;
-    while ((await callsWithKey(key)).length === 0 && Date.now() < deadline) await sleep(200);
-    // A duplicate would be on the queue right behind the first: give it time to show.
-    await sleep(1500);
+    await waitFor(`an engine call with Idempotency-Key ${key}`, async () => {
+      return (await callsWithKey(key)).length > 0;
+    });
+    await waitForQuiet('the workflow queue', {
+      sqs,
+      queueUrls: [queueUrl('workflow-jobs')],
+      ledger: { dynamoDb, scope: 'workflow', jobIds: [key] },
+    });
     return callsWithKey(key);
   };
 

@@ -22,6 +22,7 @@ import type { EmailJob } from '../../shared/messages/jobs';
 import { recordingTelemetry } from './email-telemetry';
 import { localClientOptions, tableName } from './local-stack';
 import { drain } from './queue-messages';
+import { waitForQuiet } from './quiet';
 import { queuesStandFor, recordedFor, stackSecretsPrefix } from './recorded-clients';
 import { createQueueWithDlq } from './sqs-test-queues';
 
@@ -235,6 +236,23 @@ export class EmailHarness {
     return counts;
   }
 
+  /**
+   * Waits until the harness's queue holds nothing (delayed and in-flight included) and each named
+   * job's ledger entry is terminal: after this, no copy of a job can still be on its way.
+   */
+  async quiet(names: readonly string[] = [], timeoutMs = 30_000): Promise<void> {
+    await waitForQuiet('the email queue', {
+      sqs: this.sqs,
+      queueUrls: [this.queueUrl],
+      ledger: {
+        dynamoDb: this.dynamoDb,
+        scope: 'email',
+        jobIds: names.map((name) => `${this.id}-${name}`),
+      },
+      timeoutMs,
+    });
+  }
+
   async close(): Promise<void> {
     await this.stopBatchers();
     await this.sandbox?.close();
@@ -247,18 +265,4 @@ export class EmailHarness {
     this.secretsManager.destroy();
     for (const client of Object.values(this.functionClients)) client.destroy();
   }
-}
-
-/** Polls `check` until it holds or `timeoutMs` passes; resolves to whether it held. */
-export async function waitFor(
-  check: () => boolean | Promise<boolean>,
-  timeoutMs: number,
-  stepMs = 200,
-): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((resolve) => setTimeout(resolve, stepMs));
-  }
-  return check();
 }

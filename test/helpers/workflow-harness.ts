@@ -18,6 +18,7 @@ import { startWorkflowSandbox } from '../../local/workflow-sandbox';
 import type { WorkflowJob } from '../../shared/messages/jobs';
 import { localClientOptions, tableName } from './local-stack';
 import { drain } from './queue-messages';
+import { waitForQuiet } from './quiet';
 import { queuesStandFor, recordedFor, stackSecretsPrefix } from './recorded-clients';
 import { createQueueWithDlq } from './sqs-test-queues';
 
@@ -172,6 +173,19 @@ export class WorkflowHarness {
   /** The engine calls for one job id (what its `Idempotency-Key` said). */
   callsFor(jobId: string) {
     return this.sandbox.calls().filter((call) => call.idempotencyKey === jobId);
+  }
+
+  /**
+   * Waits until the harness's queue holds nothing (delayed and in-flight included) and each listed
+   * job's ledger entry is terminal: after this, no trigger can still be on its way.
+   */
+  async quiet(jobIds: readonly string[] = [], timeoutMs = 30_000): Promise<void> {
+    await waitForQuiet('the workflow queue', {
+      sqs: this.sqs,
+      queueUrls: [this.queueUrl],
+      ledger: { dynamoDb: this.dynamoDb, scope: 'workflow', jobIds },
+      timeoutMs,
+    });
   }
 
   async close(): Promise<void> {

@@ -1,8 +1,8 @@
 import { listDeadLetters } from '../../shared/dead-letter/dead-letter-index';
 import { JobLedger } from '../../shared/ledger/job-ledger';
 import { DlqCli, messageCount } from '../helpers/dlq-cli';
-import { waitFor } from '../helpers/email-harness';
 import { tableName } from '../helpers/local-stack';
+import { waitFor } from '../helpers/wait';
 import { WorkflowHarness, workflowJob } from '../helpers/workflow-harness';
 
 describe('npm run dlq -- replay through the workflow trigger', () => {
@@ -38,11 +38,20 @@ describe('npm run dlq -- replay through the workflow trigger', () => {
     harness.sandbox.configure({ alwaysStatus: 500 });
     await harness.enqueue(workflowJob(jobId('down')));
     await harness.start({ env: { WORKFLOW_BREAKER_MIN_CALLS: '1000' } });
-    await waitFor(async () => (await indexed()).length === 1, 30_000);
+    await waitFor(
+      'the job in the dead-letter index',
+      async () => (await indexed()).length === 1,
+      30_000,
+    );
     harness.sandbox.configure({ alwaysStatus: null });
 
     const result = await cli.run(['replay', 'workflow-jobs', '--rate', '50']);
-    await waitFor(() => harness.telemetry.counts.triggered >= 1, 20_000);
+    await waitFor(
+      'the replayed job triggered',
+      () => harness.telemetry.counts.triggered >= 1,
+      20_000,
+    );
+    await harness.quiet([jobId('down')]);
 
     expect(result.code).toBe(0);
     expect(result.stdout).toContain('replayed 1 of 1');
@@ -57,7 +66,7 @@ describe('npm run dlq -- replay through the workflow trigger', () => {
     const job = workflowJob(jobId('done'));
     await harness.enqueue(job);
     await harness.start();
-    await waitFor(() => harness.telemetry.counts.triggered >= 1, 20_000);
+    await waitFor('the job triggered', () => harness.telemetry.counts.triggered >= 1, 20_000);
     // A second copy of it dead-lettered earlier (say, by a crashed consumer's redrive).
     await cli.seed({
       body: JSON.stringify(job),
@@ -68,7 +77,12 @@ describe('npm run dlq -- replay through the workflow trigger', () => {
     });
 
     const plain = await cli.run(['replay', 'workflow-jobs', '--rate', '50']);
-    await waitFor(() => harness.telemetry.counts.duplicate >= 1, 20_000);
+    await waitFor(
+      'the replayed copy absorbed',
+      () => harness.telemetry.counts.duplicate >= 1,
+      20_000,
+    );
+    await harness.quiet([job.id]);
 
     expect(plain.code).toBe(0);
     expect(plain.stdout).toContain('already succeeded (absorbed by the consumer): 1');
@@ -80,7 +94,12 @@ describe('npm run dlq -- replay through the workflow trigger', () => {
     expect(await messageCount(harness.sqs, harness.dlqUrl)).toBe(1);
 
     const forced = await cli.run(['replay', 'workflow-jobs', '--force', '--yes', '--rate', '50']);
-    await waitFor(() => harness.callsFor(job.id).length >= 2, 20_000);
+    await waitFor(
+      'the forced replay triggered',
+      () => harness.callsFor(job.id).length >= 2,
+      20_000,
+    );
+    await harness.quiet([job.id]);
 
     expect(forced.code).toBe(0);
     expect(forced.stdout).toContain('idempotency records cleared (--force): 1');
@@ -107,20 +126,29 @@ describe('npm run dlq -- replay through the workflow trigger', () => {
       progress += chunk;
     });
     // Its plain progress lines (stderr is not a terminal) say when a fifth of the replay is done.
-    await waitFor(() => /replay \[#* *-*\] [4-9]\/20 /.test(progress), 30_000, 20);
+    await waitFor(
+      'a fifth of the replay done',
+      () => /replay \[#* *-*\] [4-9]\/20 /.test(progress),
+      30_000,
+      20,
+    );
     first.kill('SIGKILL');
     await new Promise((resolve) => first.once('close', resolve));
     const leftIndexed = (await indexed()).length;
     expect(leftIndexed).toBeGreaterThan(0);
     expect(leftIndexed).toBeLessThan(ids.length);
-    // The killed scan's messages become visible again after its visibility (3 s).
+    // The killed scan's messages become visible again after its visibility (3 s). A wait for a
+    // visibility timeout to pass, not for "nothing happened": the emulator only counts them visible
+    // again when next received, so no count can be polled for it.
     await new Promise((resolve) => setTimeout(resolve, 4000));
     const second = await cli.run(['replay', 'workflow-jobs', '--rate', '100']);
     await waitFor(
+      'every replayed job triggered',
       () => new Set(harness.sandbox.calls().map((c) => c.idempotencyKey)).size >= ids.length,
       30_000,
     );
-    await waitFor(drained, 20_000);
+    await waitFor('both queues drained', drained, 20_000);
+    await harness.quiet(ids);
 
     expect(second.code).toBe(0);
     const calls = harness.sandbox.calls().filter((call) => call.status === 200);

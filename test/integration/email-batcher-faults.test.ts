@@ -2,8 +2,9 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { toSqsRecord } from '../../local/sqs-lambda-event';
 import { JobLedger } from '../../shared/ledger/job-ledger';
-import { EmailHarness, waitFor } from '../helpers/email-harness';
+import { EmailHarness } from '../helpers/email-harness';
 import { tableName } from '../helpers/local-stack';
+import { waitFor } from '../helpers/wait';
 
 const ids = (prefix: string, count: number) =>
   Array.from({ length: count }, (_, index) => `${prefix}-${index}`);
@@ -28,6 +29,7 @@ describe('email batcher: provider results and faults', () => {
     ]);
     await harness.start({ batchSize: 10, windowSeconds: 2 });
     await waitFor(
+      'a call with a refused message',
       () =>
         harness.sandbox.state.calls.some(
           (call) => call.messages > 0 && call.accepted < call.messages,
@@ -36,8 +38,13 @@ describe('email batcher: provider results and faults', () => {
     );
     // The provider's maintenance is over before the retry comes.
     harness.sandbox.state.settings.recipientCodes = { 'inactive@': 406 };
-    await waitFor(() => harness.sentCounts().size >= 4, 20_000);
-    await waitFor(() => harness.telemetry.counts['dead-lettered'] >= 1, 5_000);
+    await waitFor('four jobs sent', () => harness.sentCounts().size >= 4, 20_000);
+    await waitFor(
+      'one job dead-lettered',
+      () => harness.telemetry.counts['dead-lettered'] >= 1,
+      5_000,
+    );
+    await harness.quiet(['ok-0', 'ok-1', 'ok-2', 'gone', 'later']);
     await harness.stopBatchers();
 
     expect(Object.fromEntries(harness.sentCounts())).toEqual({
@@ -57,6 +64,54 @@ describe('email batcher: provider results and faults', () => {
     expect(letters[0]?.MessageAttributes?.attempts?.StringValue).toBe('1');
   }, 60_000);
 
+  it('splits a call refused whole for one bad message: that one dead-lettered with its reason, the others sent in the same attempt', async () => {
+    // The sandbox refuses, with a whole-call 422 ErrorCode 300, any call holding a message to poison@.
+    harness.sandbox.state.settings.callCodes = { 'poison@': 300 };
+    const good = ids('fine', 9);
+    await harness.enqueue([
+      ...good.slice(0, 4).map((id) => harness.job(id)),
+      harness.job('poison', { to: 'poison@example.test' }),
+      ...good.slice(4).map((id) => harness.job(id)),
+    ]);
+    await harness.start({ batchSize: 10, windowSeconds: 2 });
+    await waitFor(
+      'the bad message dead-lettered',
+      () => harness.telemetry.counts['dead-lettered'] >= 1,
+      30_000,
+    );
+    await harness.quiet([...good, 'poison']);
+    await harness.stopBatchers();
+
+    // The call was refused whole with several messages in it, then split.
+    expect(
+      harness.sandbox.state.calls.some((call) => call.status === 422 && call.messages > 1),
+    ).toBe(true);
+    expect(Object.fromEntries(harness.sentCounts())).toEqual(
+      Object.fromEntries(good.map((id) => [id, 1])),
+    );
+    // Nobody spent a second attempt: the good ones were sent in the attempt that met the 422.
+    expect(harness.telemetry.counts.retried).toBe(0);
+    const ledger = new JobLedger({
+      client: harness.dynamoDb,
+      tableName: tableName('state'),
+      scope: 'email',
+      keepSeconds: 60,
+      now: Date.now,
+    });
+    for (const id of good) {
+      expect(await ledger.get(`${harness.id}-${id}`)).toMatchObject({
+        status: 'sent',
+        attempts: 1,
+      });
+    }
+    const letters = await harness.deadLetters();
+    expect(letters).toHaveLength(1);
+    expect(letters[0]?.MessageAttributes?.jobId?.StringValue).toBe(`${harness.id}-poison`);
+    expect(letters[0]?.MessageAttributes?.reasonCode?.StringValue).toBe('provider-300');
+    expect(letters[0]?.MessageAttributes?.reason?.StringValue).toMatch(/ErrorCode 300: /);
+    expect(letters[0]?.MessageAttributes?.attempts?.StringValue).toBe('1');
+  }, 60_000);
+
   it('delivers every job once through 429, 500 and a hang before recording, then recovery', async () => {
     harness.sandbox.state.faults.push(
       { status: 429, retryAfter: 1 },
@@ -67,7 +122,8 @@ describe('email batcher: provider results and faults', () => {
     const queued = ids('storm', 20);
     await harness.enqueue(queued.map((id) => harness.job(id)));
     await harness.start({ batchSize: 10, windowSeconds: 1 });
-    await waitFor(() => harness.sentCounts().size >= queued.length, 60_000);
+    await waitFor('every job sent', () => harness.sentCounts().size >= queued.length, 60_000);
+    await harness.quiet(queued);
     await harness.stopBatchers();
 
     const letters = await harness.deadLetters();
@@ -78,26 +134,33 @@ describe('email batcher: provider results and faults', () => {
     expect(harness.telemetry.counts.retried).toBeGreaterThan(0);
   }, 90_000);
 
-  it('sends a job twice after a hang past recording only when it counted it ambiguous', async () => {
+  // KNOWN FAILURE until the reconciliation issue: today the retry after a hang past recording sends
+  // every job of the call a second time (counted ambiguous). Once the batcher asks the provider what
+  // it already has before re-sending, each job is sent once and this test passes: then `.failing`
+  // makes it fail, and must be removed.
+  it.failing('sends each job once after a hang past recording (reconciliation)', async () => {
     harness.sandbox.state.faults.push({ hang: 'after', hangMs: 6000 });
     const queued = ids('hang', 5);
     await harness.enqueue(queued.map((id) => harness.job(id)));
     await harness.start({ batchSize: 10, windowSeconds: 1 });
     await waitFor(
+      'a call answered 200 after the hang',
       () => harness.sandbox.state.calls.filter((call) => call.status === 200).length >= 1,
       30_000,
     );
+    await harness.quiet(queued);
     await harness.stopBatchers();
 
     const counts = harness.sentCounts();
-    const extraCopies = [...counts.values()].reduce((sum, count) => sum + count - 1, 0);
     expect(counts.size).toBe(queued.length);
-    expect(extraCopies).toBeGreaterThan(0);
-    expect(extraCopies).toBeLessThanOrEqual(harness.telemetry.counts.ambiguous);
     expect(await harness.deadLetters()).toHaveLength(0);
+    // The assertion that fails today: every job sent exactly once.
+    expect([...counts.values()]).toEqual(queued.map(() => 1));
   }, 60_000);
 
-  it('sends a job once more, counted ambiguous, when its batcher stopped mid-call after the provider accepted', async () => {
+  // KNOWN FAILURE until the reconciliation issue: today batcher B sends the orphaned job a second
+  // time (counted ambiguous). Reconciliation makes it once; then remove `.failing`.
+  it.failing('sends a job once when its batcher stopped mid-call after the provider accepted (reconciliation)', async () => {
     await harness.enqueue([harness.job('orphan')]);
     // Batcher A receives the job and dies while its call is in flight: the request reaches the
     // sandbox, the answer never comes back, and A never settles anything.
@@ -121,15 +184,24 @@ describe('email batcher: provider results and faults', () => {
       ),
     };
     void batcherA(event);
-    await waitFor(() => harness.sandbox.state.messages.length === 1, 10_000);
+    await waitFor(
+      'the orphan at the sandbox',
+      () => harness.sandbox.state.messages.length === 1,
+      10_000,
+    );
 
     // Batcher B gets the message once its visibility ends; A's claim has expired by then.
     await harness.start({ batchSize: 10, windowSeconds: 1 });
-    await waitFor(() => harness.sandbox.state.messages.length === 2, 30_000);
+    await waitFor(
+      'batcher B to settle the orphan',
+      () => harness.telemetry.counts.sent + harness.telemetry.counts.ambiguous >= 1,
+      30_000,
+    );
+    await harness.quiet(['orphan']);
     await harness.stopBatchers();
 
-    expect(harness.sentCounts().get('orphan')).toBe(2);
-    expect(harness.telemetry.counts.ambiguous).toBe(1);
+    // The assertion that fails today: the provider has the job once.
+    expect(harness.sentCounts().get('orphan')).toBe(1);
     const ledger = new JobLedger({
       client: harness.dynamoDb,
       tableName: tableName('state'),
@@ -138,18 +210,23 @@ describe('email batcher: provider results and faults', () => {
       now: Date.now,
     });
     const entry = await ledger.get(`${harness.id}-orphan`);
-    expect(entry).toMatchObject({ status: 'sent', attempts: 2 });
+    expect(entry).toMatchObject({ status: 'sent' });
   }, 60_000);
 
   it('re-reads a rotated token after a 401 and delivers, dead-lettering nothing', async () => {
     await harness.start({ batchSize: 10, windowSeconds: 1 });
     await harness.enqueue([harness.job('before-rotation')]);
-    await waitFor(() => harness.sentCounts().has('before-rotation'), 20_000);
+    await waitFor(
+      'before-rotation sent',
+      () => harness.sentCounts().has('before-rotation'),
+      20_000,
+    );
 
     harness.sandbox.state.settings.token = 'rotated-token';
     await harness.rotateSecret('rotated-token');
     await harness.enqueue([harness.job('after-rotation')]);
-    await waitFor(() => harness.sentCounts().has('after-rotation'), 20_000);
+    await waitFor('after-rotation sent', () => harness.sentCounts().has('after-rotation'), 20_000);
+    await harness.quiet(['before-rotation', 'after-rotation']);
     await harness.stopBatchers();
 
     expect(harness.sandbox.state.calls.map((call) => call.status)).toEqual([200, 401, 200]);
@@ -161,11 +238,12 @@ describe('email batcher: provider results and faults', () => {
     harness.sandbox.state.settings.token = 'only-the-provider-knows';
     await harness.enqueue(ids('paused', 3).map((id) => harness.job(id)));
     await harness.start({ batchSize: 10, windowSeconds: 1 });
-    await waitFor(() => harness.telemetry.counts.paused >= 1, 20_000);
+    await waitFor('the provider paused', () => harness.telemetry.counts.paused >= 1, 20_000);
     const refusedCalls = harness.sandbox.state.calls.length;
 
     await harness.rotateSecret('only-the-provider-knows');
-    await waitFor(() => harness.sentCounts().size === 3, 30_000);
+    await waitFor('three jobs sent', () => harness.sentCounts().size === 3, 30_000);
+    await harness.quiet(ids('paused', 3));
     await harness.stopBatchers();
 
     // One refused call; the single re-read gave the same token, so no second call: paused at once.

@@ -1,7 +1,8 @@
 import { listDeadLetters } from '../../shared/dead-letter/dead-letter-index';
 import { queueNameOf } from '../../shared/queue/queue-name';
-import { EmailHarness, waitFor } from '../helpers/email-harness';
+import { EmailHarness } from '../helpers/email-harness';
 import { tableName } from '../helpers/local-stack';
+import { waitFor } from '../helpers/wait';
 
 describe('email batcher: delivery once, in the fewest calls', () => {
   let harness: EmailHarness;
@@ -20,7 +21,13 @@ describe('email batcher: delivery once, in the fewest calls', () => {
     await harness.enqueue(jobs);
 
     await harness.start({ batchSize: 500, windowSeconds: 5 });
-    await waitFor(() => harness.sandbox.state.messages.length >= 1001, 90_000);
+    await waitFor(
+      '1,001 messages at the sandbox',
+      () => harness.sandbox.state.messages.length >= 1001,
+      90_000,
+    );
+    // Nothing left that could still send a second copy.
+    await harness.quiet([], 60_000);
     await harness.stopBatchers();
 
     const counts = harness.sentCounts();
@@ -33,10 +40,15 @@ describe('email batcher: delivery once, in the fewest calls', () => {
     const job = harness.job('dup-1');
     await harness.enqueue([job, job, job]);
     await harness.start({ batchSize: 10, windowSeconds: 1 });
-    await waitFor(() => harness.telemetry.counts.duplicate >= 2, 20_000);
+    await waitFor('two duplicates absorbed', () => harness.telemetry.counts.duplicate >= 2, 20_000);
 
     await harness.enqueue([job, { ...job, correlationId: 'another-delivery' }]);
-    await waitFor(() => harness.telemetry.counts.duplicate >= 4, 20_000);
+    await waitFor(
+      'four duplicates absorbed',
+      () => harness.telemetry.counts.duplicate >= 4,
+      20_000,
+    );
+    await harness.quiet(['dup-1']);
     await harness.stopBatchers();
 
     expect(harness.sentCounts().get('dup-1')).toBe(1);
@@ -53,7 +65,7 @@ describe('email batcher: delivery once, in the fewest calls', () => {
     });
     await harness.enqueue([first], { correlationId: 'first-attempt', source: 'stripe' });
     await harness.start({ batchSize: 10, windowSeconds: 1 });
-    await waitFor(() => harness.telemetry.counts.sent >= 1, 20_000);
+    await waitFor('the first job sent', () => harness.telemetry.counts.sent >= 1, 20_000);
 
     const retried = {
       ...first,
@@ -61,7 +73,12 @@ describe('email batcher: delivery once, in the fewest calls', () => {
       metadata: { ...first.metadata, receivedAt: '2026-01-01T00:00:09Z' },
     };
     await harness.enqueue([retried], { correlationId: 'retry', source: 'stripe' });
-    await waitFor(() => harness.telemetry.counts.duplicate >= 1, 20_000);
+    await waitFor(
+      'the retried copy absorbed',
+      () => harness.telemetry.counts.duplicate >= 1,
+      20_000,
+    );
+    await harness.quiet(['stripe:evt_1:email:invoice-paid']);
     await harness.stopBatchers();
 
     expect(harness.sandbox.state.messages).toHaveLength(1);
@@ -84,9 +101,14 @@ describe('email batcher: delivery once, in the fewest calls', () => {
       harness.job('too-many', { to: tooMany }),
     ]);
     await harness.start({ batchSize: 10, windowSeconds: 1 });
-    await waitFor(() => harness.telemetry.counts.sent >= 1, 20_000);
+    await waitFor('ok-1 sent', () => harness.telemetry.counts.sent >= 1, 20_000);
     await harness.enqueue([harness.job('ok-1', { textBody: 'Another body under the same id' })]);
-    await waitFor(() => harness.telemetry.counts['dead-lettered'] >= 6, 20_000);
+    await waitFor(
+      'six jobs dead-lettered',
+      () => harness.telemetry.counts['dead-lettered'] >= 6,
+      20_000,
+    );
+    await harness.quiet();
     await harness.stopBatchers();
 
     const letters = await harness.deadLetters();

@@ -1,5 +1,6 @@
-import { EmailHarness, waitFor } from '../helpers/email-harness';
+import { EmailHarness } from '../helpers/email-harness';
 import { startSandboxWorker } from '../helpers/sandbox-worker';
+import { waitFor } from '../helpers/wait';
 
 /**
  * The most messages that reached the sandbox above the configured rate in any time window: for
@@ -57,6 +58,7 @@ describe('email batcher: shared rate limit', () => {
         },
       });
       await waitFor(
+        'every job at the sandbox',
         async () => {
           messages = await received();
           return messages.length >= jobs.length;

@@ -48,9 +48,8 @@ describe('SQS event source long polling', () => {
       await harness.send(queueUrl, [body]);
       await waitFor(`${body} to be invoked`, () => sightings(events, body).length > 0, 5000);
     }
+    // Quiet: no message left visible, in flight or delayed, so none can be handed out again.
     await waitFor('the queue to drain', async () => (await harness.messagesLeft(queueUrl)) === 0);
-    // Past the 1 s visibility timeout: a record handed out twice would show up by now.
-    await pause(1500);
 
     expect(recordsOf(events).map((record) => record.body)).toEqual(['first', 'second', 'third']);
   });
@@ -99,7 +98,7 @@ describe('SQS event source long polling', () => {
         return (await harness.queues.counts(queueUrl)).visible === 1;
       },
       5000,
-    ).catch(() => undefined);
+    );
 
     expect(events).toHaveLength(0);
     expect(warnings).toEqual([]);

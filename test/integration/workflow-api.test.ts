@@ -8,10 +8,10 @@ import { loadWorkflowApiConfig } from '../../functions/workflow-api/config';
 import { buildWorkflowApi } from '../../functions/workflow-api/wiring';
 import { loadTimeoutSettings } from '../../shared/clients/options';
 import { JobLedger } from '../../shared/ledger/job-ledger';
-import { waitFor } from '../helpers/email-harness';
 import { localStack, productionClientOptions, tableName } from '../helpers/local-stack';
 import { queuesStandFor, recordedFor, stackSecretsPrefix } from '../helpers/recorded-clients';
 import { TcpProxy } from '../helpers/tcp-proxy';
+import { waitFor } from '../helpers/wait';
 import { lambdaContext } from '../helpers/webhook-requests';
 import { TEST_REGISTRY, WorkflowHarness } from '../helpers/workflow-harness';
 
@@ -149,9 +149,13 @@ describe('POST /workflows/{name} against the local servers and a sandbox engine'
     const { jobId } = answer.body;
     harness.sandbox.configure({ alwaysStatus: null });
     await harness.start();
-    expect(
-      await waitFor(async () => (await ledger.get(jobId))?.status === 'sent', 20_000, 100),
-    ).toBe(true);
+    await waitFor(
+      'the job marked sent',
+      async () => (await ledger.get(jobId))?.status === 'sent',
+      20_000,
+      100,
+    );
+    await harness.quiet([jobId]);
     const calls = harness.callsFor(jobId);
     // The failed direct call and the trigger's successful one, with the same Idempotency-Key.
     expect(calls.map((call) => call.status)).toEqual([500, 200]);
@@ -170,9 +174,13 @@ describe('POST /workflows/{name} against the local servers and a sandbox engine'
       lastError: 'timeout after 500 ms',
     });
     await harness.start();
-    expect(
-      await waitFor(async () => (await ledger.get(jobId))?.status === 'sent', 20_000, 100),
-    ).toBe(true);
+    await waitFor(
+      'the job marked sent',
+      async () => (await ledger.get(jobId))?.status === 'sent',
+      20_000,
+      100,
+    );
+    await harness.quiet([jobId]);
     expect(harness.sandbox.executions().filter((e) => e.idempotencyKey === jobId)).toHaveLength(1);
   });
 });
@@ -287,9 +295,12 @@ describe('POST /workflows/{name} when a dependency hangs', () => {
         keepSeconds: 3600,
         now: Date.now,
       });
-      expect(await waitFor(async () => (await ledger.get(jobId))?.status === 'sent', 40_000)).toBe(
-        true,
+      await waitFor(
+        'the job marked sent',
+        async () => (await ledger.get(jobId))?.status === 'sent',
+        40_000,
       );
+      await harness.quiet([jobId]);
       expect(harness.sandbox.executions().filter((e) => e.idempotencyKey === jobId)).toHaveLength(
         1,
       );

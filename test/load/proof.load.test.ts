@@ -24,6 +24,18 @@ describe('the proof suite (full size)', () => {
     expect(result.accounts.doubled.length).toBeLessThanOrEqual(result.accounts.ambiguous);
   });
 
+  it('counts from the raw records: nothing lost, no workflow double, email doubles only in ambiguous calls', () => {
+    const raw = result.accounts.raw;
+    expect(raw.lost).toEqual([]);
+    // The engine runs without key deduplication: a job our side triggered twice shows here.
+    expect(raw.workflowDoubled).toEqual([]);
+    expect(raw.emailDoubledUnexplained).toEqual([]);
+    expect(raw.emailDoubled.length).toBeLessThanOrEqual(raw.emailAmbiguous.length);
+    // Every fault of the run is retryable: nothing may be dead-lettered.
+    expect(result.accounts.deadLettered).toEqual({});
+    expect(result.accounts.ambiguousUnaccounted).toEqual([]);
+  });
+
   it('produces nothing for rejected webhooks', () => {
     expect(result.accounts.producedByRejected).toBe(0);
     expect(result.accounts.unexpectedOutputs).toBe(0);

@@ -4,20 +4,24 @@ import type {
   EngineCall,
   EngineExecution,
   LedgerItem,
+  SandboxCall,
   SandboxEmail,
 } from './observed';
+import { type CallerTimeouts, type RawFigures, rawFigures } from './raw-records';
 import type { SendOutcome } from './sender';
 import type { PlannedEvent } from './webhooks';
 
 /** Everything observed at the end of a run. */
 export interface Observed {
   emails: SandboxEmail[];
-  emailCalls: { status: number }[];
+  emailCalls: SandboxCall[];
   executions: EngineExecution[];
   engineCalls: EngineCall[];
   deadLetters: DeadLetterMessage[];
   index: DeadLetterIndexItem[];
   ledger: LedgerItem[];
+  /** How long the batcher and the trigger wait for an answer (a later one never reached them). */
+  timeouts: CallerTimeouts;
 }
 
 /** The proof's figures: what was sent, what became of it. */
@@ -51,6 +55,14 @@ export interface Accounts {
   senderRetries: Record<string, number>;
   emailFaultsHit: Record<string, number>;
   engineFaultsHit: Record<string, number>;
+  /** The same run counted from the sandboxes' raw records alone. */
+  raw: RawFigures;
+  /**
+   * Jobs the raw records show as ambiguous (a call not answered in time, then another) that our
+   * ledger does not count as ambiguous, or that were neither delivered nor dead-lettered: must be
+   * none, every ambiguous job is accounted for.
+   */
+  ambiguousUnaccounted: string[];
 }
 
 const count = (into: Record<string, number>, key: string) => {
@@ -154,7 +166,14 @@ export function account(outcomes: readonly SendOutcome[], observed: Observed): A
     for (const call of calls) if (call.status !== 200) count(hit, String(call.status));
     return hit;
   };
+  const raw = rawFigures(expected, new Set(dead.keys()), observed, observed.timeouts);
+  const rawLost = new Set(raw.lost);
+  const ambiguousUnaccounted = [...new Set([...raw.emailAmbiguous, ...raw.workflowAmbiguous])]
+    .filter((job) => expected.has(job))
+    .filter((job) => !ambiguousJobs.has(job) || rawLost.has(job));
   return {
+    raw,
+    ambiguousUnaccounted,
     sent: outcomes.length,
     events: byEvent.size,
     accepted: accepted.length,

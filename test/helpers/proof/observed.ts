@@ -13,15 +13,30 @@ import type { LocalStackState } from '../local-stack';
 /** An email the sandbox provider accepted (metadata says which event it came from). */
 export interface SandboxEmail {
   messageId: string;
+  /** The provider call it came in. */
+  callId: string;
   tag?: string;
   metadata?: Record<string, string>;
 }
 
-/** A call the sandbox engine received. */
+/** A call the sandbox email provider received (`answeredAt` unset: no answer was given). */
+export interface SandboxCall {
+  callId: string;
+  at: number;
+  status: number;
+  answeredAt?: number;
+}
+
+/** A call the sandbox engine received (`answeredAt` unset: no answer was given). */
 export interface EngineCall {
+  callId: string;
+  at: number;
   idempotencyKey?: string;
   status: number;
   replayed: boolean;
+  /** The execution it started or was answered with (also set for a hang after starting one). */
+  executionId?: string;
+  answeredAt?: number;
 }
 
 /** An execution the sandbox engine started. */
@@ -70,9 +85,7 @@ export async function sandboxEmails(state: LocalStackState) {
   const { messages } = await getJson<{ messages: SandboxEmail[] }>(
     `${state.emailSandbox}/sandbox/messages`,
   );
-  const { calls } = await getJson<{ calls: { status: number }[] }>(
-    `${state.emailSandbox}/sandbox/calls`,
-  );
+  const { calls } = await getJson<{ calls: SandboxCall[] }>(`${state.emailSandbox}/sandbox/calls`);
   return { messages, calls };
 }
 

@@ -58,6 +58,17 @@ const STACK_SETTINGS = {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Sets whether the sandbox engine honours repeated `Idempotency-Key`s; a refusal fails the run. */
+async function engineIdempotency(state: LocalStackState, mode: 'honour' | 'ignore') {
+  const response = await fetch(`${state.workflowSandbox}/sandbox/settings`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ idempotency: mode }),
+    signal: AbortSignal.timeout(5000),
+  });
+  if (!response.ok) throw new Error(`the sandbox engine refused idempotency=${mode}`);
+}
+
 /** Polls until every accepted job is delivered or dead-lettered and the job queues are empty. */
 async function waitForDrain(
   state: LocalStackState,
@@ -116,6 +127,9 @@ export async function runProof(
     };
     sqs = new SQSClient({ ...clientOptions, endpoint: state.sqs });
     dynamoDb = new DynamoDBClient({ ...clientOptions, endpoint: state.dynamodb });
+    // A real engine (an n8n webhook) does not deduplicate: the sandbox starts an execution for every
+    // call, repeated Idempotency-Key or not, so a job triggered twice shows as two executions.
+    await engineIdempotency(state, 'ignore');
     const deliveries = planDeliveries(size.webhooks, {
       duplicateRatio: 0.05,
       badSignatureRatio: 0.01,
@@ -167,6 +181,10 @@ export async function runProof(
       deadLetters,
       index,
       ledger,
+      timeouts: {
+        emailMs: Number(STACK_SETTINGS.EMAIL_PROVIDER_TIMEOUT_MS),
+        engineMs: Number(STACK_SETTINGS.WORKFLOW_TIMEOUT_MS),
+      },
     });
     const timings: Timings = {
       sending: sentAt - startedAt,

@@ -60,11 +60,45 @@ export function proofTable(accounts: Accounts, timings: Timings, title: string):
       `${(timings.drainAfterFaults / 1000).toFixed(1)} s${timings.drained ? '' : ' (deadline reached, not drained)'}`,
     ],
   ];
+  const r = a.raw;
+  const rawRows: [string, string][] = [
+    ['messages the email provider recorded', String(r.emailsReceived)],
+    [
+      'requests the engine received / executions it started (no key deduplication)',
+      `${r.engineRequests} / ${r.workflowStarted}`,
+    ],
+    ['jobs received exactly once', String(r.deliveredOnce)],
+    ['**lost** (target 0)', `**${r.lost.length}**`],
+    [
+      '**email doubled** (at most the email jobs in ambiguous calls; reconciliation makes it 0)',
+      `**${r.emailDoubled.length}** (${r.emailDoubledUnexplained.length} outside an ambiguous call)`,
+    ],
+    ['email jobs in ambiguous calls (no answer in time)', String(r.emailAmbiguous.length)],
+    [
+      '**workflow doubled** (started again with no unanswered call before; target 0)',
+      `**${r.workflowDoubled.length}**`,
+    ],
+    [
+      'workflow-ambiguous (called again after an unanswered call) / of them started twice',
+      `${r.workflowAmbiguous.length} / ${r.workflowAmbiguousDoubled.length}`,
+    ],
+    [
+      '**dead-lettered** (target 0: every fault of the run is retryable)',
+      `**${sum(a.deadLettered)}**`,
+    ],
+    ['ambiguous jobs not accounted for (target 0)', String(a.ambiguousUnaccounted.length)],
+  ];
   return [
     `${title}`,
     '',
     '| figure | value |',
     '|---|---|',
     ...rows.map(([figure, value]) => `| ${figure} | ${value} |`),
+    '',
+    `${title}, from the sandboxes' raw records (every message recorded, every engine request)`,
+    '',
+    '| figure | value |',
+    '|---|---|',
+    ...rawRows.map(([figure, value]) => `| ${figure} | ${value} |`),
   ].join('\n');
 }

@@ -429,3 +429,81 @@ describe('email batcher', () => {
     });
   });
 });
+
+describe('email batcher: what it hands back to SQS', () => {
+  it('leaves a record to SQS when its ledger claim fails, and sends nothing (the job is not lost)', async () => {
+    const d = deps({
+      ledger: {
+        claim: jest.fn(async () => {
+          throw new Error('DynamoDB unavailable');
+        }),
+        markSent: jest.fn(),
+        release: jest.fn(),
+      },
+    });
+    const result = await makeEmailBatcher(d)({ Records: [record('a')] });
+
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'msg-a' }]);
+    expect(d.send).not.toHaveBeenCalled();
+  });
+
+  it('acknowledges a copy of a job already sent, without sending or deferring it', async () => {
+    const d = deps({
+      ledger: {
+        claim: jest.fn(async () => ({ kind: 'sent' as const, messageId: 'pm-0' })),
+        markSent: jest.fn(),
+        release: jest.fn(),
+      },
+    });
+    const result = await makeEmailBatcher(d)({ Records: [record('a')] });
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(d.send).not.toHaveBeenCalled();
+    expect(d.defer).toHaveBeenCalledWith([]);
+  });
+
+  it('sends each job of a batch once, in one call', async () => {
+    const d = deps();
+    await makeEmailBatcher(d)({ Records: [record('a'), record('b'), record('c')] });
+
+    const send = d.send as jest.Mock;
+    expect(send).toHaveBeenCalledTimes(1);
+    expect(send.mock.calls[0][1].map((m: { To: string }) => m.To)).toEqual([
+      'a@example.test',
+      'b@example.test',
+      'c@example.test',
+    ]);
+  });
+
+  it('splits a call refused whole for a message error until the bad message is alone, sending the others in the same attempt', async () => {
+    // The provider refuses any call holding the message to bad@ (whole-call 422, ErrorCode 300).
+    const send = jest.fn(
+      async (_token: string, messages: readonly { To: string }[]): Promise<CallOutcome> => {
+        if (messages.some((m) => m.To === 'bad@example.test')) {
+          return { kind: 'rejected', errorCode: 300, message: 'Invalid email request' };
+        }
+        return {
+          kind: 'results',
+          results: messages.map((m) => ({ ErrorCode: 0, MessageID: `pm-${m.To}` })),
+        };
+      },
+    );
+    const d = deps({ send });
+    const ids = ['a', 'b', 'bad', 'c', 'd'];
+    const result = await makeEmailBatcher(d)({ Records: ids.map((id) => record(id)) });
+
+    expect(result.batchItemFailures).toEqual([]);
+    for (const id of ['a', 'b', 'c', 'd']) {
+      expect(d.ledger.markSent).toHaveBeenCalledWith(holdOf(id), `pm-${id}@example.test`);
+    }
+    expect(d.deadLetter).toHaveBeenCalledTimes(1);
+    expect(d.deadLetter).toHaveBeenCalledWith(
+      expect.objectContaining({ messageId: 'msg-bad' }),
+      expect.objectContaining({ reasonCode: 'provider-300', attempts: 1 }),
+    );
+    // Nothing retried: no deferral spends an attempt of the good jobs.
+    expect(d.defer).toHaveBeenCalledWith([]);
+    // Bisection: far fewer calls than one per message after the first refusal.
+    expect(send.mock.calls.length).toBeLessThanOrEqual(1 + 2 * Math.ceil(Math.log2(ids.length)));
+  });
+});

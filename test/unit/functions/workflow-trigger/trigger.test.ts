@@ -251,3 +251,35 @@ describe('workflow trigger: the breaker trial', () => {
     expect(CALLS_PER_TRIAL).toBe(WORKFLOW_CALLS_PER_CLAIM);
   });
 });
+
+describe('workflow trigger: what it hands back to SQS', () => {
+  it('leaves a record to SQS when its ledger claim fails, and calls nothing (the job is not lost)', async () => {
+    const { handle, deps, ledger } = setup();
+    ledger.claim.mockImplementation(async () => {
+      throw new Error('DynamoDB unavailable');
+    });
+    const result = await handle({ Records: [record('a')] });
+
+    expect(result.batchItemFailures).toEqual([{ itemIdentifier: 'msg-a' }]);
+    expect(deps.call).not.toHaveBeenCalled();
+  });
+
+  it('acknowledges a copy of a job already triggered, without calling the engine again', async () => {
+    const { handle, deps, ledger } = setup();
+    ledger.claim.mockImplementation(async () => ({ kind: 'sent', messageId: 'exec-0' }));
+    const result = await handle({ Records: [record('b')] });
+
+    expect(result.batchItemFailures).toEqual([]);
+    expect(deps.defer).toHaveBeenCalledWith([]);
+    expect(deps.call).not.toHaveBeenCalled();
+  });
+
+  it('records a triggered job as sent and acknowledges it', async () => {
+    const { handle, deps, ledger } = setup();
+    const result = await handle({ Records: [record('c')] });
+
+    expect(deps.call).toHaveBeenCalledTimes(1);
+    expect(ledger.markSent).toHaveBeenCalledWith(holdOf('c'), 'exec-1');
+    expect(result.batchItemFailures).toEqual([]);
+  });
+});

@@ -30,6 +30,7 @@ const observed = (executionKeys: string[]): Observed => ({
   deadLetters: [],
   index: [],
   ledger: [],
+  timeouts: { emailMs: 3000, engineMs: 3000 },
 });
 
 describe('proof accounting of webhooks the sender gave up on', () => {

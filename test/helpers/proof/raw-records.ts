@@ -1,0 +1,122 @@
+import type { EngineCall, SandboxCall, SandboxEmail } from './observed';
+
+/**
+ * What the outside world received, counted from the sandboxes' own raw records only: every message
+ * the email provider recorded (with the call it came in) and every request the engine received (with
+ * its `Idempotency-Key`, time and answer), the engine running with its key deduplication off, as a
+ * real engine (an n8n webhook) does. Nothing here reads our ledger, telemetry or the deduplicated
+ * execution list, so a double made by our side cannot hide behind our own bookkeeping.
+ */
+export interface RawFigures {
+  /** Messages the provider recorded. */
+  emailsReceived: number;
+  /** Requests the engine received (every answer, faults included). */
+  engineRequests: number;
+  /** Executions the engine started (requests answered with a new execution). */
+  workflowStarted: number;
+  /** Jobs delivered exactly once (one email, or one execution started). */
+  deliveredOnce: number;
+  /** Jobs expected and neither received by a sandbox nor dead-lettered. */
+  lost: string[];
+  /** Email jobs the provider recorded more than once. */
+  emailDoubled: string[];
+  /** Email jobs with a message in a call the batcher got no answer to in time (hung, or too late). */
+  emailAmbiguous: string[];
+  /** Email doubles that were in no such call: must be none. */
+  emailDoubledUnexplained: string[];
+  /**
+   * Workflow jobs the engine started more than once WITHOUT an unanswered call for the key before the
+   * later start: a double our side made with nothing ambiguous to excuse it. Must be none.
+   */
+  workflowDoubled: string[];
+  /** Workflow jobs called again after a call for the same key that was not answered in time. */
+  workflowAmbiguous: string[];
+  /** Of those, the jobs the engine started more than once (an engine without deduplication). */
+  workflowAmbiguousDoubled: string[];
+}
+
+/** How long each caller waits for an answer: one given later never reached it. */
+export interface CallerTimeouts {
+  emailMs: number;
+  engineMs: number;
+}
+
+const emailJobOf = (email: SandboxEmail) =>
+  `${email.metadata?.source}:${email.metadata?.eventId}:email:${email.tag}`;
+
+/** Whether the caller got this call's answer: answered at all, and within its timeout. */
+const answered = (call: { at: number; answeredAt?: number }, timeoutMs: number) =>
+  call.answeredAt !== undefined && call.answeredAt - call.at < timeoutMs;
+
+/** Counts the raw records of a run against the jobs of its accepted events and its dead letters. */
+export function rawFigures(
+  expected: ReadonlySet<string>,
+  deadLettered: ReadonlySet<string>,
+  records: {
+    emails: readonly SandboxEmail[];
+    emailCalls: readonly SandboxCall[];
+    engineCalls: readonly EngineCall[];
+  },
+  timeouts: CallerTimeouts,
+): RawFigures {
+  const unansweredEmailCalls = new Set(
+    records.emailCalls.filter((call) => !answered(call, timeouts.emailMs)).map((c) => c.callId),
+  );
+  const emails = new Map<string, number>();
+  const emailAmbiguous = new Set<string>();
+  for (const email of records.emails) {
+    const job = emailJobOf(email);
+    emails.set(job, (emails.get(job) ?? 0) + 1);
+    if (unansweredEmailCalls.has(email.callId)) emailAmbiguous.add(job);
+  }
+
+  const callsByKey = new Map<string, EngineCall[]>();
+  for (const call of records.engineCalls) {
+    const key = call.idempotencyKey ?? `(no key ${call.callId})`;
+    const list = callsByKey.get(key) ?? [];
+    list.push(call);
+    callsByKey.set(key, list);
+  }
+  const starts = new Map<string, number>();
+  const workflowDoubled: string[] = [];
+  const workflowAmbiguous: string[] = [];
+  const workflowAmbiguousDoubled: string[] = [];
+  for (const [key, calls] of callsByKey) {
+    const inOrder = [...calls].sort((a, b) => a.at - b.at);
+    const started = inOrder.filter((call) => call.executionId !== undefined && !call.replayed);
+    starts.set(key, started.length);
+    const recalledAfterSilence = inOrder.some(
+      (call, index) => index < inOrder.length - 1 && !answered(call, timeouts.engineMs),
+    );
+    if (recalledAfterSilence) workflowAmbiguous.push(key);
+    // Each start after the first must follow an unanswered call for the key made after the previous
+    // start (or be that call itself): otherwise our side triggered a job it knew was started.
+    let unexplained = false;
+    for (let n = 1; n < started.length; n += 1) {
+      const previous = started[n - 1] as EngineCall;
+      const current = started[n] as EngineCall;
+      const silence = inOrder.some(
+        (call) =>
+          call.at >= previous.at && call.at < current.at && !answered(call, timeouts.engineMs),
+      );
+      if (!silence) unexplained = true;
+    }
+    if (started.length > 1) (unexplained ? workflowDoubled : workflowAmbiguousDoubled).push(key);
+  }
+
+  const times = (job: string) => (emails.get(job) ?? 0) + (starts.get(job) ?? 0);
+  const emailDoubled = [...emails].filter(([, n]) => n > 1).map(([job]) => job);
+  return {
+    emailsReceived: records.emails.length,
+    engineRequests: records.engineCalls.length,
+    workflowStarted: [...starts.values()].reduce((sum, n) => sum + n, 0),
+    deliveredOnce: [...expected].filter((job) => times(job) === 1).length,
+    lost: [...expected].filter((job) => times(job) === 0 && !deadLettered.has(job)),
+    emailDoubled,
+    emailAmbiguous: [...emailAmbiguous],
+    emailDoubledUnexplained: emailDoubled.filter((job) => !emailAmbiguous.has(job)),
+    workflowDoubled,
+    workflowAmbiguous,
+    workflowAmbiguousDoubled,
+  };
+}
