@@ -11,8 +11,8 @@
  *
  * Each `offline start` builds into a directory of its own (`.esbuild/offline-<pid>/`, removed when it
  * stops), so stacks started side by side from one checkout (npm test's groups) never load a bundle
- * another one is writing. Edits rebuild the bundles (esbuild's watch mode) and serverless-offline
- * loads the new ones at the next invocation.
+ * another one is writing. When it runs at a terminal, edits rebuild the bundles (esbuild's watch
+ * mode) and serverless-offline loads the new ones at the next invocation.
  */
 
 const fs = require('node:fs');
@@ -114,10 +114,18 @@ function removeStaleBuilds(workDir) {
  * Builds every function's handler in one esbuild call into a directory of this process, and keeps
  * rebuilding on edits. Resolves once the first build is written.
  * @param {{ serviceDir: string, functions: Record<string, { handler?: string }>,
- *   custom: Record<string, any>, onRebuild: () => void, log: (message: string) => void }} options
+ *   custom: Record<string, any>, onRebuild: () => void, log: (message: string) => void,
+ *   watch?: boolean }} options `watch`: rebuild on edits (default true)
  * @returns {Promise<{ buildDir: string, entries: string[], stop: () => Promise<void> }>}
  */
-async function buildFunctionsForOffline({ serviceDir, functions, custom, onRebuild, log }) {
+async function buildFunctionsForOffline({
+  serviceDir,
+  functions,
+  custom,
+  onRebuild,
+  log,
+  watch = true,
+}) {
   const esbuild = require('esbuild');
   const workDir = path.join(serviceDir, WORK_FOLDER);
   removeStaleBuilds(workDir);
@@ -163,7 +171,9 @@ async function buildFunctionsForOffline({ serviceDir, functions, custom, onRebui
     fs.rmSync(buildDir, { recursive: true, force: true });
     throw error;
   }
-  await context.watch();
+  // Rebuilding on edits is for a developer at a terminal; stacks started by tests and benchmarks
+  // (output to a pipe or a file) skip esbuild's watcher, which polls the tree while it runs.
+  if (watch) await context.watch();
   return {
     buildDir,
     entries,

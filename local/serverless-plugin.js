@@ -215,6 +215,7 @@ class LocalStackPlugin {
       custom: service.custom?.esbuild ?? {},
       onRebuild: () => this.serverless.pluginManager.spawn('offline:functionsUpdated'),
       log: this.log.info,
+      watch: Boolean(process.stdout.isTTY),
     });
     service.custom = service.custom ?? {};
     service.custom['serverless-offline'] = {

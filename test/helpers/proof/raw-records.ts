@@ -44,9 +44,17 @@ export interface CallerTimeouts {
 const emailJobOf = (email: SandboxEmail) =>
   `${email.metadata?.source}:${email.metadata?.eventId}:email:${email.tag}`;
 
-/** Whether the caller got this call's answer: answered at all, and within its timeout. */
+/**
+ * How long an answer may take to reach the caller after the sandbox sent it. On a loaded machine an
+ * answer sent shortly before the caller's timeout can arrive after it (the run's own ledger then shows
+ * the attempt as unknown): such a call is counted unanswered. A re-call after a plain answer (sent in
+ * milliseconds) is still a double.
+ */
+const DELIVERY_MARGIN_MS = 1000;
+
+/** Whether the caller surely got this call's answer: answered at all, well within its timeout. */
 const answered = (call: { at: number; answeredAt?: number }, timeoutMs: number) =>
-  call.answeredAt !== undefined && call.answeredAt - call.at < timeoutMs;
+  call.answeredAt !== undefined && call.answeredAt - call.at < timeoutMs - DELIVERY_MARGIN_MS;
 
 /** Counts the raw records of a run against the jobs of its accepted events and its dead letters. */
 export function rawFigures(
