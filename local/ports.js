@@ -1,4 +1,7 @@
+const fs = require('node:fs');
 const net = require('node:net');
+const os = require('node:os');
+const path = require('node:path');
 const { LocalStackError } = require('./local-stack-error');
 
 /** Loopback address every local server binds to (DynamoDB Local is the one exception). */
@@ -110,20 +113,90 @@ async function assertPortFree(target) {
   await new Promise((resolve) => probe.close(resolve));
 }
 
+/** Ports handed out by this process, never handed out twice. */
+const handedOut = new Set();
+
+/** How long another process's reservation of a port holds (it binds within seconds). */
+const RESERVATION_MS = 10 * 60 * 1000;
+
 /**
- * A port that is free on the loopback interface right now (the OS picks it).
+ * The lowest port the kernel may give an outgoing connection as its source port. A port picked
+ * in that range can be taken by any client socket between the pick and the server's bind (seen:
+ * EADDRINUSE on a test stack's Lambda port while the suite had hundreds of connections open), so
+ * picks stay below it.
+ * @returns {number}
+ */
+function ephemeralLow() {
+  try {
+    const low = Number(
+      fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0],
+    );
+    if (Number.isInteger(low) && low > 12000) return low;
+  } catch {
+    // Not Linux: fall through to the range IANA leaves to ephemeral ports.
+  }
+  return 32768;
+}
+
+/**
+ * Reserves `port` across processes (test shards start their stacks at the same moment) with a
+ * file created exclusively; a reservation older than RESERVATION_MS is stale and taken over.
+ * @param {number} port
+ * @returns {boolean}
+ */
+function reserve(port) {
+  const dir = path.join(os.tmpdir(), 'connector-suite-ports');
+  fs.mkdirSync(dir, { recursive: true });
+  const file = path.join(dir, String(port));
+  try {
+    fs.writeFileSync(file, String(process.pid), { flag: 'wx' });
+    return true;
+  } catch {
+    try {
+      if (Date.now() - fs.statSync(file).mtimeMs < RESERVATION_MS) return false;
+      fs.writeFileSync(file, String(process.pid));
+      return true;
+    } catch {
+      return false;
+    }
+  }
+}
+
+/**
+ * Whether nothing listens on `port`, on loopback and on every interface (DynamoDB Local binds
+ * to all of them).
+ * @param {number} port
+ * @returns {Promise<boolean>}
+ */
+async function isFree(port) {
+  for (const host of [LOOPBACK, undefined]) {
+    const probe = net.createServer();
+    const bound = await new Promise((resolve) => {
+      probe.once('error', () => resolve(false));
+      probe.listen(port, host, () => resolve(true));
+    });
+    if (!bound) return false;
+    await new Promise((resolve) => probe.close(resolve));
+  }
+  return true;
+}
+
+/**
+ * A loopback port that is free now and stays free for the caller: below the kernel's range for
+ * outgoing connections' source ports, never handed out twice by this process, and reserved
+ * against other processes for a few minutes.
  * @returns {Promise<number>}
  */
 async function pickFreePort() {
-  const probe = net.createServer();
-  await new Promise((resolve, reject) => {
-    probe.once('error', reject);
-    probe.listen(0, LOOPBACK, () => resolve(undefined));
-  });
-  const address = probe.address();
-  await new Promise((resolve) => probe.close(resolve));
-  if (address === null || typeof address === 'string') throw new Error('No port was assigned');
-  return address.port;
+  const low = 10000;
+  const high = ephemeralLow() - 1;
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const port = low + Math.floor(Math.random() * (high - low + 1));
+    if (handedOut.has(port) || !(await isFree(port)) || !reserve(port)) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`No free loopback port found from ${low} to ${high} after 200 tries`);
 }
 
 /**
