@@ -6,7 +6,7 @@
  *
  * - the proof (`test/e2e/proof.e2e.test.ts`) alone, without jest's stack: it starts a private stack
  *   of its own and freezes its DynamoDB Local;
- * - the other suites in TEST_SHARDS groups (2 unless set), balanced by how long each took (the last
+ * - the other suites in TEST_SHARDS groups (3 unless set: measured fastest on 2 cores), balanced by how long each took (the last
  *   full run's durations in `.local-state/suite-durations.json`, else `test/setup/suite-weights.json`,
  *   else a default), each group one jest process with one worker: its suites share its stack.
  *
@@ -111,7 +111,7 @@ async function main() {
     path.join(resultsDir, `jest-${name}-${process.pid}.json`);
   const jestArgs = (/** @type {string} */ report) => ['--json', `--outputFile=${report}`];
   const weights = suiteWeights();
-  const shardCount = Math.max(1, Number(process.env.TEST_SHARDS ?? '2') || 2);
+  const shardCount = Math.max(1, Number(process.env.TEST_SHARDS ?? '3') || 3);
   const { alone, groups } = planStackSuites(stackSuiteFiles(), weights, shardCount);
 
   /** @type {Array<{ label: string, report: string, held?: string[], done: Promise<{ label: string, ok: boolean, exit: string }> }>} */
