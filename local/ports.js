@@ -113,9 +113,6 @@ async function assertPortFree(target) {
   await new Promise((resolve) => probe.close(resolve));
 }
 
-/** Ports handed out by this process, never handed out twice. */
-const handedOut = new Set();
-
 /** How long another process's reservation of a port holds (it binds within seconds). */
 const RESERVATION_MS = 10 * 60 * 1000;
 
@@ -131,6 +128,7 @@ function ephemeralLow() {
     const low = Number(
       fs.readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').split(/\s+/)[0],
     );
+    // A range starting this low leaves too few ports below it: assume the usual one.
     if (Number.isInteger(low) && low > 12000) return low;
   } catch {
     // Not Linux: fall through to the range IANA leaves to ephemeral ports.
@@ -169,22 +167,20 @@ function reserve(port) {
  * @returns {Promise<boolean>}
  */
 async function isFree(port) {
-  for (const host of [LOOPBACK, undefined]) {
-    const probe = net.createServer();
-    const bound = await new Promise((resolve) => {
-      probe.once('error', () => resolve(false));
-      probe.listen(port, host, () => resolve(true));
-    });
-    if (!bound) return false;
-    await new Promise((resolve) => probe.close(resolve));
+  const target = { port, label: 'picked port', envVar: 'none' };
+  try {
+    await assertPortFree({ ...target, host: LOOPBACK });
+    await assertPortFree(target);
+    return true;
+  } catch {
+    return false;
   }
-  return true;
 }
 
 /**
  * A loopback port that is free now and stays free for the caller: below the kernel's range for
- * outgoing connections' source ports, never handed out twice by this process, and reserved
- * against other processes for a few minutes.
+ * outgoing connections' source ports, and reserved for a few minutes against every process, this
+ * one included (so it is never handed out twice).
  * @returns {Promise<number>}
  */
 async function pickFreePort() {
@@ -192,9 +188,7 @@ async function pickFreePort() {
   const high = ephemeralLow() - 1;
   for (let attempt = 0; attempt < 200; attempt += 1) {
     const port = low + Math.floor(Math.random() * (high - low + 1));
-    if (handedOut.has(port) || !(await isFree(port)) || !reserve(port)) continue;
-    handedOut.add(port);
-    return port;
+    if ((await isFree(port)) && reserve(port)) return port;
   }
   throw new Error(`No free loopback port found from ${low} to ${high} after 200 tries`);
 }
@@ -219,4 +213,5 @@ module.exports = {
   listen,
   assertPortFree,
   pickFreePort,
+  reserve,
 };

@@ -6,9 +6,10 @@
  *
  * - the proof (`test/e2e/proof.e2e.test.ts`) alone, without jest's stack: it starts a private stack
  *   of its own and freezes its DynamoDB Local;
- * - the other suites in TEST_SHARDS groups (3 unless set: measured fastest on 2 cores), balanced by how long each took (the last
- *   full run's durations in `.local-state/suite-durations.json`, else `test/setup/suite-weights.json`,
- *   else a default), each group one jest process with one worker: its suites share its stack.
+ * - the other suites in TEST_SHARDS groups (3 unless set: measured fastest on 2 cores), balanced by
+ *   how long each took (the last full run's durations in `.local-state/suite-durations.json`, else
+ *   `test/setup/suite-weights.json`, else a default), each group one jest process with one worker:
+ *   its suites share its stack.
  *
  * The stack's suites spend most of their time waiting on queues, timeouts and the local servers, so
  * the groups fill each other's waits: the whole run takes about as long as its longest group. Nothing

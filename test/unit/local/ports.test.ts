@@ -1,5 +1,7 @@
-import { readFileSync } from 'node:fs';
-import { pickFreePort } from '../../../local/ports';
+import { readFileSync, utimesSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { pickFreePort, reserve } from '../../../local/ports';
 
 /** The kernel's first source port for outgoing connections (32768 where /proc says nothing). */
 function ephemeralLow(): number {
@@ -19,5 +21,14 @@ describe('pickFreePort', () => {
       expect(port).toBeGreaterThanOrEqual(10000);
       expect(port).toBeLessThan(ephemeralLow());
     }
+  });
+
+  it('reserves what it hands out against every process until the reservation is stale', async () => {
+    const port = await pickFreePort();
+    expect(reserve(port)).toBe(false);
+    const stale = new Date(Date.now() - 11 * 60 * 1000);
+    utimesSync(path.join(tmpdir(), 'connector-suite-ports', String(port)), stale, stale);
+    expect(reserve(port)).toBe(true);
+    expect(reserve(port)).toBe(false);
   });
 });
