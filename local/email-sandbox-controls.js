@@ -36,7 +36,8 @@ function readBody(request, limit) {
  * @param {import('node:http').IncomingMessage} request
  * @param {import('node:http').ServerResponse} response
  * @param {URL} url
- * @param {{ messages: any[], calls: any[], faults: any[], settings: any }} state
+ * @param {{ messages: any[], calls: any[], faults: any[], searches: any[], searchFaults: any[],
+ *   settings: any }} state
  * @param {() => any} initialSettings the settings a reset returns to
  */
 async function handleControl(request, response, url, state, initialSettings) {
@@ -57,10 +58,17 @@ async function handleControl(request, response, url, state, initialSettings) {
       latencyMs: state.settings.latencyMs,
       recipientCodes: state.settings.recipientCodes,
       callCodes: state.settings.callCodes,
+      searches: state.searches.length,
+      pendingSearchFaults: state.searchFaults,
+      searchDelayMs: state.settings.searchDelayMs,
+      searchLatencyMs: state.settings.searchLatencyMs,
       endpoints: [
         'GET /sandbox/messages',
         'GET /sandbox/calls',
+        'GET /sandbox/searches',
+        'GET /messages/outbound',
         'POST /sandbox/faults',
+        'POST /sandbox/search-faults',
         'POST /sandbox/settings',
         'POST /sandbox/reset',
       ],
@@ -75,18 +83,25 @@ async function handleControl(request, response, url, state, initialSettings) {
     return sendJson(response, 200, { count: state.messages.length, messages: list });
   }
   if (route === 'GET /sandbox/calls') return sendJson(response, 200, { calls: state.calls });
+  if (route === 'GET /sandbox/searches')
+    return sendJson(response, 200, { searches: state.searches });
+  const faultList = () =>
+    Array.isArray(input) ? input : Array.isArray(input.faults) ? input.faults : [input];
   if (route === 'POST /sandbox/faults') {
-    const faults = Array.isArray(input)
-      ? input
-      : Array.isArray(input.faults)
-        ? input.faults
-        : [input];
-    state.faults.push(...faults);
+    state.faults.push(...faultList());
     return sendJson(response, 200, { pendingFaults: state.faults });
   }
   if (route === 'DELETE /sandbox/faults') {
     state.faults.length = 0;
     return sendJson(response, 200, { pendingFaults: [] });
+  }
+  if (route === 'POST /sandbox/search-faults') {
+    state.searchFaults.push(...faultList());
+    return sendJson(response, 200, { pendingSearchFaults: state.searchFaults });
+  }
+  if (route === 'DELETE /sandbox/search-faults') {
+    state.searchFaults.length = 0;
+    return sendJson(response, 200, { pendingSearchFaults: [] });
   }
   if (route === 'POST /sandbox/settings') {
     if (typeof input.token === 'string') state.settings.token = input.token;
@@ -98,12 +113,17 @@ async function handleControl(request, response, url, state, initialSettings) {
     if (input.callCodes && typeof input.callCodes === 'object') {
       state.settings.callCodes = { ...input.callCodes };
     }
+    for (const name of ['searchDelayMs', 'searchLatencyMs']) {
+      if (typeof input[name] === 'number') state.settings[name] = Math.max(0, input[name]);
+    }
     return sendJson(response, 200, { ...state.settings, token: undefined });
   }
   if (route === 'POST /sandbox/reset') {
     state.messages.length = 0;
     state.calls.length = 0;
     state.faults.length = 0;
+    state.searches.length = 0;
+    state.searchFaults.length = 0;
     state.settings = initialSettings();
     return sendJson(response, 200, { reset: true });
   }

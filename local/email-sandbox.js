@@ -1,12 +1,14 @@
 const { randomUUID } = require('node:crypto');
 const http = require('node:http');
 const { handleControl, readBody, sendJson } = require('./email-sandbox-controls');
+const { searchOutbound } = require('./email-sandbox-search');
 const { closeServer, listen, LOOPBACK } = require('./ports');
 
 /**
  * A Postmark-compatible sandbox provider for local runs and tests: `POST /email/batch` checks the
  * token, enforces the 500-message and 50 MB limits and answers one result per message; everything it
- * accepts is listed at `GET /sandbox/messages`. It can be told at run time to misbehave (see README,
+ * accepts is listed at `GET /sandbox/messages` and found by `GET /messages/outbound` (Postmark's message
+ * search, `local/email-sandbox-search.js`). It can be told at run time to misbehave (see README,
  * "Sandbox controls"): `POST /sandbox/faults` queues faults for the next calls, `POST /sandbox/settings`
  * changes latency, token and per-recipient error codes, `POST /sandbox/reset` starts afresh.
  *
@@ -22,6 +24,8 @@ const { closeServer, listen, LOOPBACK } = require('./ports');
  * @property {string} token the accepted X-Postmark-Server-Token
  * @property {number} latencyMs added to every call
  * @property {Record<string, number>} recipientCodes an address starting with a key gets its ErrorCode
+ * @property {number} searchDelayMs a message shows in the search this long after it was recorded
+ * @property {number} searchLatencyMs added to every search
  * @property {Record<string, number>} callCodes a call with any message to an address starting with a
  *   key is refused whole: `422` with that ErrorCode, nothing of it sent (as Postmark does for a call
  *   it cannot take, without saying which message)
@@ -30,6 +34,7 @@ const { closeServer, listen, LOOPBACK } = require('./ports');
  * @property {string} messageId
  * @property {string} callId
  * @property {number} at epoch ms when its call arrived (the request started)
+ * @property {number} recordedAt epoch ms when it was recorded (accepted)
  * @property {string} from
  * @property {string} to
  * @property {string} subject
@@ -56,6 +61,16 @@ const MAX_RECIPIENTS = 50;
 /** Messages kept in memory; older ones are dropped first. */
 const KEEP_MESSAGES = 100_000;
 const DEFAULT_CODES = Object.freeze({ 'inactive@': 406 });
+
+/** The settings a sandbox starts with (and a reset returns to). @returns {SandboxSettings} */
+const initialSettings = (/** @type {string} */ token) => ({
+  token,
+  latencyMs: 0,
+  recipientCodes: { ...DEFAULT_CODES },
+  callCodes: {},
+  searchDelayMs: 0,
+  searchLatencyMs: 0,
+});
 const ADDRESS = /^[^\s@<>,;"]+@[^\s@<>,;"]+\.[^\s@<>,;".]+$/;
 
 /** Postmark's messages for the codes the sandbox answers. */
@@ -123,7 +138,8 @@ function wholeCallCode(messages, callCodes) {
  * @param {{ port?: number, token: string, log?: (message: string) => void }} options port 0 picks one
  * @returns {Promise<{ url: string, port: number, close: () => Promise<void>,
  *   state: { messages: SandboxMessage[], calls: SandboxCall[], faults: SandboxFault[],
- *   settings: SandboxSettings } }>}
+ *   searches: import('./email-sandbox-search').SearchRecord[],
+ *   searchFaults: import('./email-sandbox-search').SearchFault[], settings: SandboxSettings } }>}
  */
 async function startEmailSandbox({ port = 0, token, log = () => {} }) {
   const initialToken = token;
@@ -131,8 +147,9 @@ async function startEmailSandbox({ port = 0, token, log = () => {} }) {
     /** @type {SandboxMessage[]} */ messages: [],
     /** @type {SandboxCall[]} */ calls: [],
     /** @type {SandboxFault[]} */ faults: [],
-    /** @type {SandboxSettings} */
-    settings: { token, latencyMs: 0, recipientCodes: { ...DEFAULT_CODES }, callCodes: {} },
+    /** @type {import('./email-sandbox-search').SearchRecord[]} */ searches: [],
+    /** @type {import('./email-sandbox-search').SearchFault[]} */ searchFaults: [],
+    settings: initialSettings(token),
   };
   /** @type {Set<NodeJS.Timeout>} */
   const holds = new Set();
@@ -227,6 +244,7 @@ async function startEmailSandbox({ port = 0, token, log = () => {} }) {
         messageId,
         callId,
         at,
+        recordedAt: Date.now(),
         from: message.From,
         to: message.To,
         subject: message.Subject,
@@ -272,12 +290,9 @@ async function startEmailSandbox({ port = 0, token, log = () => {} }) {
     const handle =
       request.method === 'POST' && url.pathname === '/email/batch'
         ? batch(request, response)
-        : handleControl(request, response, url, state, () => ({
-            token: initialToken,
-            latencyMs: 0,
-            recipientCodes: { ...DEFAULT_CODES },
-            callCodes: {},
-          }));
+        : request.method === 'GET' && url.pathname === '/messages/outbound'
+          ? searchOutbound(request, response, url, state, { sendJson, sleep })
+          : handleControl(request, response, url, state, () => initialSettings(initialToken));
     handle.catch((error) => {
       log(`sandbox: ${error}`);
       if (!response.headersSent)

@@ -99,14 +99,19 @@ export function checkClaimOutlastsHolder(options: {
   callTimeoutMs: number;
   /** Calls one claim can make (a refused token is re-read and tried once more: 2). */
   callsPerClaim: number;
+  /** Another wait the holder can make before its calls (the email batcher's provider search). */
+  extra?: { variable: string; ms: number };
 }): void {
   const { claimSeconds, functionTimeoutSeconds: timeout, callTimeoutMs, callsPerClaim } = options;
-  const neededMs = timeout * 1000 + callsPerClaim * callTimeoutMs;
+  const extraMs = options.extra?.ms ?? 0;
+  const neededMs = timeout * 1000 + callsPerClaim * callTimeoutMs + extraMs;
   if (claimSeconds * 1000 <= neededMs) {
     throw new ConfigError(
       `Environment variable ${options.claimVariable} (${claimSeconds}) must outlast the function ` +
         `timeout FUNCTION_TIMEOUT_SECONDS (${timeout} s) plus the ${callsPerClaim} calls one claim ` +
-        `can make (${callsPerClaim} x ${options.callVariable} = ${callsPerClaim * callTimeoutMs} ms): ` +
+        `can make (${callsPerClaim} x ${options.callVariable} = ${callsPerClaim * callTimeoutMs} ms)` +
+        (options.extra ? ` plus ${options.extra.variable} (${extraMs} ms)` : '') +
+        ': ' +
         `more than ${neededMs / 1000} s`,
     );
   }

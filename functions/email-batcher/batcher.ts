@@ -1,5 +1,5 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type { ClaimResult, JobLedger } from '../../shared/ledger/job-ledger';
+import type { CallRecord, ClaimResult, JobLedger } from '../../shared/ledger/job-ledger';
 import { clampDelay } from '../../shared/queue/deferral';
 import { mapLimit } from '../../shared/queue/map-limit';
 import { attemptsOf, Settlement, type SettlementDeps } from '../../shared/queue/settlement';
@@ -9,8 +9,16 @@ import { type ClaimedJob, type DeliveryContext, deliverCall } from './delivery';
 import { makeDeliveryContext } from './delivery-context';
 import { type BatchJob, prepareBatch } from './jobs';
 import type { CallOutcome } from './postmark';
-import { type PostmarkMessage, splitIntoCalls, toPostmarkMessage } from './postmark';
+import {
+  CALL_REF_PLACEHOLDER,
+  type PostmarkMessage,
+  setCallRef,
+  splitIntoCalls,
+  toPostmarkMessage,
+} from './postmark';
 import type { PausePermit, ProviderPause } from './provider-pause';
+import type { ReconcileSettings, SearchOutcome } from './reconcile';
+import { ListingCache, reconcileJobs } from './reconciliation';
 import type { BatcherTelemetry } from './telemetry';
 
 /** Tunables of the batcher (from config). */
@@ -28,6 +36,9 @@ export interface BatcherSettings {
   sendAlignMs: number;
   /** The provider call's own timeout: a call starts only when the invocation has this much left. */
   callTimeoutMs: number;
+  /** One search of the provider's messages, every page, within this. */
+  searchTimeoutMs: number;
+  reconcile: ReconcileSettings;
 }
 
 /** The part of the Lambda context the consumers read: how long the invocation has left. */
@@ -41,6 +52,13 @@ export interface EmailBatcherDeps extends SettlementDeps {
   bucket: Pick<TokenBucket, 'take'>;
   pause: Pick<ProviderPause, 'permit' | 'pause' | 'settleTrial' | 'resume'>;
   send: (token: string, messages: readonly PostmarkMessage[]) => Promise<CallOutcome>;
+  /**
+   * Lists what the provider took for one call (by the call reference in its messages' metadata);
+   * none: the provider has no search (or it is switched off), ambiguous jobs are sent again, counted.
+   */
+  search?: (token: string, callRef: string) => Promise<SearchOutcome>;
+  /** A new call reference (carried by every message of the call). */
+  newCallRef: () => string;
   /** The provider token: cached, and fetched anew at most once per invocation on a refusal. */
   token: { current(): Promise<string>; refresh(): Promise<string | undefined> };
   /** The version id of the provider token secret's current value (cached briefly), if readable. */
@@ -69,6 +87,7 @@ const CLAIM_CONCURRENCY = 50;
  */
 export function makeEmailBatcher(deps: EmailBatcherDeps) {
   const { telemetry, settings } = deps;
+  const listings = new ListingCache();
 
   const deferFor = (settlement: Settlement, entry: BatchJob, seconds: number, reason: string) => {
     const delaySeconds = clampDelay(seconds);
@@ -85,6 +104,7 @@ export function makeEmailBatcher(deps: EmailBatcherDeps) {
   async function claimOne(
     entry: BatchJob,
     settlement: Settlement,
+    call: CallRecord,
   ): Promise<ClaimedJob | undefined> {
     let claim: ClaimResult;
     try {
@@ -93,6 +113,8 @@ export function makeEmailBatcher(deps: EmailBatcherDeps) {
         entry.fingerprint,
         deps.newClaimToken(),
         settings.claimMs,
+        entry.fingerprint,
+        call,
       );
     } catch (error) {
       // The job is left to SQS: its record comes back after the visibility timeout.
@@ -138,7 +160,9 @@ export function makeEmailBatcher(deps: EmailBatcherDeps) {
         attempt: claim.attempts,
         ambiguous: claim.ambiguous,
       });
-      if (claim.ambiguous) telemetry.ambiguous(id, entry.correlationId);
+      // A holder that died mid-call: detected now (a call that ended unanswered is counted when it
+      // ends). Either way the job is reconciled with the provider before it is sent again.
+      if (claim.abandoned) telemetry.ambiguous(id, entry.correlationId);
       return { ...entry, attempts: claim.attempts, history: claim.history, hold: claim.hold };
     }
     return undefined;
@@ -179,7 +203,7 @@ export function makeEmailBatcher(deps: EmailBatcherDeps) {
     }
     const remainingMs = () => invocation?.getRemainingTimeInMillis() ?? Number.POSITIVE_INFINITY;
     if (batch.jobs.length > 0)
-      await sendJobs(batch.jobs, makeDeliveryContext(deps, settlement, remainingMs));
+      await sendJobs(batch.jobs, makeDeliveryContext(deps, settlement, remainingMs, listings));
     return settlement.finish();
   };
 
@@ -247,28 +271,64 @@ export function makeEmailBatcher(deps: EmailBatcherDeps) {
     for (const entry of jobs.slice(granted)) {
       deferFor(settlement, entry, 1 + deps.random() * 2, 'rate limit');
     }
+    // The calls are planned before the claims, so each claim records its call's reference and time in
+    // the job's ledger item before the request can leave: a batcher that dies after sending leaves
+    // jobs the next holder reconciles with the provider instead of sending again.
+    const planned = planCalls(jobs.slice(0, granted));
+    const callOf = new Map<string, CallRecord>();
+    for (const call of planned) {
+      for (const item of call.items) callOf.set(item.entry.job.id, call.record);
+    }
     const claimed = (
       await mapLimit(jobs.slice(0, granted), CLAIM_CONCURRENCY, (entry) =>
-        claimOne(entry, settlement),
+        claimOne(entry, settlement, callOf.get(entry.job.id) as CallRecord),
       )
     ).filter((entry): entry is ClaimedJob => entry !== undefined);
     const ready: ClaimedJob[] = [];
+    const ambiguous: ClaimedJob[] = [];
     for (const entry of claimed) {
-      if (entry.attempts <= settings.maxAttempts) {
+      if (entry.attempts > settings.maxAttempts) {
+        // Attempts made by a consumer that crashed before it could settle them.
+        await context.exhausted(entry, 'attempts made without an outcome');
+      } else if (entry.hold.calls.length > 0) {
+        ambiguous.push(entry);
+      } else {
         ready.push(entry);
-        continue;
       }
-      // Attempts made by a consumer that crashed before it could settle them.
-      await context.exhausted(entry, 'attempts made without an outcome');
     }
+    ready.push(...(await reconcileJobs(context, ambiguous)));
     // Every call leaves the same time after its grant, so claims that took longer for one batch than
     // for another do not bunch calls together at the provider (unless they outlast the alignment).
     const early = grantedAt + settings.sendAlignMs - deps.now();
     if (ready.length > 0 && early > 0) await deps.sleep(early);
-    const withMessages = ready.map((entry) => ({ entry, message: toPostmarkMessage(entry.job) }));
-    const calls = splitIntoCalls(withMessages, settings.messagesPerCall, (item) =>
-      Buffer.byteLength(JSON.stringify(item.message)),
-    );
+    const readyById = new Map(ready.map((entry) => [entry.job.id, entry]));
+    const calls = planned
+      .map((call) =>
+        call.items.flatMap((item) => {
+          const entry = readyById.get(item.entry.job.id);
+          return entry ? [{ entry, message: item.message }] : [];
+        }),
+      )
+      .filter((call) => call.length > 0);
     await mapLimit(calls, 2, (call) => deliverCall(context, call));
+  }
+
+  /**
+   * Splits jobs into provider calls within the provider's limits, each with its reference, and the
+   * messages with our metadata (job key and call reference) in them.
+   */
+  function planCalls(jobs: readonly BatchJob[]) {
+    const at = deps.now();
+    const withMessages = jobs.map((entry) => ({
+      entry,
+      message: toPostmarkMessage(entry.job, CALL_REF_PLACEHOLDER),
+    }));
+    return splitIntoCalls(withMessages, settings.messagesPerCall, (item) =>
+      Buffer.byteLength(JSON.stringify(item.message)),
+    ).map((items) => {
+      const record: CallRecord = { ref: deps.newCallRef(), at };
+      for (const item of items) setCallRef(item.message, record.ref);
+      return { record, items };
+    });
   }
 }

@@ -8,6 +8,7 @@ import {
   SECRETS_SETTINGS,
   secretsSettings,
 } from '../../shared/config';
+import { ConfigError } from '../../shared/errors';
 import { DEFAULT_HOLD_RECHECK_SECONDS } from '../../shared/state/resume';
 
 type Env = Record<string, string | undefined>;
@@ -36,6 +37,10 @@ export const EMAIL_BATCHER_SETTINGS = Object.freeze([
   'EMAIL_PAUSE_SECONDS',
   'EMAIL_HOLD_RECHECK_SECONDS',
   'EMAIL_LEDGER_DAYS',
+  'EMAIL_SEARCH',
+  'EMAIL_SEARCH_TIMEOUT_MS',
+  'EMAIL_RECONCILE_SETTLE_SECONDS',
+  'EMAIL_RECONCILE_LIMIT_HOURS',
   'FUNCTION_TIMEOUT_SECONDS',
 ] as const);
 
@@ -55,10 +60,22 @@ export function loadEmailBatcherConfig(env: Env) {
     max: 60_000,
   });
   const claimSeconds = optionalInteger(env, 'EMAIL_CLAIM_SECONDS', 120, { min: 1, max: 43_200 });
+  const search = optionalString(env, 'EMAIL_SEARCH', 'on');
+  if (search !== 'on' && search !== 'off') {
+    throw new ConfigError(
+      `Environment variable EMAIL_SEARCH must be "on" or "off", got "${search}"`,
+    );
+  }
+  const searchTimeoutMs = optionalInteger(env, 'EMAIL_SEARCH_TIMEOUT_MS', 5000, {
+    min: 100,
+    max: 30_000,
+  });
+  const timeoutSeconds = functionTimeoutSeconds(env, EMAIL_BATCHER_TIMEOUT_SECONDS);
   checkClaimOutlastsHolder({
+    extra: { variable: 'EMAIL_SEARCH_TIMEOUT_MS', ms: search === 'on' ? searchTimeoutMs : 0 },
     claimVariable: 'EMAIL_CLAIM_SECONDS',
     claimSeconds,
-    functionTimeoutSeconds: functionTimeoutSeconds(env, EMAIL_BATCHER_TIMEOUT_SECONDS),
+    functionTimeoutSeconds: timeoutSeconds,
     callVariable: 'EMAIL_PROVIDER_TIMEOUT_MS',
     callTimeoutMs: providerTimeoutMs,
     callsPerClaim: EMAIL_CALLS_PER_CLAIM,
@@ -100,6 +117,23 @@ export function loadEmailBatcherConfig(env: Env) {
     ),
     // Ledger items must outlive the DLQ's 14 days, so a redriven dead letter still finds its history.
     ledgerDays: optionalInteger(env, 'EMAIL_LEDGER_DAYS', 15, { min: 14, max: 365 }),
+    // Ask the provider what it took before re-sending a job whose call had an unknown outcome
+    // (Postmark's message search); "off" for a provider without one: such jobs are re-sent, counted.
+    search: search === 'on',
+    searchTimeoutMs,
+    // Postmark's search is not read-after-write. Its messages normally show within seconds; two
+    // minutes after the call could last have reached it leaves a wide margin, and keeps the delay of
+    // an ambiguous job (rare: a timed-out call, a crash) to a few minutes.
+    reconcileSettleSeconds: optionalInteger(env, 'EMAIL_RECONCILE_SETTLE_SECONDS', 120, {
+      min: 0,
+      max: 900,
+    }),
+    // A job not reconciled in a day goes to the DLQ unsent: the search has been failing that long.
+    reconcileLimitHours: optionalInteger(env, 'EMAIL_RECONCILE_LIMIT_HOURS', 24, {
+      min: 1,
+      max: 14 * 24,
+    }),
+    functionTimeoutSeconds: timeoutSeconds,
   });
 }
 

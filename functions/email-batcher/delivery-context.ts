@@ -2,12 +2,14 @@ import { backoffSeconds } from '../../shared/queue/deferral';
 import type { Settlement } from '../../shared/queue/settlement';
 import type { EmailBatcherDeps } from './batcher';
 import { type DeliveryContext, ledgerStep } from './delivery';
+import type { ListingCache } from './reconciliation';
 
 /** Per-invocation state for delivering calls: one token refresh and one pause at most. */
 export function makeDeliveryContext(
   deps: EmailBatcherDeps,
   settlement: Settlement,
   remainingMs: () => number,
+  listings: ListingCache,
 ): DeliveryContext {
   let refreshed: Promise<string | undefined> | undefined;
   let paused: Promise<void> | undefined;
@@ -35,6 +37,9 @@ export function makeDeliveryContext(
       return paused;
     },
     pausedThisRun: () => paused !== undefined,
+    listings,
+    // The call just ended: it settles one settle window from now.
+    ambiguousDelaySeconds: () => Math.ceil(settings.reconcile.settleMs / 1000) + 1,
     backoff: (attempts, retryAfter) =>
       backoffSeconds(
         attempts,
@@ -46,7 +51,7 @@ export function makeDeliveryContext(
       // Some attempt may have reached the provider: the dead letter says so, and a replay is flagged.
       const ambiguous = entry.hold.ambiguous || maybeDelivered;
       const released = await ledgerStep(context, entry, 'dead', () =>
-        deps.ledger.release({ ...entry.hold, ambiguous }, 'dead', lastError),
+        deps.ledger.release({ ...entry.hold, ambiguous }, 'dead', lastError, false, maybeDelivered),
       );
       if (!released) return;
       const reason = `gave up after ${entry.attempts - 1 < settings.maxAttempts ? entry.attempts : settings.maxAttempts} attempts${ambiguous ? ' (ambiguous: the provider may have it)' : ''}; last error: ${lastError}; history: ${entry.history.slice(-6).join(' | ')}`;

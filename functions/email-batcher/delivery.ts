@@ -5,6 +5,7 @@ import type { EmailBatcherDeps } from './batcher';
 import { verdictFor } from './error-codes';
 import type { BatchJob } from './jobs';
 import type { CallOutcome, PostmarkMessage } from './postmark';
+import type { ListingCache } from './reconciliation';
 
 /** A job this invocation holds a ledger claim for. */
 export interface ClaimedJob extends BatchJob {
@@ -28,6 +29,13 @@ export interface DeliveryContext {
   /** Whether this invocation paused the provider. */
   pausedThisRun: () => boolean;
   backoff: (attempts: number, retryAfterSeconds?: number) => number;
+  /**
+   * The wait after a call of unknown outcome: the settle window, the same for every job of the call
+   * (so they come back together and their call is searched once), not the ordinary backoff.
+   */
+  ambiguousDelaySeconds: () => number;
+  /** The container's listings of settled calls (one search per call, whatever the batch). */
+  listings: ListingCache;
   /**
    * Dead-letters a job whose last attempt failed, with its history; marked ambiguous when some
    * attempt (`maybeDelivered`: this one) may have reached the provider.
@@ -302,7 +310,10 @@ async function retry(
     deps.ledger.release(entry.hold, status, error),
   );
   if (!released) return;
-  const delaySeconds = context.backoff(entry.attempts, retryAfterSeconds);
+  if (maybeDelivered) deps.telemetry.ambiguous(entry.job.id, entry.correlationId);
+  const delaySeconds = maybeDelivered
+    ? context.ambiguousDelaySeconds()
+    : context.backoff(entry.attempts, retryAfterSeconds);
   settlement.defer({ record: entry.record, delaySeconds, attempts: entry.attempts });
   deps.telemetry.job({
     jobId: entry.job.id,

@@ -1,4 +1,5 @@
 import { recipientsOf } from '../../shared/messages/email-job-schema';
+import { jobKey, METADATA_CALL, METADATA_JOB } from '../../shared/messages/email-metadata';
 import type { EmailJob } from '../../shared/messages/jobs';
 
 /** One message as Postmark's batch API takes it. */
@@ -36,8 +37,14 @@ export type CallOutcome =
 /** Postmark's limit on one batch request body. */
 export const MAX_CALL_BYTES = 50 * 1024 * 1024;
 
-/** The provider message for a job (Postmark field names). */
-export function toPostmarkMessage(job: EmailJob): PostmarkMessage {
+/** Stands in for a call reference until the call is planned: as long as the real one (a UUID). */
+export const CALL_REF_PLACEHOLDER = '00000000-0000-0000-0000-000000000000';
+
+/**
+ * The provider message for a job (Postmark field names), with our metadata beside the job's own: the
+ * job's key and the call's reference, by which the provider's search finds it again.
+ */
+export function toPostmarkMessage(job: EmailJob, callRef: string): PostmarkMessage {
   return {
     From: job.from,
     To: recipientsOf(job.to).join(', '),
@@ -45,9 +52,14 @@ export function toPostmarkMessage(job: EmailJob): PostmarkMessage {
     ...(job.htmlBody !== undefined ? { HtmlBody: job.htmlBody } : {}),
     ...(job.textBody !== undefined ? { TextBody: job.textBody } : {}),
     ...(job.tag !== undefined ? { Tag: job.tag } : {}),
-    ...(job.metadata !== undefined ? { Metadata: job.metadata } : {}),
+    Metadata: { ...job.metadata, [METADATA_JOB]: jobKey(job.id), [METADATA_CALL]: callRef },
     ...(job.messageStream !== undefined ? { MessageStream: job.messageStream } : {}),
   };
+}
+
+/** Puts the call's reference in a planned message. */
+export function setCallRef(message: PostmarkMessage, callRef: string): void {
+  message.Metadata = { ...message.Metadata, [METADATA_CALL]: callRef };
 }
 
 /**

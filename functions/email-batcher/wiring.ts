@@ -15,6 +15,7 @@ import { makeEmailBatcher } from './batcher';
 import type { EmailBatcherConfig } from './config';
 import { sendBatch } from './postmark';
 import { ProviderPause } from './provider-pause';
+import { searchCall } from './reconcile';
 import { type BatcherTelemetry, makeTelemetry } from './telemetry';
 
 /** How long a container trusts the token secret's version it read (one DescribeSecret at most). */
@@ -71,6 +72,11 @@ export function buildEmailBatcher(
     now,
   });
   const telemetry = overrides.telemetry ?? makeTelemetry(logger, metrics);
+  if (!config.search) {
+    logger.warn(
+      'EMAIL_SEARCH is off: a job whose call had an unknown outcome is sent again without asking the provider (counted EmailResentWithoutSearch); its recipient may get it twice',
+    );
+  }
   const bucket = new TokenBucket({
     client: clients.dynamoDb,
     tableName: config.stateTable,
@@ -109,6 +115,22 @@ export function buildEmailBatcher(
         token,
         messages,
       ),
+    ...(config.search
+      ? {
+          search: (token: string, callRef: string) =>
+            searchCall(
+              {
+                baseUrl: config.emailApiUrl,
+                timeoutMs: config.searchTimeoutMs,
+                fetch: overrides.fetch,
+                now,
+              },
+              token,
+              callRef,
+            ),
+        }
+      : {}),
+    newCallRef: randomUUID,
     token: plumbing.token,
     tokenVersion: secretVersionReader({
       client: clients.secretsManager,
@@ -133,6 +155,12 @@ export function buildEmailBatcher(
       rateMaxWaitMs: config.rateMaxWaitMs,
       sendAlignMs: config.rateAlignMs,
       callTimeoutMs: config.providerTimeoutMs,
+      searchTimeoutMs: config.searchTimeoutMs,
+      reconcile: {
+        settleMs: config.reconcileSettleSeconds * 1000,
+        limitMs: config.reconcileLimitHours * 3_600_000,
+        callSpanMs: config.functionTimeoutSeconds * 1000,
+      },
     },
     now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),

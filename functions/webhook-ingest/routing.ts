@@ -1,3 +1,4 @@
+import { METADATA_LIMITS } from '../../shared/messages/email-metadata';
 import type { EmailJob, JobAttributes, WorkflowJob } from '../../shared/messages/jobs';
 import type { OutgoingMessage } from '../../shared/queue/send-messages';
 import { hasUnsafeCharacters } from '../../shared/text/unsafe-characters';
@@ -232,10 +233,12 @@ export function routeEvent(
       maxValueChars: limits.maxValueChars,
     };
     const job = emailJob(id, template, payload, problems);
+    // Metadata values reach the provider, which takes at most 80 characters each (the job schema
+    // refuses longer ones): long event ids and types are cut, they only label the message.
     job.metadata = {
-      source: source.name,
-      eventType: identity.eventType,
-      eventId: identity.eventId,
+      source: source.name.slice(0, METADATA_LIMITS.valueLength),
+      eventType: identity.eventType.slice(0, METADATA_LIMITS.valueLength),
+      eventId: identity.eventId.slice(0, METADATA_LIMITS.valueLength),
     };
     job.correlationId = facts.correlationId;
     if (problems.missing.size === 0 && problems.invalid.size === 0) {

@@ -14,6 +14,17 @@ import { unmarshall } from '@aws-sdk/util-dynamodb';
  */
 export type JobStatus = 'claimed' | 'unknown' | 'retry' | 'sent' | 'dead';
 
+/**
+ * A provider call a job went out in whose outcome is unknown (or not yet known): its reference (carried
+ * by every message of the call, so the provider can be asked what it took), when it was prepared
+ * (written with the claim, before the request leaves) and, once it ended without an answer, when.
+ */
+export interface CallRecord {
+  ref: string;
+  at: number;
+  endedAt?: number;
+}
+
 /** The retry state kept for one job. */
 export interface LedgerEntry {
   status: JobStatus;
@@ -29,6 +40,11 @@ export interface LedgerEntry {
   historyCount?: number;
   /** An attempt of the job may have reached the provider without an answer (sticky). */
   ambiguous?: boolean;
+  /**
+   * Calls the job went out in whose outcome is unknown, to be reconciled with the provider before it
+   * is sent again; while a holder has the job, its own call is the last one.
+   */
+  calls?: CallRecord[];
   /** When DynamoDB's TTL may remove the item (epoch seconds). */
   expiresAt?: number;
 }
@@ -46,6 +62,10 @@ export interface LedgerHold {
   historyCount: number;
   /** Some attempt of the job, this one's predecessors, may have reached the provider. */
   ambiguous: boolean;
+  /** Earlier calls of the job whose outcome is unknown: to reconcile before sending again. */
+  calls: CallRecord[];
+  /** This attempt's call, recorded with the claim (none for consumers that do not record calls). */
+  current?: CallRecord;
 }
 
 /** What a step after the claim came to: written, or refused because the claim is someone else's. */
@@ -58,6 +78,8 @@ export type ClaimResult =
       kind: 'claimed';
       attempts: number;
       ambiguous: boolean;
+      /** The previous holder's claim ran out before it recorded an outcome (it died, or hung). */
+      abandoned?: boolean;
       /** The history to show (ends kept, with a line saying how many were left out between). */
       history: string[];
       hold: LedgerHold;
@@ -150,9 +172,14 @@ export class JobLedger {
     claimMs: number,
     /** A fingerprint of the same content under an earlier version of its definition, also accepted. */
     previousFingerprint: string = fingerprint,
+    /**
+     * The provider call this attempt will make, recorded with the claim so that a holder that dies
+     * after sending leaves a job its next holder reconciles instead of re-sending blindly.
+     */
+    call?: CallRecord,
   ): Promise<ClaimResult> {
     const now = this.#options.now();
-    const line = this.#line('claimed');
+    const line = this.#line(call ? `claimed for call ${call.ref}` : 'claimed');
     try {
       const { Attributes } = await this.#documents.send(
         new UpdateCommand({
@@ -168,8 +195,10 @@ export class JobLedger {
             '#claimExpiresAt = :expires, #attempts = if_not_exists(#attempts, :zero) + :one, ' +
             '#history = list_append(if_not_exists(#history, :empty), :entry), ' +
             '#historyCount = if_not_exists(#historyCount, :zero) + :one, ' +
-            '#expiresAt = if_not_exists(#expiresAt, :keep)',
+            '#expiresAt = if_not_exists(#expiresAt, :keep)' +
+            (call ? ', #calls = list_append(if_not_exists(#calls, :empty), :call)' : ''),
           ExpressionAttributeNames: {
+            ...(call ? { '#calls': 'calls' } : {}),
             '#status': 'status',
             '#fingerprint': 'fingerprint',
             '#claimToken': 'claimToken',
@@ -192,6 +221,7 @@ export class JobLedger {
             ':empty': [],
             ':entry': [line],
             ':keep': this.#keepUntil(),
+            ...(call ? { ':call': [call] } : {}),
           },
           ReturnValues: 'ALL_OLD',
           ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
@@ -208,6 +238,7 @@ export class JobLedger {
         kind: 'claimed',
         attempts: (old?.attempts ?? 0) + 1,
         ambiguous,
+        abandoned: old?.status === 'claimed',
         history: showHistory(keepHistoryEnds(history), historyCount),
         hold: {
           jobId,
@@ -215,6 +246,8 @@ export class JobLedger {
           history,
           historyCount,
           ambiguous: ambiguous || old?.ambiguous === true,
+          calls: old?.calls ?? [],
+          ...(call ? { current: call } : {}),
         },
       };
     } catch (error) {
@@ -251,14 +284,16 @@ export class JobLedger {
    * Records the provider's acceptance; from now on the job is acknowledged without a call.
    * `taken-over`: the claim ran out and another consumer holds the job now.
    */
-  markSent(hold: LedgerHold, messageId: string): Promise<StepResult> {
-    return this.#step(hold, 'sent', `sent ${messageId}`, { messageId }, 'counted');
+  markSent(hold: LedgerHold, messageId: string, note = `sent ${messageId}`): Promise<StepResult> {
+    return this.#step(hold, 'sent', note, { messageId }, 'counted', []);
   }
 
   /**
    * Releases the claim after a failed call. `unknown`: the call may have reached the provider.
    * `refundAttempt`: the failure was not the job's (a paused provider, an empty rate limit, no time
    * left): the attempt is given back and the item's expiry is left where it was.
+   * `currentMaybeSent`: this attempt's call may have reached the provider, so it stays on record to
+   * be reconciled (by default when the status is `unknown`); the earlier unknown calls always stay.
    * `taken-over`: the claim ran out and another consumer holds the job now; nothing was written.
    */
   release(
@@ -266,14 +301,62 @@ export class JobLedger {
     status: 'retry' | 'unknown' | 'dead',
     error: string,
     refundAttempt = false,
+    currentMaybeSent = status === 'unknown',
   ): Promise<StepResult> {
+    const calls =
+      currentMaybeSent && hold.current
+        ? [...hold.calls, { ...hold.current, endedAt: this.#options.now() }]
+        : hold.calls;
     return this.#step(
       hold,
       status,
       `${status}: ${error}`,
       { lastError: error.slice(0, 500) },
       refundAttempt ? 'refunded' : 'counted',
+      calls,
     );
+  }
+
+  /**
+   * A dead-lettered job that a search found at the provider (a replay reconciled it): recorded sent,
+   * so no copy of it is sent again. `not-dead`: the job is no longer dead (sent, or held by a consumer).
+   */
+  async recordFound(jobId: string, messageId: string): Promise<'done' | 'not-dead'> {
+    try {
+      await this.#documents.send(
+        new UpdateCommand({
+          TableName: this.#options.tableName,
+          Key: this.#key(jobId),
+          ConditionExpression: '#status = :dead',
+          UpdateExpression:
+            'SET #status = :sent, #messageId = :messageId, #expiresAt = :keep, ' +
+            '#history = list_append(if_not_exists(#history, :empty), :entry), ' +
+            '#historyCount = if_not_exists(#historyCount, :zero) + :one REMOVE #calls',
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#messageId': 'messageId',
+            '#expiresAt': 'expiresAt',
+            '#history': 'history',
+            '#historyCount': 'historyCount',
+            '#calls': 'calls',
+          },
+          ExpressionAttributeValues: {
+            ':dead': 'dead',
+            ':sent': 'sent',
+            ':messageId': messageId,
+            ':keep': this.#keepUntil(),
+            ':empty': [],
+            ':zero': 0,
+            ':one': 1,
+            ':entry': [this.#line(`found at the provider by a replay: sent ${messageId}`)],
+          },
+        }),
+      );
+      return 'done';
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return 'not-dead';
+      throw error;
+    }
   }
 
   /**
@@ -330,6 +413,8 @@ export class JobLedger {
     note: string,
     set: Record<string, string>,
     attempt: 'counted' | 'refunded',
+    /** The calls left to reconcile after this step (none: the list is removed). */
+    calls: readonly CallRecord[],
   ): Promise<StepResult> {
     const history = [...hold.history, this.#line(note)];
     const names: Record<string, string> = {
@@ -339,6 +424,7 @@ export class JobLedger {
       '#claimToken': 'claimToken',
       '#claimExpiresAt': 'claimExpiresAt',
       '#ambiguous': 'ambiguous',
+      '#calls': 'calls',
     };
     const values: Record<string, unknown> = {
       ':status': status,
@@ -353,6 +439,13 @@ export class JobLedger {
       '#historyCount = :historyCount',
       '#ambiguous = :ambiguous',
     ];
+    const removes = ['#claimToken', '#claimExpiresAt'];
+    if (calls.length > 0) {
+      values[':calls'] = calls;
+      sets.push('#calls = :calls');
+    } else {
+      removes.push('#calls');
+    }
     for (const [name, value] of Object.entries(set)) {
       names[`#${name}`] = name;
       values[`:${name}`] = value;
@@ -374,7 +467,7 @@ export class JobLedger {
           TableName: this.#options.tableName,
           Key: this.#key(hold.jobId),
           ConditionExpression: '#claimToken = :token',
-          UpdateExpression: `SET ${sets.join(', ')} REMOVE #claimToken, #claimExpiresAt`,
+          UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
         }),

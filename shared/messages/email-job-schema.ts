@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { hasUnsafeCharacters } from '../text/unsafe-characters';
+import { METADATA_LIMITS, RESERVED_METADATA_PREFIX } from './email-metadata';
 import type { EmailJob } from './jobs';
 
 /** Postmark's limit on recipients of one message (To, Cc and Bcc together; jobs only have To). */
@@ -72,10 +73,37 @@ export const emailJobSchema = z
         message: `has ${invalid.length} value(s) that are not email addresses`,
       });
     }
+    checkMetadata(job.metadata, context);
     if (!job.htmlBody?.trim() && !job.textBody?.trim()) {
       context.addIssue({ code: 'custom', path: ['htmlBody'], message: 'no htmlBody or textBody' });
     }
   });
+
+/**
+ * A job's own metadata must leave room for ours (README, "The job"): at most 8 fields, names up to 20
+ * characters that do not start with `cs_` (reserved), values up to 80 characters, as Postmark takes
+ * them. Names and values are never echoed in the reason.
+ */
+function checkMetadata(metadata: Record<string, string> | undefined, context: z.RefinementCtx) {
+  if (metadata === undefined) return;
+  const names = Object.keys(metadata);
+  const problem = (message: string) =>
+    context.addIssue({ code: 'custom', path: ['metadata'], message });
+  if (names.length > METADATA_LIMITS.jobFields) {
+    problem(
+      `has ${names.length} fields, over the limit of ${METADATA_LIMITS.jobFields} (the provider takes ${METADATA_LIMITS.fields}, and the batcher adds its own)`,
+    );
+  }
+  if (names.some((name) => name.toLowerCase().startsWith(RESERVED_METADATA_PREFIX))) {
+    problem(`has a name starting with "${RESERVED_METADATA_PREFIX}", which is reserved`);
+  }
+  if (names.some((name) => name.length === 0 || name.length > METADATA_LIMITS.nameLength)) {
+    problem(`has a name that is empty or longer than ${METADATA_LIMITS.nameLength} characters`);
+  }
+  if (Object.values(metadata).some((value) => value.length > METADATA_LIMITS.valueLength)) {
+    problem(`has a value longer than ${METADATA_LIMITS.valueLength} characters`);
+  }
+}
 
 /** The outcome of checking one message body against the contract. */
 export type EmailJobParse = { ok: true; job: EmailJob } | { ok: false; reason: string };

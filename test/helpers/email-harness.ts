@@ -142,9 +142,13 @@ export class EmailHarness {
       EMAIL_BACKOFF_BASE_SECONDS: '1',
       EMAIL_BACKOFF_MAX_SECONDS: '2',
       // A harness batcher is no Lambda (no timeout of its own): 1 s stands in, and the claim outlasts
-      // it plus two 4 s calls, as start-up requires.
+      // it plus two 4 s calls and a 2 s search, as start-up requires.
       FUNCTION_TIMEOUT_SECONDS: '1',
-      EMAIL_CLAIM_SECONDS: '10',
+      EMAIL_CLAIM_SECONDS: '12',
+      EMAIL_SEARCH_TIMEOUT_MS: '2000',
+      // Calls of unknown outcome are searched 1 s after they could last have reached the sandbox
+      // (whose search has no indexing delay unless a test sets one).
+      EMAIL_RECONCILE_SETTLE_SECONDS: '1',
       EMAIL_PAUSE_SECONDS: '2',
       ...env,
     });

@@ -1,26 +1,34 @@
-import type {
-  BatcherTelemetry,
-  JobOutcomeLine,
-  TelemetryCounts,
+import {
+  type BatcherTelemetry,
+  emptyCounts,
+  type JobOutcomeLine,
+  type ReconciledLine,
+  type SearchLine,
 } from '../../functions/email-batcher/telemetry';
 
 /** Telemetry that counts and keeps every job line, shared by all batchers of a harness. */
-export function recordingTelemetry(): BatcherTelemetry & { lines: JobOutcomeLine[] } {
-  const counts: TelemetryCounts = {
-    sent: 0,
-    duplicate: 0,
-    'dead-lettered': 0,
-    deferred: 0,
-    retried: 0,
-    ambiguous: 0,
-    calls: 0,
-    paused: 0,
-    resumed: 0,
-  };
+export function recordingTelemetry(): BatcherTelemetry & {
+  lines: JobOutcomeLine[];
+  reconciledLines: ReconciledLine[];
+  searchLines: SearchLine[];
+} {
+  const counts = emptyCounts();
   const lines: JobOutcomeLine[] = [];
+  const reconciledLines: ReconciledLine[] = [];
+  const searchLines: SearchLine[] = [];
   return {
     counts,
     lines,
+    reconciledLines,
+    searchLines,
+    reconciled: (line) => {
+      counts[line.verdict] += 1;
+      reconciledLines.push(line);
+    },
+    searched: (line) => {
+      counts.searches += 1;
+      searchLines.push(line);
+    },
     job: (line) => {
       counts[line.outcome] += 1;
       lines.push(line);

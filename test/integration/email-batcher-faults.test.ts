@@ -134,33 +134,33 @@ describe('email batcher: provider results and faults', () => {
     expect(harness.telemetry.counts.retried).toBeGreaterThan(0);
   }, 90_000);
 
-  // KNOWN FAILURE until the reconciliation issue: today the retry after a hang past recording sends
-  // every job of the call a second time (counted ambiguous). Once the batcher asks the provider what
-  // it already has before re-sending, each job is sent once and this test passes: then `.failing`
-  // makes it fail, and must be removed.
-  it.failing('sends each job once after a hang past recording (reconciliation)', async () => {
+  // The call is recorded by the provider and never answered: the batcher asks the provider what it
+  // took before sending again, finds every job, and sends none of them twice.
+  it('sends each job once after a hang past recording (reconciliation)', async () => {
     harness.sandbox.state.faults.push({ hang: 'after', hangMs: 6000 });
     const queued = ids('hang', 5);
     await harness.enqueue(queued.map((id) => harness.job(id)));
     await harness.start({ batchSize: 10, windowSeconds: 1 });
     await waitFor(
-      'a call answered 200 after the hang',
-      () => harness.sandbox.state.calls.filter((call) => call.status === 200).length >= 1,
+      'every job found at the provider',
+      () => harness.telemetry.counts.found >= queued.length,
       30_000,
     );
     await harness.quiet(queued);
     await harness.stopBatchers();
 
+    // Counted from the sandbox's raw records: one call, every job in it once, none sent again.
     const counts = harness.sentCounts();
-    expect(counts.size).toBe(queued.length);
-    expect(await harness.deadLetters()).toHaveLength(0);
-    // The assertion that fails today: every job sent exactly once.
+    expect(harness.sandbox.state.calls).toHaveLength(1);
     expect([...counts.values()]).toEqual(queued.map(() => 1));
+    expect(await harness.deadLetters()).toHaveLength(0);
+    // One search for the one ambiguous call, not one per job.
+    expect(harness.sandbox.state.searches).toHaveLength(1);
+    expect(harness.telemetry.counts['resent-after-empty-search']).toBe(0);
   }, 60_000);
 
-  // KNOWN FAILURE until the reconciliation issue: today batcher B sends the orphaned job a second
-  // time (counted ambiguous). Reconciliation makes it once; then remove `.failing`.
-  it.failing('sends a job once when its batcher stopped mid-call after the provider accepted (reconciliation)', async () => {
+  // Batcher B finds the orphan's call on record in the ledger, asks the provider, and finds it sent.
+  it('sends a job once when its batcher stopped mid-call after the provider accepted (reconciliation)', async () => {
     await harness.enqueue([harness.job('orphan')]);
     // Batcher A receives the job and dies while its call is in flight: the request reaches the
     // sandbox, the answer never comes back, and A never settles anything.
@@ -200,8 +200,10 @@ describe('email batcher: provider results and faults', () => {
     await harness.quiet(['orphan']);
     await harness.stopBatchers();
 
-    // The assertion that fails today: the provider has the job once.
+    // The provider has the job once: B found it by A's call, recorded in the ledger with A's claim.
     expect(harness.sentCounts().get('orphan')).toBe(1);
+    expect(harness.sandbox.state.calls).toHaveLength(1);
+    expect(harness.telemetry.counts.found).toBe(1);
     const ledger = new JobLedger({
       client: harness.dynamoDb,
       tableName: tableName('state'),

@@ -83,8 +83,8 @@ function hadAmbiguousAttempt(history: readonly string[]): boolean {
   return notes.some(
     (note, i) =>
       i > 0 &&
-      note === 'claimed' &&
-      (notes[i - 1] === 'claimed' || (notes[i - 1] ?? '').startsWith('unknown')),
+      note.startsWith('claimed') &&
+      ((notes[i - 1] ?? '').startsWith('claimed') || (notes[i - 1] ?? '').startsWith('unknown')),
   );
 }
 

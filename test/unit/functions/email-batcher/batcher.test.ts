@@ -5,7 +5,9 @@ import {
 } from '../../../../functions/email-batcher/batcher';
 import type { CallOutcome } from '../../../../functions/email-batcher/postmark';
 import type { PausePermit } from '../../../../functions/email-batcher/provider-pause';
+import type { SearchOutcome } from '../../../../functions/email-batcher/reconcile';
 import type { ClaimResult, LedgerHold } from '../../../../shared/ledger/job-ledger';
+import { jobKey } from '../../../../shared/messages/email-metadata';
 import { recordingTelemetry } from '../../../helpers/email-telemetry';
 
 const record = (id: string, attempts?: number): SQSRecord =>
@@ -41,6 +43,7 @@ const holdOf = (jobId: string, ambiguous = false): LedgerHold => ({
   history: [],
   historyCount: 1,
   ambiguous,
+  calls: [],
 });
 
 /** A claim of `jobId` at its `attempts`th attempt. */
@@ -92,7 +95,10 @@ function deps(overrides: Partial<EmailBatcherDeps> = {}) {
       rateMaxWaitMs: 1000,
       sendAlignMs: 0,
       callTimeoutMs: 10_000,
+      searchTimeoutMs: 5000,
+      reconcile: { settleMs: 120_000, limitMs: 86_400_000, callSpanMs: 30_000 },
     },
+    newCallRef: () => 'call-1',
     now: () => 0,
     sleep: async () => {},
     random: () => 0.5,
@@ -283,7 +289,13 @@ describe('email batcher', () => {
       });
       const result = await makeEmailBatcher(d)({ Records: [record('a', 2)] });
 
-      expect(d.ledger.release).toHaveBeenCalledWith(holdOf('a'), 'dead', 'answer 500');
+      expect(d.ledger.release).toHaveBeenCalledWith(
+        holdOf('a'),
+        'dead',
+        'answer 500',
+        false,
+        false,
+      );
       expect(d.deadLetter).not.toHaveBeenCalled();
       expect(result.batchItemFailures).toEqual([]);
     });
@@ -299,10 +311,13 @@ describe('email batcher', () => {
       });
       await makeEmailBatcher(d)({ Records: [record('a', 2)] });
 
+      // Its call stays on record (currentMaybeSent), so a replay reconciles it with the provider.
       expect(d.ledger.release).toHaveBeenCalledWith(
         { ...holdOf('a'), ambiguous: true },
         'dead',
         'answer 500',
+        false,
+        true,
       );
       expect(d.deadLetter).toHaveBeenCalledWith(
         expect.objectContaining({ messageId: 'msg-a' }),
@@ -505,5 +520,197 @@ describe('email batcher: what it hands back to SQS', () => {
     expect(d.defer).toHaveBeenCalledWith([]);
     // Bisection: far fewer calls than one per message after the first refusal.
     expect(send.mock.calls.length).toBeLessThanOrEqual(1 + 2 * Math.ceil(Math.log2(ids.length)));
+  });
+});
+
+describe('email batcher: reconciling jobs whose call had an unknown outcome', () => {
+  const NOW = 1_000_000;
+  /** A job whose earlier call `ref` ended (unanswered) `ageMs` before now. */
+  const ambiguousClaim =
+    (calls: { ref: string; ageMs: number }[]) =>
+    async (jobId: string): Promise<ClaimResult> => ({
+      kind: 'claimed',
+      attempts: 2,
+      ambiguous: true,
+      history: [],
+      hold: {
+        ...holdOf(jobId, true),
+        calls: calls.map(({ ref, ageMs }) => ({
+          ref,
+          at: NOW - ageMs - 10_000,
+          endedAt: NOW - ageMs,
+        })),
+        current: { ref: 'call-1', at: NOW },
+      },
+    });
+  const settled = [{ ref: 'old-call', ageMs: 200_000 }];
+  const listing = (...entries: [string, string][]) =>
+    jest.fn(
+      async (): Promise<SearchOutcome> => ({
+        kind: 'listed',
+        messages: entries.map(([id, messageId]) => ({ jobKey: jobKey(id), messageId })),
+      }),
+    );
+  const reconcilingDeps = (overrides: Partial<EmailBatcherDeps>) =>
+    deps({
+      now: () => NOW,
+      ledger: {
+        claim: jest.fn(ambiguousClaim(settled)),
+        markSent: jest.fn(async () => 'done' as const),
+        release: jest.fn(async () => 'done' as const),
+      },
+      ...overrides,
+    });
+
+  it('records the call reference with each claim and sends it in every message’s metadata', async () => {
+    const d = deps();
+    await makeEmailBatcher(d)({ Records: [record('a')] });
+    expect(d.ledger.claim).toHaveBeenCalledWith(
+      'a',
+      expect.any(String),
+      'claim',
+      60_000,
+      expect.any(String),
+      {
+        ref: 'call-1',
+        at: 0,
+      },
+    );
+    const [, messages] = (d.send as jest.Mock).mock.calls[0];
+    expect(messages[0].Metadata).toEqual({ cs_job: jobKey('a'), cs_call: 'call-1' });
+  });
+
+  it('found at the provider: recorded sent with its MessageID, never sent again; one search per call', async () => {
+    const search = listing(['a', 'pm-a'], ['b', 'pm-b']);
+    const d = reconcilingDeps({ search });
+    const result = await makeEmailBatcher(d)({ Records: [record('a'), record('b')] });
+
+    expect(d.send).not.toHaveBeenCalled();
+    expect(search).toHaveBeenCalledTimes(1);
+    expect(search).toHaveBeenCalledWith('token', 'old-call');
+    expect(d.ledger.markSent).toHaveBeenCalledWith(
+      expect.objectContaining({ jobId: 'a' }),
+      'pm-a',
+      expect.stringMatching(/found at the provider/),
+    );
+    expect(d.telemetry.counts.found).toBe(2);
+    expect(result.batchItemFailures).toEqual([]);
+  });
+
+  it('listed twice: counted double-confirmed (and sent, not sent again)', async () => {
+    const d = reconcilingDeps({ search: listing(['a', 'pm-1'], ['a', 'pm-2']) });
+    await makeEmailBatcher(d)({ Records: [record('a')] });
+    expect(d.send).not.toHaveBeenCalled();
+    expect(d.telemetry.counts['double-confirmed']).toBe(1);
+  });
+
+  it('not found once its calls settled: sent in this attempt, counted resent-after-empty-search', async () => {
+    const d = reconcilingDeps({ search: listing(['other', 'pm-x']) });
+    await makeEmailBatcher(d)({ Records: [record('a')] });
+    expect(d.send).toHaveBeenCalledTimes(1);
+    expect(d.telemetry.counts['resent-after-empty-search']).toBe(1);
+    expect(d.ledger.markSent).toHaveBeenCalledWith(expect.objectContaining({ jobId: 'a' }), 'pm-0');
+  });
+
+  it('a search that fails, or a call younger than the settle window: waits without an attempt or a receive', async () => {
+    for (const [search, calls] of [
+      [
+        jest.fn(
+          async (): Promise<SearchOutcome> => ({
+            kind: 'failed',
+            detail: 'search answered 429',
+            retryAfterSeconds: 9,
+          }),
+        ),
+        settled,
+      ],
+      [listing(), [{ ref: 'young-call', ageMs: 5000 }]],
+    ] as const) {
+      const d = reconcilingDeps({
+        search,
+        ledger: {
+          claim: jest.fn(ambiguousClaim([...calls])),
+          markSent: jest.fn(),
+          release: jest.fn(async () => 'done' as const),
+        },
+      });
+      const result = await makeEmailBatcher(d)({ Records: [record('a', 1)] });
+      expect(d.send).not.toHaveBeenCalled();
+      // Status unknown, attempt refunded, this attempt's call not kept (it never left).
+      expect(d.ledger.release).toHaveBeenCalledWith(
+        expect.objectContaining({ jobId: 'a' }),
+        'unknown',
+        expect.any(String),
+        true,
+        false,
+      );
+      expect(d.defer).toHaveBeenCalledWith([
+        expect.objectContaining({
+          attempts: 1,
+          record: expect.objectContaining({ messageId: 'msg-a' }),
+        }),
+      ]);
+      expect(result.batchItemFailures).toEqual([]);
+    }
+  });
+
+  it('never searches a call younger than its settle window', async () => {
+    const search = listing();
+    const d = reconcilingDeps({
+      search,
+      ledger: {
+        claim: jest.fn(ambiguousClaim([{ ref: 'young-call', ageMs: 5000 }])),
+        markSent: jest.fn(),
+        release: jest.fn(async () => 'done' as const),
+      },
+    });
+    await makeEmailBatcher(d)({ Records: [record('a')] });
+    expect(search).not.toHaveBeenCalled();
+  });
+
+  it('unreconciled past the limit: dead-lettered ambiguous-unreconciled, unsent', async () => {
+    const d = reconcilingDeps({
+      search: jest.fn(
+        async (): Promise<SearchOutcome> => ({ kind: 'failed', detail: 'search answered 500' }),
+      ),
+      ledger: {
+        claim: jest.fn(ambiguousClaim([{ ref: 'ancient', ageMs: 90_000_000 }])),
+        markSent: jest.fn(),
+        release: jest.fn(async () => 'done' as const),
+      },
+    });
+    await makeEmailBatcher(d)({ Records: [record('a')] });
+    expect(d.send).not.toHaveBeenCalled();
+    expect(d.deadLetter).toHaveBeenCalledWith(
+      expect.objectContaining({ messageId: 'msg-a' }),
+      expect.objectContaining({ reasonCode: 'ambiguous-unreconciled', ambiguous: true }),
+    );
+  });
+
+  it('without a search (switched off): sent again, counted resent-without-search', async () => {
+    const d = reconcilingDeps({});
+    await makeEmailBatcher(d)({ Records: [record('a')] });
+    expect(d.send).toHaveBeenCalledTimes(1);
+    expect(d.telemetry.counts['resent-without-search']).toBe(1);
+  });
+
+  it('a call that ends unanswered keeps its reference on record and waits the settle window, not the backoff', async () => {
+    const d = deps({
+      send: jest.fn(
+        async (): Promise<CallOutcome> => ({
+          kind: 'retry',
+          detail: 'no answer',
+          maybeDelivered: true,
+        }),
+      ),
+    });
+    await makeEmailBatcher(d)({ Records: [record('a')] });
+    expect(d.ledger.release).toHaveBeenCalledWith(
+      expect.objectContaining({ jobId: 'a' }),
+      'unknown',
+      'no answer',
+    );
+    expect(d.defer).toHaveBeenCalledWith([expect.objectContaining({ delaySeconds: 121 })]);
+    expect(d.telemetry.counts.ambiguous).toBe(1);
   });
 });

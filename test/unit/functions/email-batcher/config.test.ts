@@ -83,31 +83,52 @@ describe('backoff', () => {
 });
 
 describe('a claim that outlasts its holder', () => {
-  it('refuses a claim no longer than the function timeout plus the two calls of a refused token', () => {
-    // 30 s timeout + 2 x 10 s calls = 50 s.
-    for (const seconds of ['11', '50']) {
+  it('refuses a claim no longer than the function timeout plus the two calls of a refused token and the provider search', () => {
+    // 30 s timeout + 2 x 10 s calls + a 5 s search = 55 s.
+    for (const seconds of ['11', '55']) {
       expect(() => loadEmailBatcherConfig({ ...required, EMAIL_CLAIM_SECONDS: seconds })).toThrow(
-        /EMAIL_CLAIM_SECONDS \(\d+\) must outlast the function timeout FUNCTION_TIMEOUT_SECONDS \(30 s\) plus the 2 calls/,
+        /EMAIL_CLAIM_SECONDS \(\d+\) must outlast the function timeout FUNCTION_TIMEOUT_SECONDS \(30 s\) plus the 2 calls .* plus EMAIL_SEARCH_TIMEOUT_MS \(5000 ms\)/,
       );
     }
-    expect(loadEmailBatcherConfig({ ...required, EMAIL_CLAIM_SECONDS: '51' }).claimSeconds).toBe(
-      51,
+    expect(loadEmailBatcherConfig({ ...required, EMAIL_CLAIM_SECONDS: '56' }).claimSeconds).toBe(
+      56,
     );
     expect(() =>
       loadEmailBatcherConfig({
         ...required,
-        EMAIL_CLAIM_SECONDS: '51',
+        EMAIL_CLAIM_SECONDS: '56',
         EMAIL_PROVIDER_TIMEOUT_MS: '10500',
       }),
     ).toThrow(/EMAIL_CLAIM_SECONDS/);
+    // Without a search, the search's time is not needed.
+    expect(
+      loadEmailBatcherConfig({ ...required, EMAIL_CLAIM_SECONDS: '51', EMAIL_SEARCH: 'off' })
+        .claimSeconds,
+    ).toBe(51);
   });
 
   it('counts the function timeout it is given', () => {
-    const env = { ...required, EMAIL_CLAIM_SECONDS: '51' };
+    const env = { ...required, EMAIL_CLAIM_SECONDS: '56' };
     expect(() => loadEmailBatcherConfig({ ...env, FUNCTION_TIMEOUT_SECONDS: '31' })).toThrow(
       /EMAIL_CLAIM_SECONDS/,
     );
-    expect(loadEmailBatcherConfig({ ...env, FUNCTION_TIMEOUT_SECONDS: '1' }).claimSeconds).toBe(51);
+    expect(loadEmailBatcherConfig({ ...env, FUNCTION_TIMEOUT_SECONDS: '1' }).claimSeconds).toBe(56);
+  });
+
+  it('reads the reconciliation settings, and refuses a search setting that is neither on nor off', () => {
+    const config = loadEmailBatcherConfig(required);
+    expect(config).toMatchObject({
+      search: true,
+      searchTimeoutMs: 5000,
+      reconcileSettleSeconds: 120,
+      reconcileLimitHours: 24,
+    });
+    expect(() => loadEmailBatcherConfig({ ...required, EMAIL_SEARCH: 'yes' })).toThrow(
+      /EMAIL_SEARCH must be "on" or "off"/,
+    );
+    expect(() =>
+      loadEmailBatcherConfig({ ...required, EMAIL_RECONCILE_SETTLE_SECONDS: '901' }),
+    ).toThrow(/EMAIL_RECONCILE_SETTLE_SECONDS/);
   });
 
   it('refuses the same for the workflow trigger (20 s timeout + 2 x 5 s calls)', () => {

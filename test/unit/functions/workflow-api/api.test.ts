@@ -44,6 +44,7 @@ const HOLD: LedgerHold = {
   token: 'claim-1',
   history: [],
   historyCount: 1,
+  calls: [],
   ambiguous: false,
 };
 

@@ -23,6 +23,7 @@ const holdOf = (jobId: string, ambiguous = false): LedgerHold => ({
   token: `claim-${jobId}`,
   history: [],
   historyCount: 1,
+  calls: [],
   ambiguous,
 });
 
