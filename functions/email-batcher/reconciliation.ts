@@ -74,26 +74,24 @@ export async function reconcileJobs(
     await each(jobs, (entry) => waitAmbiguous(context, entry, 'provider token unavailable', 30));
     return [];
   }
-  const now = deps.now();
-  // Only calls past their settle window are searched: before it, an empty listing proves nothing.
+  // Every call is searched, a young one too: finding the job ends its wait early. An empty listing
+  // of a call younger than its settle window proves nothing, so the job then waits for the window.
   const due = new Map<string, CallRecord>();
-  for (const entry of jobs) {
-    for (const call of entry.hold.calls) {
-      if (settledAt(call, settings.reconcile) <= now) due.set(call.ref, call);
-    }
-  }
+  for (const entry of jobs) for (const call of entry.hold.calls) due.set(call.ref, call);
   const searches = new Map<string, SearchOutcome>();
-  const toSearch: string[] = [];
-  for (const ref of due.keys()) {
+  const toSearch: CallRecord[] = [];
+  for (const [ref, call] of due) {
     const known = context.listings.get(ref);
     if (known) searches.set(ref, known);
-    else if (toSearch.length < MAX_SEARCHES) toSearch.push(ref);
+    else if (toSearch.length < MAX_SEARCHES) toSearch.push(call);
   }
-  await mapLimit(toSearch, MAX_SEARCHES, async (ref) => {
+  await mapLimit(toSearch, MAX_SEARCHES, async (call) => {
+    const { ref } = call;
     const started = deps.now();
     const outcome = await search(token, ref);
     searches.set(ref, outcome);
-    context.listings.set(ref, outcome);
+    // Kept only when made after the call settled: such a listing is complete and will not change.
+    if (settledAt(call, settings.reconcile) <= started) context.listings.set(ref, outcome);
     telemetry.searched({
       callRef: ref,
       latencyMs: deps.now() - started,

@@ -127,7 +127,18 @@ export class EmailHarness {
 
   /** One batcher's handler with the harness's settings and `env` over them. */
   batcher(env: HarnessEnv = {}, fetchOverride?: typeof fetch) {
-    const config = loadEmailBatcherConfig({
+    const config = loadEmailBatcherConfig(this.batcherEnv(env));
+    const logger = new Logger({ serviceName: 'email-batcher-test', logLevel: 'SILENT' });
+    const metrics = new Metrics({ namespace: 'Test', serviceName: 'email-batcher-test' });
+    return buildEmailBatcher(config, this.functionClients, logger, metrics, {
+      telemetry: this.telemetry,
+      ...(fetchOverride ? { fetch: fetchOverride } : {}),
+    });
+  }
+
+  /** The environment a harness batcher reads: the harness's settings, `env` over them. */
+  batcherEnv(env: HarnessEnv = {}): HarnessEnv {
+    return {
       SECRETS_PREFIX: `test-${this.id}`,
       SECRETS_REFRESH_INTERVAL_SECONDS: '0',
       STATE_TABLE: tableName('state'),
@@ -151,13 +162,7 @@ export class EmailHarness {
       EMAIL_RECONCILE_SETTLE_SECONDS: '1',
       EMAIL_PAUSE_SECONDS: '2',
       ...env,
-    });
-    const logger = new Logger({ serviceName: 'email-batcher-test', logLevel: 'SILENT' });
-    const metrics = new Metrics({ namespace: 'Test', serviceName: 'email-batcher-test' });
-    return buildEmailBatcher(config, this.functionClients, logger, metrics, {
-      telemetry: this.telemetry,
-      ...(fetchOverride ? { fetch: fetchOverride } : {}),
-    });
+    };
   }
 
   /** Starts `count` batchers polling the queue, each with its own state (like separate containers). */

@@ -654,18 +654,23 @@ describe('email batcher: reconciling jobs whose call had an unknown outcome', ()
     }
   });
 
-  it('never searches a call younger than its settle window', async () => {
-    const search = listing();
-    const d = reconcilingDeps({
-      search,
-      ledger: {
-        claim: jest.fn(ambiguousClaim([{ ref: 'young-call', ageMs: 5000 }])),
-        markSent: jest.fn(),
-        release: jest.fn(async () => 'done' as const),
-      },
+  it('searches a young call too: found, the wait ends early; empty, the job waits for the settle window', async () => {
+    const young = [{ ref: 'young-call', ageMs: 5000 }];
+    const ledger = () => ({
+      claim: jest.fn(ambiguousClaim(young)),
+      markSent: jest.fn(async () => 'done' as const),
+      release: jest.fn(async () => 'done' as const),
     });
-    await makeEmailBatcher(d)({ Records: [record('a')] });
-    expect(search).not.toHaveBeenCalled();
+    const found = reconcilingDeps({ search: listing(['a', 'pm-a']), ledger: ledger() });
+    await makeEmailBatcher(found)({ Records: [record('a')] });
+    expect(found.send).not.toHaveBeenCalled();
+    expect(found.telemetry.counts.found).toBe(1);
+
+    const empty = reconcilingDeps({ search: listing(), ledger: ledger() });
+    await makeEmailBatcher(empty)({ Records: [record('a')] });
+    expect(empty.send).not.toHaveBeenCalled();
+    // It ended 5 s ago and settles 120 s after it ended: 115 s to wait.
+    expect(empty.defer).toHaveBeenCalledWith([expect.objectContaining({ delaySeconds: 115 })]);
   });
 
   it('unreconciled past the limit: dead-lettered ambiguous-unreconciled, unsent', async () => {
