@@ -5,6 +5,7 @@ import { type Command, parseCommand, UsageError } from './args';
 import { formatCountsReport, formatReplay, formatShown } from './format';
 import { countDeadLetters, showDeadLetters } from './inspect';
 import type { ProgressStream } from './progress';
+import { emailReconciler } from './provider';
 import { replayDeadLetters } from './replay';
 import { openTarget, pickQueue, type Target, TargetError } from './target';
 
@@ -88,6 +89,9 @@ async function run(command: Exclude<Command, { name: 'help' }>, target: Target, 
         tableName: target.tableName,
         queue,
         ledger,
+        ...(queue.scope === 'email' && target.emailProvider
+          ? { reconciler: emailReconciler(target.emailProvider, io.env) }
+          : {}),
         progress: io.stderr,
         confirm: io.confirm,
         stopped: signals.stopped,
@@ -95,7 +99,7 @@ async function run(command: Exclude<Command, { name: 'help' }>, target: Target, 
       command,
     );
     print(terminalText(formatReplay(summary, command.dryRun)));
-    return summary.failed > 0 || summary.skipped > 0 ? 1 : 0;
+    return summary.failed > 0 || summary.skipped > 0 || summary.refusedTooOld > 0 ? 1 : 0;
   } finally {
     signals.dispose();
   }

@@ -61,6 +61,8 @@ export function formatReplay(summary: ReplaySummary, dryRun: boolean): string {
           `${rate(summary.replayed, summary.replaySeconds)}/s)`,
         `  already succeeded (absorbed by the consumer): ${summary.alreadySent}`,
         `  ambiguous (the provider may already have them): ${summary.ambiguous}`,
+        `  found at the provider (recorded sent, not replayed): ${summary.foundAtProvider}`,
+        `  left in the DLQ, a call older than the provider's retention (--force sends): ${summary.refusedTooOld}`,
         `  idempotency records cleared (--force): ${summary.cleared}`,
         `  failed (left in the DLQ): ${summary.failed}   not started: ${summary.skipped}`,
       ];

@@ -6,6 +6,7 @@ import { mapLimit } from '../../shared/queue/map-limit';
 import type { ReplayFilter } from './args';
 import { countBy, factsOf, formatCounts, matches, replayAttributes } from './letters';
 import { Pacer, ProgressBar, type ProgressStream } from './progress';
+import { checkBeforeReplay, type ReplayReconciler } from './reconcile';
 import { DlqScan, type HeldMessage } from './scan';
 import type { DlqQueue } from './target';
 
@@ -15,7 +16,12 @@ export interface ReplayDeps {
   dynamoDb: DynamoDBClient;
   tableName: string;
   queue: DlqQueue;
-  ledger: Pick<JobLedger, 'resetAttempts' | 'clear' | 'get'>;
+  ledger: Pick<JobLedger, 'resetAttempts' | 'clear' | 'get' | 'recordFound'>;
+  /**
+   * For the email queue: the provider's search, asked before a job whose calls had an unknown outcome
+   * is replayed (none: such jobs are replayed, and the batcher asks before sending).
+   */
+  reconciler?: ReplayReconciler;
   /** Progress and notes (stderr). */
   progress: ProgressStream;
   /** Asks the operator; only called for `--force` without `--yes`. */
@@ -46,6 +52,10 @@ export interface ReplaySummary {
   ambiguous: number;
   /** Ledger records cleared by `--force`. */
   cleared: number;
+  /** Ambiguous jobs the provider's search found: recorded sent, removed from the DLQ, not replayed. */
+  foundAtProvider: number;
+  /** Ambiguous jobs left in the DLQ: a call older than the provider's retention (`--force` sends). */
+  refusedTooOld: number;
   failed: number;
   /** Matches left in the DLQ because the operator declined or interrupted. */
   skipped: number;
@@ -90,6 +100,8 @@ export async function replayDeadLetters(
       alreadySent: 0,
       ambiguous: facts.filter((f) => f.ambiguous).length,
       cleared: 0,
+      foundAtProvider: 0,
+      refusedTooOld: 0,
       failed: 0,
       skipped: 0,
       bySource: countBy(facts, (f) => f.source),
@@ -153,8 +165,7 @@ async function replayAll(
     }
     await pacer.wait();
     try {
-      await replayOne(deps, options, scan, letter, summary);
-      summary.replayed += 1;
+      if (await replayOne(deps, options, scan, letter, summary)) summary.replayed += 1;
     } catch (error) {
       summary.failed += 1;
       // The message id and the error only: a body may hold personal data.
@@ -173,8 +184,28 @@ async function replayOne(
   scan: DlqScan,
   letter: HeldMessage,
   summary: ReplaySummary,
-) {
+): Promise<boolean> {
   const { jobId } = factsOf(letter);
+  if (jobId !== undefined && deps.reconciler && !options.force) {
+    const check = await checkBeforeReplay(deps.reconciler, jobId, await deps.ledger.get(jobId));
+    if (check.kind === 'too-old') {
+      summary.refusedTooOld += 1;
+      deps.progress.write(
+        `\n${letter.messageId}: a call of unknown outcome is ${check.days} days old, past the provider's ` +
+          'retention: its search cannot prove the job was not sent; left in the DLQ (--force sends it)\n',
+      );
+      return false;
+    }
+    if (
+      check.kind === 'found' &&
+      (await deps.ledger.recordFound(jobId, check.messageId)) === 'done'
+    ) {
+      summary.foundAtProvider += 1;
+      await scan.delete(letter.messageId);
+      await forgetDeadLetter(deps.dynamoDb, deps.tableName, deps.queue.name, letter.messageId);
+      return false;
+    }
+  }
   if (jobId !== undefined) {
     if (options.force) {
       await deps.ledger.clear(jobId);
@@ -198,4 +229,5 @@ async function replayOne(
   // Only now: were the process to die before this line, the message would still be in the DLQ.
   await scan.delete(letter.messageId);
   await forgetDeadLetter(deps.dynamoDb, deps.tableName, deps.queue.name, letter.messageId);
+  return true;
 }

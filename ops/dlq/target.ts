@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { GetQueueUrlCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { loadTimeoutSettings, sdkClientOptions } from '../../shared/clients/options';
 import { type TargetOptions, UsageError } from './args';
@@ -25,7 +26,16 @@ export interface Target {
   dynamoDb: DynamoDBClient;
   tableName: string;
   queues: DlqQueue[];
+  /** The email provider, asked before an ambiguous email job is replayed (README, "Dead letters"). */
+  emailProvider?: EmailProviderAccess;
   close(): void;
+}
+
+/** Where the email provider is, and how to read its token (from Secrets Manager, never printed). */
+export interface EmailProviderAccess {
+  baseUrl: string;
+  secretsManager: SecretsManagerClient;
+  secretName: string;
 }
 
 /** No stack to act on (not a usage mistake): exit code 1. */
@@ -55,6 +65,9 @@ interface LocalState {
   dynamodb: string;
   queues: Record<string, { name: string; url: string }>;
   tables: Record<string, { name: string }>;
+  secretsManager?: string;
+  emailSandbox?: string;
+  secrets?: string[];
 }
 
 /** The state file `npm run dev` writes (LOCAL_STACK_STATE_FILE overrides it). */
@@ -96,7 +109,11 @@ function clients(region: string, env: NodeJS.ProcessEnv) {
     ...env,
   });
   const options = { region, ...sdkClientOptions(settings) };
-  return { sqs: new SQSClient(options), dynamoDb: new DynamoDBClient(options) };
+  return {
+    sqs: new SQSClient(options),
+    dynamoDb: new DynamoDBClient(options),
+    secretsManager: new SecretsManagerClient(options),
+  };
 }
 
 function openLocal(env: NodeJS.ProcessEnv, cwd: string): Target {
@@ -106,6 +123,7 @@ function openLocal(env: NodeJS.ProcessEnv, cwd: string): Target {
   Object.assign(env, {
     AWS_ENDPOINT_URL_SQS: state.sqs,
     AWS_ENDPOINT_URL_DYNAMODB: state.dynamodb,
+    ...(state.secretsManager ? { AWS_ENDPOINT_URL_SECRETS_MANAGER: state.secretsManager } : {}),
     AWS_ACCESS_KEY_ID: 'local',
     AWS_SECRET_ACCESS_KEY: 'local',
   });
@@ -127,14 +145,21 @@ function openLocal(env: NodeJS.ProcessEnv, cwd: string): Target {
   }
   const table = state.tables.StateTable;
   if (!table) throw new TargetError(`The local stack of ${file} has no StateTable`);
+  const { sqs, dynamoDb, secretsManager } = clients(state.region, env);
+  const secretName = state.secrets?.find((name) => name.endsWith('/providers/email'));
   return {
     description: `local stack (${path.basename(file)})`,
-    ...clients(state.region, env),
+    sqs,
+    dynamoDb,
     tableName: table.name,
     queues,
+    ...(state.emailSandbox && secretName
+      ? { emailProvider: { baseUrl: state.emailSandbox, secretsManager, secretName } }
+      : {}),
     close() {
-      this.sqs.destroy();
-      this.dynamoDb.destroy();
+      sqs.destroy();
+      dynamoDb.destroy();
+      secretsManager.destroy();
     },
   };
 }
@@ -142,7 +167,7 @@ function openLocal(env: NodeJS.ProcessEnv, cwd: string): Target {
 async function openStage(stage: string, region: string, env: NodeJS.ProcessEnv): Promise<Target> {
   // serverless.yml custom.names: connector-suite-<stage>-<name>, `-dlq` for the dead-letter queue.
   const prefix = `connector-suite-${stage}`;
-  const { sqs, dynamoDb } = clients(region, env);
+  const { sqs, dynamoDb, secretsManager } = clients(region, env);
   const urlOf = async (name: string) => {
     const { QueueUrl } = await sqs.send(new GetQueueUrlCommand({ QueueName: name }));
     if (!QueueUrl) throw new TargetError(`Queue ${name} has no URL in ${region}`);
@@ -162,9 +187,16 @@ async function openStage(stage: string, region: string, env: NodeJS.ProcessEnv):
     dynamoDb,
     tableName: `${prefix}-state`,
     queues,
+    // As the stage's params say by default (serverless.yml): EMAIL_API_URL and SECRETS_PREFIX override.
+    emailProvider: {
+      baseUrl: env.EMAIL_API_URL ?? 'https://api.postmarkapp.com',
+      secretsManager,
+      secretName: `${env.SECRETS_PREFIX ?? `connector-suite/${stage}`}/providers/email`,
+    },
     close() {
       sqs.destroy();
       dynamoDb.destroy();
+      secretsManager.destroy();
     },
   };
 }

@@ -2,11 +2,25 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { type DeadLetter, sendToDeadLetterQueue } from '../../shared/dead-letter/dead-letter';
 import { queueNameOf } from '../../shared/queue/queue-name';
 import { localStack, tableName } from './local-stack';
-import type { WorkflowHarness } from './workflow-harness';
+
+/** The queues (and clients) of a harness the CLI is pointed at. */
+export interface DlqCliHarness {
+  queueUrl: string;
+  dlqUrl: string;
+  sqs: SQSClient;
+  dynamoDb: DynamoDBClient;
+}
+
+/** An email harness's provider: the sandbox and the secret holding its token. */
+export interface DlqCliEmailProvider {
+  emailSandbox: string;
+  secretName: string;
+}
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -24,20 +38,22 @@ export interface DlqRun {
 export class DlqCli {
   readonly #dir = mkdtempSync(path.join(tmpdir(), 'dlq-cli-'));
   readonly stateFile = path.join(this.#dir, 'stack.json');
-  readonly #harness: WorkflowHarness;
+  readonly #harness: DlqCliHarness;
 
-  constructor(harness: WorkflowHarness) {
+  /** `email`: the harness's queues stand for `email-jobs`, and its sandbox for the provider. */
+  constructor(harness: DlqCliHarness, email?: DlqCliEmailProvider) {
     this.#harness = harness;
     const state = localStack();
     const entry = (url: string) => ({ name: queueNameOf(url), url, arn: '' });
+    const [queueId, dlqId] = email
+      ? ['EmailJobsQueue', 'EmailJobsDlq']
+      : ['WorkflowJobsQueue', 'WorkflowJobsDlq'];
     writeFileSync(
       this.stateFile,
       JSON.stringify({
         ...state,
-        queues: {
-          WorkflowJobsQueue: entry(harness.queueUrl),
-          WorkflowJobsDlq: entry(harness.dlqUrl),
-        },
+        queues: { [queueId]: entry(harness.queueUrl), [dlqId]: entry(harness.dlqUrl) },
+        ...(email ? { emailSandbox: email.emailSandbox, secrets: [email.secretName] } : {}),
       }),
     );
   }

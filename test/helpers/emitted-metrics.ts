@@ -76,6 +76,16 @@ export function emittedMetrics(): EmittedMetric[] {
       batcher.job({ ...line, outcome, ...(outcome === 'dead-lettered' ? { errorCode: 406 } : {}) });
     }
     batcher.ambiguous('j', 'c');
+    for (const verdict of [
+      'found',
+      'resent-after-empty-search',
+      'double-confirmed',
+      'resent-without-search',
+      'unreconciled',
+    ] as const) {
+      batcher.reconciled({ ...line, verdict, calls: ['call-1'] });
+    }
+    batcher.searched({ callRef: 'call-1', latencyMs: 5, result: 'listed', listed: 1 });
     batcher.providerCall({
       latencyMs: 5,
       messages: 1,

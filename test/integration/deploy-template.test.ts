@@ -194,6 +194,8 @@ describe('deploy template (serverless package --stage prod)', () => {
       'BreakerOpen',
       'BreakerOpened',
       'EmailAmbiguous',
+      'EmailDoubleConfirmed',
+      'EmailResentAfterEmptySearch',
       'ProviderPaused',
       'WorkflowAmbiguous',
       'WorkflowEngineRefused',

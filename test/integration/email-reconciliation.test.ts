@@ -1,6 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { JobLedger } from '../../shared/ledger/job-ledger';
+import { DlqCli } from '../helpers/dlq-cli';
 import { EmailHarness } from '../helpers/email-harness';
 import { tableName } from '../helpers/local-stack';
 import { waitFor } from '../helpers/wait';
@@ -139,4 +140,42 @@ describe('email batcher: reconciling calls of unknown outcome with the provider'
       expect(entry?.history?.some((line) => /found at the provider/.test(line))).toBe(true);
     }
   }, 120_000);
+
+  it('npm run dlq -- replay finds a dead-lettered ambiguous job at the provider: recorded sent, not sent again', async () => {
+    // One attempt only, and it hangs after the provider recorded it: dead-lettered ambiguous, with its
+    // call on record in the ledger.
+    harness.sandbox.state.faults.push({ hang: 'after', hangMs: 6000 });
+    await harness.enqueue([harness.job('replayed')]);
+    await harness.start({ batchSize: 10, windowSeconds: 1, env: { EMAIL_MAX_ATTEMPTS: '1' } });
+    await waitFor(
+      'the job dead-lettered',
+      () => harness.telemetry.counts['dead-lettered'] >= 1,
+      30_000,
+    );
+    await harness.quiet(['replayed']);
+    await harness.stopBatchers();
+    expect(await ledger().get(`${harness.id}-replayed`)).toMatchObject({
+      status: 'dead',
+      calls: [expect.objectContaining({ ref: expect.any(String) })],
+    });
+
+    const cli = new DlqCli(harness, {
+      emailSandbox: harness.sandbox.url,
+      secretName: harness.secretName,
+    });
+    try {
+      const run = await cli.run(['replay', 'email-jobs']);
+      expect(run.stdout).toMatch(/found at the provider \(recorded sent, not replayed\): 1/);
+      expect(run.code).toBe(0);
+    } finally {
+      cli.close();
+    }
+    // Nothing went back on the queue, nothing is left in the DLQ, the provider has it once.
+    expect(await harness.deadLetters()).toHaveLength(0);
+    await harness.quiet(['replayed']);
+    expect(harness.sentCounts().get('replayed')).toBe(1);
+    expect(harness.sandbox.state.calls).toHaveLength(1);
+    expect(harness.sandbox.state.searches.length).toBeGreaterThanOrEqual(1);
+    expect(await ledger().get(`${harness.id}-replayed`)).toMatchObject({ status: 'sent' });
+  }, 90_000);
 });

@@ -24,13 +24,15 @@ describe('the proof suite (full size)', () => {
     expect(result.accounts.doubled.length).toBeLessThanOrEqual(result.accounts.ambiguous);
   });
 
-  it('counts from the raw records: nothing lost, no workflow double, email doubles only in ambiguous calls', () => {
+  it('counts from the raw records: nothing lost, no workflow double, no email double even after hung calls', () => {
     const raw = result.accounts.raw;
     expect(raw.lost).toEqual([]);
     // The engine runs without key deduplication: a job our side triggered twice shows here.
     expect(raw.workflowDoubled).toEqual([]);
     expect(raw.emailDoubledUnexplained).toEqual([]);
-    expect(raw.emailDoubled.length).toBeLessThanOrEqual(raw.emailAmbiguous.length);
+    // Calls of unknown outcome are reconciled with the provider's search: no email is sent twice.
+    expect(raw.emailDoubled).toEqual([]);
+    expect(raw.emailAmbiguous.length).toBeGreaterThan(0);
     // Every fault of the run is retryable: nothing may be dead-lettered.
     expect(result.accounts.deadLettered).toEqual({});
     expect(result.accounts.ambiguousUnaccounted).toEqual([]);

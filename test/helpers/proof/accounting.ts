@@ -15,6 +15,8 @@ import type { PlannedEvent } from './webhooks';
 export interface Observed {
   emails: SandboxEmail[];
   emailCalls: SandboxCall[];
+  /** The searches the provider received (reconciliation). */
+  emailSearches?: { status: number }[];
   executions: EngineExecution[];
   engineCalls: EngineCall[];
   deadLetters: DeadLetterMessage[];

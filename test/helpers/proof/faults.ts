@@ -10,6 +10,8 @@ export interface FaultPlan {
   engineFaultCalls: number;
   /** How long a hung email call is held before its connection drops (past the batcher's timeout). */
   emailHangMs: number;
+  /** How many email calls the provider records and then never answers (reconciled, not re-sent). */
+  emailHangAfterCalls: number;
   /** How long a hung engine call is held (past the trigger's timeout). */
   engineHangMs: number;
   /** DynamoDB Local is frozen (SIGSTOP) this long, once. */
@@ -81,9 +83,11 @@ export async function runFaults(state: LocalStackState, plan: FaultPlan): Promis
     { status: 429, retryAfter: 1, times: plan.emailFaultCalls },
     { status: 500, times: plan.emailFaultCalls },
     { ...hang, hang: 'before' },
-    { ...hang, hang: 'after' },
+    { ...hang, hang: 'after', times: plan.emailHangAfterCalls },
   ]);
-  note('email provider: queued 429, 500, a hang before and a hang after recording');
+  note(
+    `email provider: queued 429, 500, a hang before recording and ${plan.emailHangAfterCalls} hang(s) after recording`,
+  );
   await control(`${state.workflowSandbox}/sandbox/faults`, 'POST', [
     { status: 429, retryAfter: 1, times: plan.engineFaultCalls },
     { status: 500, times: plan.engineFaultCalls },

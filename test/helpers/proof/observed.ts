@@ -24,6 +24,8 @@ export interface SandboxCall {
   callId: string;
   at: number;
   status: number;
+  /** Messages in the call (0 for a call refused before reading them, such as a 401). */
+  messages?: number;
   answeredAt?: number;
 }
 
@@ -86,7 +88,10 @@ export async function sandboxEmails(state: LocalStackState) {
     `${state.emailSandbox}/sandbox/messages`,
   );
   const { calls } = await getJson<{ calls: SandboxCall[] }>(`${state.emailSandbox}/sandbox/calls`);
-  return { messages, calls };
+  const { searches } = await getJson<{ searches: { status: number }[] }>(
+    `${state.emailSandbox}/sandbox/searches`,
+  );
+  return { messages, calls, searches };
 }
 
 /** Every execution the sandbox engine started and every call it received. */

@@ -24,6 +24,10 @@ export interface RawFigures {
   emailAmbiguous: string[];
   /** Email doubles that were in no such call: must be none. */
   emailDoubledUnexplained: string[];
+  /** Email calls the batcher got no answer to in time (each one to reconcile with a search). */
+  emailUnansweredCalls: number;
+  /** Searches the provider received (`GET /messages/outbound`), failed ones included. */
+  emailSearches: number;
   /**
    * Workflow jobs the engine started more than once WITHOUT an unanswered call for the key before the
    * later start: a double our side made with nothing ambiguous to excuse it. Must be none.
@@ -63,6 +67,7 @@ export function rawFigures(
   records: {
     emails: readonly SandboxEmail[];
     emailCalls: readonly SandboxCall[];
+    emailSearches?: readonly unknown[];
     engineCalls: readonly EngineCall[];
   },
   timeouts: CallerTimeouts,
@@ -123,6 +128,10 @@ export function rawFigures(
     emailDoubled,
     emailAmbiguous: [...emailAmbiguous],
     emailDoubledUnexplained: emailDoubled.filter((job) => !emailAmbiguous.has(job)),
+    emailUnansweredCalls: records.emailCalls.filter(
+      (call) => (call.messages ?? 1) > 0 && !answered(call, timeouts.emailMs),
+    ).length,
+    emailSearches: records.emailSearches?.length ?? 0,
     workflowDoubled,
     workflowAmbiguous,
     workflowAmbiguousDoubled,

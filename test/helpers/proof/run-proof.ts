@@ -52,6 +52,9 @@ const STACK_SETTINGS = {
   EMAIL_PROVIDER_TIMEOUT_MS: '3000',
   EMAIL_BACKOFF_BASE_SECONDS: '1',
   EMAIL_BACKOFF_MAX_SECONDS: '5',
+  // A call of unknown outcome is searched for 3 s after it could last have reached the sandbox (whose
+  // search has no indexing delay), so the run drains in seconds, not the default's minutes.
+  EMAIL_RECONCILE_SETTLE_SECONDS: '3',
   // The scheduled health probe adds nothing here but load.
   LOCAL_SCHEDULE_SECONDS: '300',
 };
@@ -176,6 +179,7 @@ export async function runProof(
     const accounts = account(outcomes, {
       emails: emails.messages,
       emailCalls: emails.calls,
+      emailSearches: emails.searches,
       executions: engine.executions,
       engineCalls: engine.calls,
       deadLetters,

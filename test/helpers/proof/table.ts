@@ -70,10 +70,14 @@ export function proofTable(accounts: Accounts, timings: Timings, title: string):
     ['jobs received exactly once', String(r.deliveredOnce)],
     ['**lost** (target 0)', `**${r.lost.length}**`],
     [
-      '**email doubled** (at most the email jobs in ambiguous calls; reconciliation makes it 0)',
+      '**email doubled** (target 0: ambiguous calls are reconciled with the provider)',
       `**${r.emailDoubled.length}** (${r.emailDoubledUnexplained.length} outside an ambiguous call)`,
     ],
     ['email jobs in ambiguous calls (no answer in time)', String(r.emailAmbiguous.length)],
+    [
+      'provider searches / email calls not answered in time',
+      `${r.emailSearches} / ${r.emailUnansweredCalls}${r.emailUnansweredCalls > 0 ? ` (${(r.emailSearches / r.emailUnansweredCalls).toFixed(1)} per call)` : ''}`,
+    ],
     [
       '**workflow doubled** (started again with no unanswered call before; target 0)',
       `**${r.workflowDoubled.length}**`,

@@ -9,6 +9,7 @@ import {
 import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { replayDeadLetters } from '../../../../ops/dlq/replay';
+import { jobKey } from '../../../../shared/messages/email-metadata';
 
 const queue = {
   short: 'workflow-jobs',
@@ -82,6 +83,7 @@ describe('dlq replay: the order of its steps per message', () => {
           }),
           clear: jest.fn(async () => {}),
           get: jest.fn(async () => undefined),
+          recordFound: jest.fn(async () => 'done' as const),
         },
         progress: { write: () => true },
         confirm: async () => true,
@@ -93,5 +95,112 @@ describe('dlq replay: the order of its steps per message', () => {
     // A consumer may take the message the moment it is sent: its attempts must be reset by then,
     // and the DLQ copy goes only once the source queue holds the job.
     expect(steps).toEqual(['reset job-1', 'send to the source queue', 'delete from the DLQ']);
+  });
+});
+
+describe('dlq replay: an ambiguous email job is searched for at the provider first', () => {
+  const sqsMock = mockClient(SQSClient);
+  const dynamoMock = mockClient(DynamoDBClient);
+  const documentMock = mockClient(DynamoDBDocumentClient);
+  const emailQueue = { ...queue, short: 'email-jobs', scope: 'email' as const };
+  const DAY = 86_400_000;
+  const NOW = 100 * DAY;
+  let steps: string[];
+
+  beforeEach(() => {
+    steps = [];
+    sqsMock.reset();
+    dynamoMock.reset();
+    documentMock.reset();
+    sqsMock
+      .on(ReceiveMessageCommand)
+      .resolvesOnce({
+        Messages: [
+          {
+            MessageId: 'dl-1',
+            ReceiptHandle: 'rh-1',
+            Body: '{}',
+            MessageAttributes: {
+              jobId: { DataType: 'String', StringValue: 'job-1' },
+              ambiguous: { DataType: 'String', StringValue: 'true' },
+            },
+            Attributes: {},
+          },
+        ],
+      })
+      .resolves({ Messages: [] });
+    sqsMock.on(SendMessageCommand).callsFake(() => {
+      steps.push('send');
+      return { MessageId: 'new-1' };
+    });
+    sqsMock.on(DeleteMessageCommand).callsFake(() => {
+      steps.push('delete from the DLQ');
+      return {};
+    });
+    sqsMock.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [], Failed: [] });
+    documentMock.on(DeleteCommand).resolves({});
+    dynamoMock.resolves({});
+  });
+
+  const replay = (callAgeMs: number, listed: string[], force = false) => {
+    const ledger = {
+      resetAttempts: jest.fn(async () => 'reset' as const),
+      clear: jest.fn(async () => {}),
+      get: jest.fn(async () => ({
+        status: 'dead' as const,
+        fingerprint: 'f',
+        attempts: 8,
+        calls: [{ ref: 'call-1', at: NOW - callAgeMs }],
+      })),
+      recordFound: jest.fn(async (_jobId: string, messageId: string) => {
+        steps.push(`recorded sent ${messageId}`);
+        return 'done' as const;
+      }),
+    };
+    const search = jest.fn(async () => ({
+      kind: 'listed' as const,
+      messages: listed.map((id) => ({ jobKey: jobKey(id), messageId: `pm-${id}` })),
+    }));
+    const run = replayDeadLetters(
+      {
+        sqs: new SQSClient({ region: 'us-east-1' }),
+        dynamoDb: new DynamoDBClient({ region: 'us-east-1' }),
+        tableName: 'state',
+        queue: emailQueue,
+        ledger,
+        reconciler: { search, retentionMs: 45 * DAY, now: () => NOW },
+        progress: { write: () => true },
+        confirm: async () => true,
+      },
+      { ...options, force, yes: force },
+    );
+    return { run, search, ledger };
+  };
+
+  it('found: recorded sent and removed from the DLQ, never sent again', async () => {
+    const { run, search } = replay(DAY, ['job-1']);
+    const summary = await run;
+    expect(search).toHaveBeenCalledWith('call-1');
+    expect(summary).toMatchObject({ replayed: 0, foundAtProvider: 1 });
+    expect(steps).toEqual(['recorded sent pm-job-1', 'delete from the DLQ']);
+  });
+
+  it('not found: replayed (the batcher asks again before it sends)', async () => {
+    const { run } = replay(DAY, ['another-job']);
+    expect(await run).toMatchObject({ replayed: 1, foundAtProvider: 0 });
+    expect(steps).toEqual(['send', 'delete from the DLQ']);
+  });
+
+  it('a call older than the provider keeps messages: left in the DLQ, unsearched', async () => {
+    const refused = replay(50 * DAY, []);
+    expect(await refused.run).toMatchObject({ replayed: 0, refusedTooOld: 1 });
+    expect(refused.search).not.toHaveBeenCalled();
+    expect(steps).toEqual([]);
+  });
+
+  it('--force sends a job whose call is older than the retention (its ledger record cleared)', async () => {
+    const forced = replay(50 * DAY, [], true);
+    expect(await forced.run).toMatchObject({ replayed: 1, refusedTooOld: 0, cleared: 1 });
+    expect(steps).toEqual(['send', 'delete from the DLQ']);
   });
 });
