@@ -109,6 +109,7 @@ async function runOnce({ state, mod, jobs, consumers, outageSeconds, breaker, lo
     );
     return {
       breaker,
+      breakerSettings: base.breaker,
       outageSeconds,
       outageCalls,
       totalCalls: engine.calls().length,
@@ -161,7 +162,16 @@ async function runWorkflow({
   const withoutBreaker = await runOnce({ ...common, outageSeconds, breaker: false });
   log(`bench workflow: healthy engine, ${jobs} jobs`);
   const healthy = await runOnce({ ...common, outageSeconds: 0, breaker: true });
-  return { jobs, consumers, settings: BENCH_SETTINGS, withBreaker, withoutBreaker, healthy };
+  return {
+    jobs,
+    consumers,
+    settings: BENCH_SETTINGS,
+    // The breaker's settings (its defaults), printed beside the figures.
+    breaker: withBreaker.breakerSettings,
+    withBreaker,
+    withoutBreaker,
+    healthy,
+  };
 }
 
 module.exports = { runWorkflow };

@@ -262,10 +262,17 @@ export function makeWorkflowTrigger(deps: TriggerDeps) {
         : refused
           ? 'trial call refused: the engine refuses our configuration'
           : 'trial call failed';
-      await deps.breaker
+      const reopenedForMs = await deps.breaker
         .settleTrial(permit.token, success, reason, refused)
-        .catch((error) => deps.log.warn('could not settle the trial', { error }));
-      if (!success) return deferAll(run, rest, 5000, 'circuit breaker reopened');
+        .catch((error) => {
+          deps.log.warn('could not settle the trial', { error });
+          return undefined;
+        });
+      if (!success) {
+        // The rest of the batch comes back when the new cool-down ends (or looks again sooner).
+        const ms = Math.min(reopenedForMs ?? 5000, deps.settings.holdRecheckSeconds * 1000);
+        return deferAll(run, rest, ms, 'circuit breaker reopened');
+      }
     }
     await mapLimit(rest, 10, async (entry) => {
       if (!run.opened) return attemptJob(deps, run, entry);

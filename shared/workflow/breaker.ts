@@ -32,6 +32,11 @@ export interface BreakerSettings {
   minCalls: number;
   windowSeconds: number;
   bucketSeconds: number;
+  /** The cool-down after the breaker opens from closed. */
+  firstCooldownSeconds: number;
+  /** Each failed trial makes the next cool-down this many times longer (1: no growth)... */
+  cooldownGrowth: number;
+  /** ... up to this. */
   cooldownSeconds: number;
   /** Cool-down after the engine refused our configuration (401, 403, 404, 422). */
   refusedCooldownSeconds: number;
@@ -58,14 +63,24 @@ interface StateItem {
   /** The engine refused our token of this secret version: a newer one ends the cool-down. */
   tokenVersion?: string;
   resumePending?: ResumeVia;
+  /** The current cool-down without its jitter: the next failed trial's grows from it. */
+  cooldownMs?: number;
 }
+
+/**
+ * How long a caller that finds the trial taken holds its jobs before it looks again: the trial is
+ * one call, usually far shorter than its lease, and the jobs should be back soon after it closes.
+ */
+export const TRIAL_TAKEN_RETRY_MS = 1000;
 
 /**
  * A circuit breaker per engine, shared by every container through the state table. Outcomes are
  * summed in memory and flushed as one `ADD` into a short time bucket at most once per `flushMs`, so a
  * success costs no write of its own; the window is read only when a flush carried failures. After the
  * cool-down (with jitter) one caller takes the half-open lease by conditional write and makes the
- * trial call; success closes the breaker, failure reopens it.
+ * trial call; success closes the breaker, failure reopens it for a longer cool-down (the first is
+ * short, each failed trial's grows by `cooldownGrowth`, up to `cooldownSeconds`), so the wait after
+ * the engine comes back stays a small share of the outage.
  */
 export class CircuitBreaker {
   readonly #documents: DynamoDBDocumentClient;
@@ -79,6 +94,8 @@ export class CircuitBreaker {
   #cached: { item: StateItem; at: number } | undefined;
   #pending = { calls: 0, failures: 0 };
   #lastFlush = 0;
+  /** The trial this container holds, and the cool-down its failure would start (without jitter). */
+  #trial: { token: string; failedCooldownMs: number } | undefined;
 
   constructor(options: {
     client: DynamoDBClient;
@@ -161,7 +178,9 @@ export class CircuitBreaker {
           },
         }),
       );
-      const resumedVia = (Attributes as StateItem | undefined)?.resumePending;
+      const old = Attributes as StateItem | undefined;
+      const resumedVia = old?.resumePending;
+      this.#trial = { token, failedCooldownMs: this.#grownCooldownMs(old?.cooldownMs) };
       this.#onChange({
         to: 'half-open',
         reason: resumedVia
@@ -173,25 +192,33 @@ export class CircuitBreaker {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
       // Another container holds the trial (or it just closed): look again shortly.
       this.#cached = undefined;
-      return { kind: 'open', retryInMs: this.#settings.trialLeaseMs };
+      return {
+        kind: 'open',
+        retryInMs: Math.min(TRIAL_TAKEN_RETRY_MS, this.#settings.trialLeaseMs),
+      };
     }
   }
 
   /**
-   * Ends the trial: success closes the breaker, failure reopens it for another cool-down, the long
-   * one (`refusedCooldownSeconds`) when the engine refused our configuration (token or workflow),
-   * which waiting a few seconds does not fix; a refused token's version is remembered.
+   * Ends the trial: success closes the breaker, failure reopens it for another cool-down, longer
+   * than the last by `cooldownGrowth` (up to `cooldownSeconds`), or the long one
+   * (`refusedCooldownSeconds`) when the engine refused our configuration (token or workflow), which
+   * waiting a few seconds does not fix; a refused token's version is remembered. Resolves to the
+   * milliseconds until the next trial when it reopened the breaker.
    */
   async settleTrial(
     token: string,
     success: boolean,
     reason: string,
     refused?: { tokenVersion?: string },
-  ): Promise<void> {
+  ): Promise<number | undefined> {
     const now = this.#now();
-    const seconds = refused
-      ? this.#settings.refusedCooldownSeconds
-      : this.#settings.cooldownSeconds;
+    const trial = this.#trial?.token === token ? this.#trial : undefined;
+    if (trial) this.#trial = undefined;
+    const baseMs = refused
+      ? this.#settings.refusedCooldownSeconds * 1000
+      : (trial?.failedCooldownMs ?? this.#grownCooldownMs(undefined));
+    const cooldownMs = this.#jittered(baseMs);
     try {
       await this.#documents.send(
         new UpdateCommand({
@@ -199,16 +226,17 @@ export class CircuitBreaker {
           Key: { pk: this.#pk, sk: 'state' },
           ConditionExpression: '#leaseToken = :token',
           UpdateExpression: success
-            ? 'SET #state = :closed, #closedAt = :now, #reason = :reason REMOVE #leaseUntil, #leaseToken, #openUntil, #tokenVersion'
+            ? 'SET #state = :closed, #closedAt = :now, #reason = :reason REMOVE #leaseUntil, #leaseToken, #openUntil, #tokenVersion, #cooldownMs'
             : refused?.tokenVersion
-              ? 'SET #openUntil = :until, #reason = :reason, #tokenVersion = :version REMOVE #leaseUntil, #leaseToken'
-              : 'SET #openUntil = :until, #reason = :reason REMOVE #leaseUntil, #leaseToken, #tokenVersion',
+              ? 'SET #openUntil = :until, #cooldownMs = :cooldown, #reason = :reason, #tokenVersion = :version REMOVE #leaseUntil, #leaseToken'
+              : 'SET #openUntil = :until, #cooldownMs = :cooldown, #reason = :reason REMOVE #leaseUntil, #leaseToken, #tokenVersion',
           ExpressionAttributeNames: {
             '#leaseToken': 'leaseToken',
             '#leaseUntil': 'leaseUntil',
             '#reason': 'reason',
             '#openUntil': 'openUntil',
             '#tokenVersion': 'tokenVersion',
+            '#cooldownMs': 'cooldownMs',
             ...(success ? { '#state': 'state', '#closedAt': 'closedAt' } : {}),
           },
           ExpressionAttributeValues: {
@@ -216,15 +244,17 @@ export class CircuitBreaker {
             ':reason': reason.slice(0, 300),
             ...(success
               ? { ':closed': 'closed', ':now': now }
-              : { ':until': now + this.#cooldownMs(seconds) }),
+              : { ':until': now + cooldownMs, ':cooldown': baseMs }),
             ...(!success && refused?.tokenVersion ? { ':version': refused.tokenVersion } : {}),
           },
         }),
       );
       this.#cached = undefined;
       this.#onChange({ to: success ? 'closed' : 'open', reason });
+      return success ? undefined : cooldownMs;
     } catch (error) {
       if (!(error instanceof ConditionalCheckFailedException)) throw error;
+      return undefined;
     }
   }
 
@@ -243,16 +273,24 @@ export class CircuitBreaker {
     return resumed;
   }
 
-  #cooldownMs(seconds: number): number {
+  #jittered(ms: number): number {
     // Jitter up to a fifth, so containers do not all come back at the same instant.
-    return Math.round(seconds * 1000 * (1 + 0.2 * this.#random()));
+    return Math.round(ms * (1 + 0.2 * this.#random()));
+  }
+
+  /** The cool-down after a failed trial: the last one's (the first when unknown), grown, capped. */
+  #grownCooldownMs(lastMs: number | undefined): number {
+    const firstMs = this.#settings.firstCooldownSeconds * 1000;
+    const maxMs = this.#settings.cooldownSeconds * 1000;
+    const grown = Math.round((lastMs ?? firstMs) * this.#settings.cooldownGrowth);
+    return Math.min(maxMs, Math.max(firstMs, grown));
   }
 
   /** Opens the breaker now (the engine refused our configuration), whatever the counts say. */
   async open(reason: string, refused = false, tokenVersion?: string): Promise<void> {
-    const seconds = refused
-      ? this.#settings.refusedCooldownSeconds
-      : this.#settings.cooldownSeconds;
+    const baseMs =
+      (refused ? this.#settings.refusedCooldownSeconds : this.#settings.firstCooldownSeconds) *
+      1000;
     const now = this.#now();
     try {
       await this.#documents.send(
@@ -262,11 +300,12 @@ export class CircuitBreaker {
           // Only from closed: an open breaker keeps its cool-down, a trial its lease.
           ConditionExpression: 'attribute_not_exists(#state) OR #state = :closed',
           UpdateExpression: tokenVersion
-            ? 'SET #state = :open, #openUntil = :until, #reason = :reason, #openedAt = :now, #tokenVersion = :version'
-            : 'SET #state = :open, #openUntil = :until, #reason = :reason, #openedAt = :now REMOVE #tokenVersion',
+            ? 'SET #state = :open, #openUntil = :until, #cooldownMs = :cooldown, #reason = :reason, #openedAt = :now, #tokenVersion = :version'
+            : 'SET #state = :open, #openUntil = :until, #cooldownMs = :cooldown, #reason = :reason, #openedAt = :now REMOVE #tokenVersion',
           ExpressionAttributeNames: {
             '#state': 'state',
             '#openUntil': 'openUntil',
+            '#cooldownMs': 'cooldownMs',
             '#reason': 'reason',
             '#openedAt': 'openedAt',
             '#tokenVersion': 'tokenVersion',
@@ -274,7 +313,8 @@ export class CircuitBreaker {
           ExpressionAttributeValues: {
             ':open': 'open',
             ':closed': 'closed',
-            ':until': now + this.#cooldownMs(seconds),
+            ':until': now + this.#jittered(baseMs),
+            ':cooldown': baseMs,
             ':reason': reason.slice(0, 300),
             ':now': now,
             ...(tokenVersion ? { ':version': tokenVersion } : {}),

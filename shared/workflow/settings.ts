@@ -16,6 +16,8 @@ export const BREAKER_SETTINGS = Object.freeze([
   'WORKFLOW_BREAKER_FAILURE_PERCENT',
   'WORKFLOW_BREAKER_MIN_CALLS',
   'WORKFLOW_BREAKER_WINDOW_SECONDS',
+  'WORKFLOW_BREAKER_FIRST_COOLDOWN_SECONDS',
+  'WORKFLOW_BREAKER_COOLDOWN_GROWTH_PERCENT',
   'WORKFLOW_BREAKER_COOLDOWN_SECONDS',
   'WORKFLOW_REFUSED_COOLDOWN_SECONDS',
 ] as const);
@@ -25,6 +27,10 @@ export const BREAKER_SETTINGS = Object.freeze([
  * read the same breaker the same way). `timeoutMs` is the longest engine call a trial may make.
  */
 export function loadBreakerSettings(env: Env, timeoutMs: number) {
+  const cooldownSeconds = optionalInteger(env, 'WORKFLOW_BREAKER_COOLDOWN_SECONDS', 30, {
+    min: 1,
+    max: 3600,
+  });
   return {
     failureRatio:
       optionalInteger(env, 'WORKFLOW_BREAKER_FAILURE_PERCENT', 50, { min: 1, max: 100 }) / 100,
@@ -34,10 +40,17 @@ export function loadBreakerSettings(env: Env, timeoutMs: number) {
       max: 3600,
     }),
     bucketSeconds: 1,
-    cooldownSeconds: optionalInteger(env, 'WORKFLOW_BREAKER_COOLDOWN_SECONDS', 30, {
-      min: 1,
-      max: 3600,
-    }),
+    // Short at first, so a short outage costs a short wait after it; longer with each failed trial
+    // (about a tenth of the time open so far), up to cooldownSeconds.
+    firstCooldownSeconds: Math.min(
+      cooldownSeconds,
+      optionalInteger(env, 'WORKFLOW_BREAKER_FIRST_COOLDOWN_SECONDS', 2, { min: 1, max: 3600 }),
+    ),
+    cooldownGrowth:
+      1 +
+      optionalInteger(env, 'WORKFLOW_BREAKER_COOLDOWN_GROWTH_PERCENT', 10, { min: 0, max: 1000 }) /
+        100,
+    cooldownSeconds,
     refusedCooldownSeconds: optionalInteger(env, 'WORKFLOW_REFUSED_COOLDOWN_SECONDS', 300, {
       min: 1,
       max: 86_400,

@@ -18,6 +18,8 @@ const SETTINGS: BreakerSettings = {
   minCalls: 10,
   windowSeconds: 30,
   bucketSeconds: 1,
+  firstCooldownSeconds: 30,
+  cooldownGrowth: 1,
   cooldownSeconds: 30,
   refusedCooldownSeconds: 300,
   cacheMs: 1000,
@@ -256,6 +258,72 @@ describe('circuit breaker', () => {
     await stale.settleTrial(first.token, true, 'late success');
 
     expect(await stateItem()).toMatchObject({ state: 'open', leaseToken: second.token });
+  });
+
+  it('opens with the short first cool-down and lengthens it with each failed trial, up to the longest', async () => {
+    const settings = { firstCooldownSeconds: 2, cooldownGrowth: 1.5, cooldownSeconds: 5 };
+    const target = breaker({ settings });
+    await target.open('test');
+    const waits = [(await breaker({ settings }).permit()) as { retryInMs: number }];
+    for (let trial = 0; trial < 3; trial += 1) {
+      clock += waits[waits.length - 1]?.retryInMs ?? 0;
+      const permit = await target.permit();
+      if (permit.kind !== 'trial') throw new Error(`expected the trial, got ${permit.kind}`);
+      const reopenedFor = await target.settleTrial(permit.token, false, 'trial call failed');
+      const next = (await breaker({ settings }).permit()) as { retryInMs: number };
+      expect(next.retryInMs).toBe(reopenedFor);
+      waits.push(next);
+    }
+
+    expect(waits).toEqual([
+      { kind: 'open', retryInMs: 2000 },
+      { kind: 'open', retryInMs: 3000 },
+      { kind: 'open', retryInMs: 4500 },
+      { kind: 'open', retryInMs: 5000 },
+    ]);
+  });
+
+  it('starts again from the first cool-down once a trial closed the breaker', async () => {
+    const settings = { firstCooldownSeconds: 2, cooldownGrowth: 2, cooldownSeconds: 30 };
+    const target = breaker({ settings });
+    await target.open('test');
+    clock += 2000;
+    const failed = await target.permit();
+    if (failed.kind !== 'trial') throw new Error(`expected the trial, got ${failed.kind}`);
+    await target.settleTrial(failed.token, false, 'trial call failed');
+    clock += 4000;
+    const succeeded = await target.permit();
+    if (succeeded.kind !== 'trial') throw new Error(`expected the trial, got ${succeeded.kind}`);
+    await target.settleTrial(succeeded.token, true, 'trial call succeeded');
+
+    await target.open('test again');
+
+    expect(await breaker({ settings }).permit()).toEqual({ kind: 'open', retryInMs: 2000 });
+  });
+
+  it('reopens for the long cool-down on a refused trial, however short the grown cool-down is', async () => {
+    const settings = { firstCooldownSeconds: 2, cooldownGrowth: 1.5, cooldownSeconds: 5 };
+    const target = breaker({ settings });
+    await target.open('test');
+    clock += 2000;
+    const permit = await target.permit();
+    if (permit.kind !== 'trial') throw new Error(`expected the trial, got ${permit.kind}`);
+
+    const reopenedFor = await target.settleTrial(permit.token, false, 'trial call refused', {});
+
+    expect(reopenedFor).toBe(300_000);
+    expect(await breaker({ settings }).permit()).toEqual({ kind: 'open', retryInMs: 300_000 });
+  });
+
+  it('tells a caller that finds the trial taken to look again within a second, not after the lease', async () => {
+    await breaker().open('test');
+    clock += 30_001;
+    expect(await breaker().permit()).toMatchObject({ kind: 'trial' });
+
+    expect(await breaker().permit()).toEqual({ kind: 'open', retryInMs: 1000 });
+    // The lease still keeps every other caller from a second trial until it runs out.
+    clock += SETTINGS.trialLeaseMs - 1;
+    expect(await breaker().permit()).toMatchObject({ kind: 'open' });
   });
 
   it('keeps a refused configuration open for the longer refused cool-down', async () => {

@@ -77,7 +77,7 @@ function setup(
   };
   const breaker = {
     permit: jest.fn(async (): Promise<BreakerPermit> => options.permit ?? { kind: 'closed' }),
-    settleTrial: jest.fn(async () => {}),
+    settleTrial: jest.fn(async (): Promise<number | undefined> => undefined),
     record: jest.fn(),
     flush: jest.fn(async () => {}),
   };

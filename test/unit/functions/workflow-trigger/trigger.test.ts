@@ -56,7 +56,7 @@ function setup(
     ledger,
     breaker: {
       permit: jest.fn(async () => options.permit ?? { kind: 'closed' as const }),
-      settleTrial: jest.fn(async () => {}),
+      settleTrial: jest.fn(async (): Promise<number | undefined> => undefined),
       open: jest.fn(async () => {}),
       resume: jest.fn(async () => true),
       record: jest.fn(),
@@ -244,6 +244,44 @@ describe('workflow trigger: the breaker trial', () => {
       'trial call failed',
       undefined,
     );
+  });
+
+  it("holds the rest of a failed trial's batch until the new cool-down ends", async () => {
+    const { handle, deps } = setup({
+      outcomes: [answer500],
+      permit: { kind: 'trial', token: 't-1' },
+    });
+    jest.mocked(deps.breaker.settleTrial).mockResolvedValue(2000);
+    await handle({ Records: [record('a'), record('b'), record('c')] });
+    // The trial job waits its own backoff; the other two the 2 s cool-down plus up to 3 s of spread.
+    expect(deps.defer).toHaveBeenCalledWith(
+      expect.arrayContaining([
+        expect.objectContaining({
+          record: expect.objectContaining({ messageId: 'msg-b' }),
+          delaySeconds: 4,
+        }),
+        expect.objectContaining({
+          record: expect.objectContaining({ messageId: 'msg-c' }),
+          delaySeconds: 4,
+        }),
+      ]),
+    );
+  });
+
+  it('uses the default cool-down from the environment: 2 s first, 10 % longer per failed trial, 30 s at most', () => {
+    const settings = loadBreakerSettings({}, 5000);
+    expect(settings).toMatchObject({
+      firstCooldownSeconds: 2,
+      cooldownGrowth: 1.1,
+      cooldownSeconds: 30,
+      refusedCooldownSeconds: 300,
+    });
+    expect(
+      loadBreakerSettings(
+        { WORKFLOW_BREAKER_FIRST_COOLDOWN_SECONDS: '60', WORKFLOW_BREAKER_COOLDOWN_SECONDS: '10' },
+        5000,
+      ).firstCooldownSeconds,
+    ).toBe(10);
   });
 
   it('leases the trial for every engine call it can make', () => {
