@@ -9,6 +9,7 @@ const { printDlqReplay, runDlqReplay } = require('./dlq-replay');
 const { printEmailBatching, runEmailBatching } = require('./email-batching');
 const { printHealth, runHealth } = require('./health');
 const { runHttpThroughput } = require('./http-throughput');
+const { printIngestCapacity, runIngestCapacity } = require('./ingest-capacity');
 const { runIngestVsFloor } = require('./ingest-vs-floor');
 const { printWorkflow } = require('./lib/workflow-report');
 const { printColdStart, printDevReady, printHttp, printIngest } = require('./lib/report');
@@ -112,12 +113,27 @@ const BENCHMARKS = [
   {
     name: 'ceiling',
     key: 'ceilingCapacity',
-    title: 'bench 5: abuse ceiling capacity simulation (virtual clock, counting store)',
+    title:
+      'bench 5: capacity simulation (virtual clock, counting in-memory AWS): the abuse ceiling alone, then the whole ingest path',
     onStack: false,
-    sizes: { full: { seconds: 20, containers: 50 }, small: { seconds: 2, containers: 20 } },
-    run: (_context, size) =>
-      runCeilingCapacity(/** @type {{ seconds: number, containers: number }} */ (size)),
-    print: printCeilingCapacity,
+    sizes: {
+      full: { seconds: 20, containers: 50, ingest: { seconds: 5, containers: 250 } },
+      small: { seconds: 2, containers: 20, ingest: { seconds: 1, containers: 100 } },
+    },
+    run: async (_context, size) => {
+      const { seconds, containers, ingest } =
+        /** @type {{ seconds: number, containers: number, ingest: { seconds: number, containers: number } }} */ (
+          size
+        );
+      return {
+        ceiling: await runCeilingCapacity({ seconds, containers }),
+        ingest: await runIngestCapacity(ingest),
+      };
+    },
+    print: (result) => {
+      printCeilingCapacity(result.ceiling);
+      printIngestCapacity(result.ingest);
+    },
   },
   {
     name: 'dev',
