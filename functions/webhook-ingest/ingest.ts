@@ -6,7 +6,10 @@ import type { HttpContext } from '../../shared/http/correlation-id';
 import { jsonResponse } from '../../shared/http/problem';
 import { queueNameOf } from '../../shared/queue/queue-name';
 import { messageSize, type QueuedMessage, sendMessages } from '../../shared/queue/send-messages';
-import type { CeilingDecision } from '../../shared/rate-limit/fixed-window-ceiling';
+import type {
+  CeilingDecision,
+  CeilingReservation,
+} from '../../shared/rate-limit/fixed-window-ceiling';
 import { identify } from './event-identity';
 import { bodyFormatOf, checkNesting, parseBody, rawBodyOf } from './request';
 import {
@@ -43,6 +46,12 @@ export interface DedupeStore {
 /** Counts one request against a per-second ceiling shared by every container. */
 export interface AbuseCeiling {
   take(key: string, limitPerSecond: number): Promise<CeilingDecision>;
+  /**
+   * Takes a slot concurrently with the dedupe claim, to be given back if the claim finds a duplicate;
+   * `undefined` when the slot must wait for the claim (near the limit). Optional: without it every
+   * slot is taken after the claim.
+   */
+  takeAhead?(key: string, limitPerSecond: number): Promise<CeilingReservation> | undefined;
 }
 
 /**
@@ -120,11 +129,25 @@ export function makeWebhookIngest(deps: IngestDeps) {
     checkSizes(routed, deps.limits.maxMessageBytes);
 
     let queued: QueuedMessage[] = [];
-    const { result, performed } = await deps.dedupe.once(`${source.name}:${identity.eventId}`, () =>
-      enqueue(source, routed, identity.eventId, (sent) => {
-        queued = sent;
-      }),
-    );
+    // The slot is taken concurrently with the claim where the ceiling allows it (one round trip
+    // less); a failed take ahead is simply taken again after the claim.
+    const ahead = deps.ceiling
+      .takeAhead?.(source.name, source.ceilingPerSecond)
+      ?.catch(() => undefined);
+    let worked = false;
+    let outcome: { result: Accepted; performed: boolean };
+    try {
+      outcome = await deps.dedupe.once(`${source.name}:${identity.eventId}`, () => {
+        worked = true;
+        return enqueue(source, routed, identity.eventId, ahead, (sent) => {
+          queued = sent;
+        });
+      });
+    } finally {
+      // A duplicate (stored or in flight), or a claim the store could not make, gives its slot back.
+      if (ahead && !worked) await giveBack(ahead);
+    }
+    const { result, performed } = outcome;
     logger.info(performed ? 'webhook accepted' : 'duplicate webhook absorbed', {
       outcome: performed ? 'accepted' : 'duplicate',
       routes: result.routes,
@@ -141,17 +164,32 @@ export function makeWebhookIngest(deps: IngestDeps) {
     return jsonResponse(202, result);
   };
 
+  /** Gives back a slot taken ahead; a failure costs one slot of this second, not the answer. */
+  async function giveBack(ahead: Promise<CeilingReservation | undefined>): Promise<void> {
+    const reservation = await ahead;
+    if (!reservation?.allowed) return;
+    try {
+      await reservation.giveBack();
+    } catch (error) {
+      logger.warn('abuse-ceiling slot not given back', { outcome: 'slot-kept', error });
+    }
+  }
+
   /**
-   * The once-per-event part. The ceiling slot is taken only here, after the dedupe claim, so a
-   * duplicate (stored or in flight) never takes one, not even for a moment.
+   * The once-per-event part, after the dedupe claim. The ceiling slot is either the one taken ahead
+   * (given back by the caller when this never runs, so a duplicate never keeps one) or taken here.
    */
   async function enqueue(
     source: Source,
     routed: RoutedEvent,
     eventId: string,
+    ahead: Promise<CeilingReservation | undefined> | undefined,
     onQueued: (queued: QueuedMessage[]) => void,
   ): Promise<Accepted> {
-    const decision = await deps.ceiling.take(source.name, source.ceilingPerSecond);
+    const reserved = ahead ? await ahead : undefined;
+    const decision = reserved?.allowed
+      ? reserved
+      : await deps.ceiling.take(source.name, source.ceilingPerSecond);
     if (!decision.allowed) {
       throw new RateLimitedError(
         `Source ${source.name} is over its ceiling of ${source.ceilingPerSecond} requests per second`,

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { hasUnsafeCharacters } from '../text/unsafe-characters';
 import { METADATA_LIMITS, RESERVED_METADATA_PREFIX } from './email-metadata';
 import type { EmailJob } from './jobs';

@@ -1,5 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { powertoolsDedupe } from '../../functions/webhook-ingest/dedupe-store';
@@ -17,11 +17,11 @@ jest.setTimeout(30_000);
 
 const LIMIT = 5;
 
-/** The local profile with the stripe source's ceiling lowered to {@link LIMIT} per second. */
-function lowCeilingProfiles() {
+/** The local profile with the stripe source's ceiling lowered to `limit` per second. */
+function lowCeilingProfiles(limit: number) {
   const copy = structuredClone(profiles) as { local: { sources: Record<string, object> } };
   const stripe = copy.local.sources.stripe as Record<string, unknown>;
-  stripe.abuseCeiling = { perSecond: LIMIT };
+  stripe.abuseCeiling = { perSecond: limit };
   return copy;
 }
 
@@ -46,9 +46,8 @@ describe('abuse ceiling under concurrent duplicates (DynamoDB Local, Powertools 
     for (const client of [sqs, dynamoDb, secretsManager]) client.destroy();
   });
 
-  it('accepts a new event with one slot left while 30 duplicates of a stored event arrive at once', async () => {
-    // One fixed window for the whole test, far from any other test's windows.
-    const windowStart = Date.now() + 3_600_000;
+  /** Ingest wired as production wires it, on one fixed window of the ceiling (one shard). */
+  function buildIngest(limit: number, windowStart: number) {
     const logger = new Logger({ logLevel: 'SILENT' });
     const dedupe = powertoolsDedupe(
       {
@@ -60,7 +59,7 @@ describe('abuse ceiling under concurrent duplicates (DynamoDB Local, Powertools 
     );
     const ingest = httpFunction(
       makeWebhookIngest({
-        catalog: loadSourceCatalog(lowCeilingProfiles(), 'local', 'connector-suite/local'),
+        catalog: loadSourceCatalog(lowCeilingProfiles(limit), 'local', 'connector-suite/local'),
         secrets: new SecretCache({
           client: secretsManager,
           maxAgeSeconds: 300,
@@ -83,10 +82,32 @@ describe('abuse ceiling under concurrent duplicates (DynamoDB Local, Powertools 
       }),
       { logger },
     );
-    const deliver = (request: { body: string; headers: Record<string, string> }) =>
+    return (request: { body: string; headers: Record<string, string> }) =>
       ingest(httpEvent('stripe', request), lambdaContext());
-    const fresh = () =>
-      signed({ scheme: 'stripe' }, sample('stripe', { fresh: true }), localSecret('stripe'));
+  }
+
+  const fresh = () =>
+    signed({ scheme: 'stripe' }, sample('stripe', { fresh: true }), localSecret('stripe'));
+
+  /** The count of the stripe counter of the window starting at `windowStart` (shard 0). */
+  async function counted(windowStart: number): Promise<number> {
+    const { Item } = await dynamoDb.send(
+      new GetItemCommand({
+        TableName: state.tables.StateTable?.name as string,
+        Key: {
+          pk: { S: `ceiling#stripe#${Math.floor(windowStart / 1000)}#0` },
+          sk: { S: 'window' },
+        },
+        ConsistentRead: true,
+      }),
+    );
+    return Number(Item?.count?.N ?? 0);
+  }
+
+  it('accepts a new event with one slot left while 30 duplicates of a stored event arrive at once', async () => {
+    // One fixed window for the whole test, far from any other test's windows.
+    const windowStart = Date.now() + 3_600_000;
+    const deliver = buildIngest(LIMIT, windowStart);
     const stored = fresh();
     const earlier = [stored, fresh(), fresh(), fresh()];
     for (const request of earlier) expect((await deliver(request)).statusCode).toBe(202);
@@ -102,5 +123,26 @@ describe('abuse ceiling under concurrent duplicates (DynamoDB Local, Powertools 
     expect(duplicates.map((d) => d.statusCode)).toEqual(Array(30).fill(202));
     expect(overflow.statusCode).toBe(429);
     expect(await drain(sqs, queues.workflowJobs)).toHaveLength(LIMIT);
+  });
+
+  it('gives back every slot that 30 concurrent duplicates took ahead of their claim, while the window has room', async () => {
+    const limit = 10;
+    const windowStart = Date.now() + 7_200_000;
+    const deliver = buildIngest(limit, windowStart);
+    const stored = fresh();
+    // Two accepted events: the second already takes its slot ahead (the counter is far from full).
+    for (const request of [stored, fresh()]) expect((await deliver(request)).statusCode).toBe(202);
+
+    const duplicates = await Promise.all(Array.from({ length: 30 }, () => deliver(stored)));
+    const countAfterDuplicates = await counted(windowStart);
+    const rest = [];
+    for (let index = 0; index < limit - 2; index += 1) rest.push(await deliver(fresh()));
+    const overflow = await deliver(fresh());
+
+    expect(duplicates.map((d) => d.statusCode)).toEqual(Array(30).fill(202));
+    expect(countAfterDuplicates).toBe(2);
+    expect(rest.map((r) => r.statusCode)).toEqual(Array(limit - 2).fill(202));
+    expect(overflow.statusCode).toBe(429);
+    expect(await drain(sqs, queues.workflowJobs)).toHaveLength(limit);
   });
 });

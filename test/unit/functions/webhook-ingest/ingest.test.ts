@@ -169,6 +169,90 @@ describe('webhook ingest', () => {
     expect(ceiling.take).not.toHaveBeenCalled();
   });
 
+  describe('with a slot taken ahead of the claim', () => {
+    /** A ceiling that takes every slot ahead, counting what is taken and given back. */
+    function aheadCeiling(allowed = true) {
+      const ledger = { taken: 0, givenBack: 0 };
+      const takeAhead = jest.fn(async () => {
+        if (allowed) ledger.taken += 1;
+        return {
+          allowed,
+          retryAfterSeconds: 1,
+          giveBack: async () => {
+            ledger.givenBack += 1;
+          },
+        };
+      });
+      return { ledger, takeAhead };
+    }
+
+    it('keeps the slot of an accepted event and takes no second one', async () => {
+      const { deps, ceiling } = setup();
+      const ahead = aheadCeiling();
+      const ingest = withHttpLayer({
+        ...deps,
+        ceiling: { ...ceiling, takeAhead: ahead.takeAhead },
+      });
+
+      const response = await ingest(
+        httpEvent('stripe', signed(stripe, sample('stripe'), 'whsec_unit_current', NOW)),
+      );
+
+      expect(response.statusCode).toBe(202);
+      expect(ahead.ledger).toEqual({ taken: 1, givenBack: 0 });
+      expect(ceiling.take).not.toHaveBeenCalled();
+    });
+
+    it('gives the slot back when the delivery is a duplicate of a stored event', async () => {
+      const { deps, ceiling } = setup();
+      const ahead = aheadCeiling();
+      const ingest = withHttpLayer({
+        ...deps,
+        ceiling: { ...ceiling, takeAhead: ahead.takeAhead },
+      });
+      const request = signed(stripe, sample('stripe'), 'whsec_unit_current', NOW);
+
+      await ingest(httpEvent('stripe', request));
+      const again = await ingest(httpEvent('stripe', request));
+
+      expect(again.statusCode).toBe(202);
+      expect(ahead.ledger).toEqual({ taken: 2, givenBack: 1 });
+    });
+
+    it('gives the slot back while an identical delivery is in progress', async () => {
+      const { deps, ceiling, memory } = setup();
+      const ahead = aheadCeiling();
+      const ingest = withHttpLayer({
+        ...deps,
+        ceiling: { ...ceiling, takeAhead: ahead.takeAhead },
+      });
+      memory.running.add('stripe:evt_1PqLocalDemo0001');
+
+      const response = await ingest(
+        httpEvent('stripe', signed(stripe, sample('stripe'), 'whsec_unit_current', NOW)),
+      );
+
+      expect(response.statusCode).toBe(409);
+      expect(ahead.ledger).toEqual({ taken: 1, givenBack: 1 });
+    });
+
+    it('takes the slot again after the claim when the slot taken ahead was refused', async () => {
+      const { deps, ceiling } = setup();
+      const ahead = aheadCeiling(false);
+      const ingest = withHttpLayer({
+        ...deps,
+        ceiling: { ...ceiling, takeAhead: ahead.takeAhead },
+      });
+
+      const response = await ingest(
+        httpEvent('stripe', signed(stripe, sample('stripe'), 'whsec_unit_current', NOW)),
+      );
+
+      expect(response.statusCode).toBe(202);
+      expect(ceiling.take).toHaveBeenCalledTimes(1);
+    });
+  });
+
   it('refuses a validly signed body nested deeper than the limit with 400, before any I/O', async () => {
     const { ingest, sqs, secretsManager, memory } = setup();
     const deep = `{"id":"evt_deep","type":"x","a":${'['.repeat(2000)}${']'.repeat(2000)}}`;

@@ -51,6 +51,7 @@ describe('FixedWindowCeiling', () => {
           ':limit': { N: '50' },
           ':expiresAt': { N: String(1_700_000_023 + 120) },
         },
+        ReturnValues: 'UPDATED_NEW',
       },
     ]);
   });
@@ -212,5 +213,56 @@ describe('FixedWindowCeiling', () => {
     dynamoMock.on(UpdateItemCommand).resolves({});
     await expect(limiter.take('stripe', 100)).resolves.toMatchObject({ allowed: true });
     expect(updates()).toHaveLength(5);
+  });
+
+  describe('taking a slot ahead of the dedupe claim', () => {
+    const counted = (count: number) => ({ Attributes: { count: { N: String(count) } } });
+
+    it('takes none ahead before a write has shown how full the counter is', () => {
+      expect(ceiling().takeAhead('stripe', 10)).toBeUndefined();
+      expect(updates()).toHaveLength(0);
+    });
+
+    it('takes one ahead while the counter was last seen at most half full, and none past that', async () => {
+      dynamoMock.on(UpdateItemCommand).resolves(counted(5));
+      const limiter = ceiling();
+      await limiter.take('stripe', 10);
+
+      const reservation = await limiter.takeAhead('stripe', 10);
+      expect(reservation).toMatchObject({ allowed: true, retryAfterSeconds: 1 });
+
+      dynamoMock.on(UpdateItemCommand).resolves(counted(6));
+      await limiter.take('stripe', 10);
+      expect(limiter.takeAhead('stripe', 10)).toBeUndefined();
+    });
+
+    it('gives a slot back with one ADD of -1 on the counter it was taken from', async () => {
+      dynamoMock.on(UpdateItemCommand).resolves(counted(1));
+      const limiter = ceiling();
+      await limiter.take('stripe', 10);
+      const reservation = await limiter.takeAhead('stripe', 10);
+
+      await reservation?.giveBack();
+
+      expect(updates().at(-1)).toEqual({
+        TableName: 'connector-suite-test-ceilings',
+        Key: { pk: { S: 'ceiling#stripe#1700000023#0' }, sk: { S: 'window' } },
+        UpdateExpression: 'ADD #count :minusOne',
+        ExpressionAttributeNames: { '#count': 'count' },
+        ExpressionAttributeValues: { ':minusOne': { N: '-1' } },
+      });
+    });
+
+    it('takes none ahead once a write found the counter full', async () => {
+      dynamoMock.on(UpdateItemCommand).resolves(counted(1));
+      const limiter = ceiling();
+      await limiter.take('stripe', 10);
+      dynamoMock
+        .on(UpdateItemCommand)
+        .rejects(new ConditionalCheckFailedException({ message: 'full', $metadata: {} }));
+
+      await expect(limiter.takeAhead('stripe', 10)).resolves.toMatchObject({ allowed: false });
+      expect(limiter.takeAhead('stripe', 10)).toBeUndefined();
+    });
   });
 });
