@@ -405,6 +405,16 @@ function simulatedAws(options) {
         input.Key,
       );
       if (input.ReturnValues === 'ALL_NEW') return { Attributes: next };
+      if (input.ReturnValues === 'UPDATED_NEW') {
+        // The attributes the update changed, as they are now (the key attributes excluded).
+        const changed = Object.fromEntries(
+          Object.entries(next ?? {}).filter(
+            ([name, value]) =>
+              !(name in input.Key) && JSON.stringify(old?.[name]) !== JSON.stringify(value),
+          ),
+        );
+        return { Attributes: changed };
+      }
       if (input.ReturnValues === 'ALL_OLD') return old ? { Attributes: old } : {};
       if (input.ReturnValues && input.ReturnValues !== 'NONE') {
         throw new Error(`simulation: ReturnValues ${input.ReturnValues} is not simulated`);
