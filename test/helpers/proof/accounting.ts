@@ -168,7 +168,17 @@ export function account(outcomes: readonly SendOutcome[], observed: Observed): A
     for (const call of calls) if (call.status !== 200) count(hit, String(call.status));
     return hit;
   };
-  const raw = rawFigures(expected, new Set(dead.keys()), observed, observed.timeouts);
+  const emailHistory = new Map(
+    observed.ledger
+      .filter((item) => item.pk.startsWith('job#email#'))
+      .map((item) => [item.pk.replace(/^job#email#/, ''), item.history ?? []]),
+  );
+  const raw = rawFigures(
+    expected,
+    new Set(dead.keys()),
+    { ...observed, emailHistory },
+    observed.timeouts,
+  );
   const rawLost = new Set(raw.lost);
   const ambiguousUnaccounted = [...new Set([...raw.emailAmbiguous, ...raw.workflowAmbiguous])]
     .filter((job) => expected.has(job))

@@ -29,6 +29,11 @@ export interface RawFigures {
   /** Searches the provider received (`GET /messages/outbound`), failed ones included. */
   emailSearches: number;
   /**
+   * For each email job in a call the provider recorded but did not answer in time: the time from that
+   * call to the ledger's "found at the provider" line (the delay reconciliation added), in ms.
+   */
+  emailReconcileDelaysMs: number[];
+  /**
    * Workflow jobs the engine started more than once WITHOUT an unanswered call for the key before the
    * later start: a double our side made with nothing ambiguous to excuse it. Must be none.
    */
@@ -68,6 +73,8 @@ export function rawFigures(
     emails: readonly SandboxEmail[];
     emailCalls: readonly SandboxCall[];
     emailSearches?: readonly unknown[];
+    /** The email ledger's history per job id (for the reconciliation delay). */
+    emailHistory?: ReadonlyMap<string, readonly string[]>;
     engineCalls: readonly EngineCall[];
   },
   timeouts: CallerTimeouts,
@@ -132,8 +139,28 @@ export function rawFigures(
       (call) => (call.messages ?? 1) > 0 && !answered(call, timeouts.emailMs),
     ).length,
     emailSearches: records.emailSearches?.length ?? 0,
+    emailReconcileDelaysMs: reconcileDelays(records),
     workflowDoubled,
     workflowAmbiguous,
     workflowAmbiguousDoubled,
   };
+}
+
+/** The delay reconciliation added to each job of a recorded-but-unanswered call (see RawFigures). */
+function reconcileDelays(records: {
+  emails: readonly SandboxEmail[];
+  emailCalls: readonly SandboxCall[];
+  emailHistory?: ReadonlyMap<string, readonly string[]>;
+}): number[] {
+  const callAt = new Map(records.emailCalls.map((call) => [call.callId, call.at]));
+  const delays: number[] = [];
+  for (const email of records.emails) {
+    const at = callAt.get(email.callId);
+    const history = records.emailHistory?.get(emailJobOf(email)) ?? [];
+    const found = history.find((line) => line.includes(' found at the provider'));
+    if (at === undefined || found === undefined) continue;
+    const foundAt = Date.parse(found.slice(0, found.indexOf(' ')));
+    if (Number.isFinite(foundAt)) delays.push(foundAt - at);
+  }
+  return delays.sort((a, b) => a - b);
 }

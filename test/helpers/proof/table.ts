@@ -75,6 +75,12 @@ export function proofTable(accounts: Accounts, timings: Timings, title: string):
     ],
     ['email jobs in ambiguous calls (no answer in time)', String(r.emailAmbiguous.length)],
     [
+      'delay reconciliation added to a job the provider had (call to "found"): median / p99',
+      r.emailReconcileDelaysMs.length === 0
+        ? '-'
+        : `${seconds(percentile(r.emailReconcileDelaysMs, 0.5))} / ${seconds(percentile(r.emailReconcileDelaysMs, 0.99))} (${r.emailReconcileDelaysMs.length} jobs)`,
+    ],
+    [
       'provider searches / email calls not answered in time',
       `${r.emailSearches} / ${r.emailUnansweredCalls}${r.emailUnansweredCalls > 0 ? ` (${(r.emailSearches / r.emailUnansweredCalls).toFixed(1)} per call)` : ''}`,
     ],
@@ -106,3 +112,10 @@ export function proofTable(accounts: Accounts, timings: Timings, title: string):
     ...rawRows.map(([figure, value]) => `| ${figure} | ${value} |`),
   ].join('\n');
 }
+
+/** The value at fraction `q` of sorted `values`. */
+function percentile(values: readonly number[], q: number): number {
+  return values[Math.min(values.length - 1, Math.floor(q * values.length))] ?? 0;
+}
+
+const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
