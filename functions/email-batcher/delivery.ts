@@ -278,10 +278,15 @@ export async function holdJob(
   entry: ClaimedJob,
   reason: string,
   seconds: number,
+  /**
+   * `unknown`: the job waits for its calls of unknown outcome to be reconciled; they stay on record
+   * (this attempt's call never left, so it is not kept).
+   */
+  status: 'retry' | 'unknown' = 'retry',
 ) {
   const { deps, settlement } = context;
   const released = await ledgerStep(context, entry, 'hold', () =>
-    deps.ledger.release(entry.hold, 'retry', reason, true),
+    deps.ledger.release(entry.hold, status, reason, true, false),
   );
   if (!released) return;
   settlement.defer({ record: entry.record, delaySeconds: seconds, attempts: entry.attempts - 1 });
@@ -291,6 +296,7 @@ export async function holdJob(
     outcome: 'deferred',
     reason,
     delaySeconds: seconds,
+    ...(status === 'unknown' ? { ambiguous: true } : {}),
   });
 }
 

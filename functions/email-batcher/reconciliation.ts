@@ -1,7 +1,13 @@
 import type { CallRecord } from '../../shared/ledger/job-ledger';
 import { jobKey } from '../../shared/messages/email-metadata';
 import { mapLimit } from '../../shared/queue/map-limit';
-import { type ClaimedJob, type DeliveryContext, ledgerStep, SETTLE_RESERVE_MS } from './delivery';
+import {
+  type ClaimedJob,
+  type DeliveryContext,
+  holdJob,
+  ledgerStep,
+  SETTLE_RESERVE_MS,
+} from './delivery';
 import { reconcileVerdict, type SearchOutcome, settledAt } from './reconcile';
 
 /**
@@ -169,26 +175,13 @@ async function found(context: DeliveryContext, entry: ClaimedJob, messageIds: st
  * The job cannot be reconciled yet: it waits with its calls still on record, its attempt given back
  * and its record re-sent with a delay (not left to SQS, which would count a receive).
  */
-async function waitAmbiguous(
+function waitAmbiguous(
   context: DeliveryContext,
   entry: ClaimedJob,
   reason: string,
   seconds: number,
 ) {
-  const { deps, settlement } = context;
-  const released = await ledgerStep(context, entry, 'hold', () =>
-    deps.ledger.release(entry.hold, 'unknown', reason, true, false),
-  );
-  if (!released) return;
-  settlement.defer({ record: entry.record, delaySeconds: seconds, attempts: entry.attempts - 1 });
-  deps.telemetry.job({
-    jobId: entry.job.id,
-    correlationId: entry.correlationId,
-    outcome: 'deferred',
-    reason,
-    delaySeconds: seconds,
-    ambiguous: true,
-  });
+  return holdJob(context, entry, reason, seconds, 'unknown');
 }
 
 /** Unreconciled past the limit: dead-lettered unsent, marked ambiguous, its calls kept for a replay. */

@@ -181,7 +181,7 @@ describe('email batcher', () => {
     await makeEmailBatcher(d)({ Records: [record('a'), record('b')] });
 
     expect(d.pause.pause).toHaveBeenCalledTimes(1);
-    expect(d.ledger.release).toHaveBeenCalledWith(holdOf('a'), 'retry', 'ErrorCode 10', true);
+    expect(d.ledger.release).toHaveBeenCalledWith(holdOf('a'), 'retry', 'ErrorCode 10', true, false);
     expect(d.deadLetter).not.toHaveBeenCalled();
     // Held for the re-check period (60 s here), not the whole 300 s pause.
     expect(d.defer).toHaveBeenCalledWith([
@@ -417,6 +417,7 @@ describe('email batcher', () => {
         'retry',
         'too little invocation time left for the call',
         true,
+        false,
       );
       expect(d.defer).toHaveBeenCalledWith([
         expect.objectContaining({ delaySeconds: 1, attempts: 1 }),
