@@ -181,7 +181,13 @@ describe('email batcher', () => {
     await makeEmailBatcher(d)({ Records: [record('a'), record('b')] });
 
     expect(d.pause.pause).toHaveBeenCalledTimes(1);
-    expect(d.ledger.release).toHaveBeenCalledWith(holdOf('a'), 'retry', 'ErrorCode 10', true, false);
+    expect(d.ledger.release).toHaveBeenCalledWith(
+      holdOf('a'),
+      'retry',
+      'ErrorCode 10',
+      true,
+      false,
+    );
     expect(d.deadLetter).not.toHaveBeenCalled();
     // Held for the re-check period (60 s here), not the whole 300 s pause.
     expect(d.defer).toHaveBeenCalledWith([
