@@ -39,7 +39,7 @@ const headerText = () =>
 
 const address = headerText().refine(isEmailAddress, { message: 'is not an email address' });
 
-/** The email job contract (ARCHITECTURE.md, "Queues"), checked before anything is spent on a job. */
+/** The email job contract (README, "Email", "The job"), checked before anything is spent on a job. */
 export const emailJobSchema = z
   .object({
     id: z.string().trim().min(1).max(512),
