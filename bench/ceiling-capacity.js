@@ -1,7 +1,8 @@
 // Capacity simulation of the abuse ceiling (issue 20): the production FixedWindowCeiling (and, for
 // "before", the version of commit a645168, bundled from git) driven in process on a virtual clock,
 // against a store that answers UpdateItem as DynamoDB does for the ceiling's conditional ADD and counts
-// every write (a refused conditional write costs a write unit too) per key per second. DynamoDB Local
+// every write (a refused conditional write costs a write unit too) per key per second; a single slot
+// (`ADD :one` if `#count < :limit`) and a leased block (`ADD :block` if `#count <= :room`) alike. DynamoDB Local
 // does not throttle and two cores cannot send 5,000 requests/s, hence a simulation.
 // Dedupe costs 2 writes per accepted webhook on a key of its own (Powertools claim and completion):
 // added to the ceiling's measured writes for the writes per accepted webhook.
@@ -41,11 +42,15 @@ function countingStore(/** @type {() => number} */ now) {
         const slot = `${key}@${Math.floor(now() / 1000)}`;
         writes.set(slot, (writes.get(slot) ?? 0) + 1);
         const count = items.get(key) ?? 0;
-        if (count >= Number(input.ExpressionAttributeValues[':limit'].N)) {
-          throw new ConditionalCheckFailedException({ message: 'full', $metadata: {} });
-        }
-        items.set(key, count + 1);
-        return {};
+        const values = input.ExpressionAttributeValues;
+        // One slot: `#count < :limit`, ADD :one; a leased block: `#count <= :room`, ADD :block.
+        const fits = values[':block']
+          ? count <= Number(values[':room'].N)
+          : count < Number(values[':limit'].N);
+        if (!fits) throw new ConditionalCheckFailedException({ message: 'full', $metadata: {} });
+        const next = count + Number((values[':block'] ?? values[':one']).N);
+        items.set(key, next);
+        return { Attributes: { count: { N: String(next) } } };
       },
     },
   };

@@ -265,4 +265,131 @@ describe('FixedWindowCeiling', () => {
       expect(limiter.takeAhead('stripe', 10)).toBeUndefined();
     });
   });
+
+  describe('leasing slots in blocks', () => {
+    /** Answers each UpdateItem with the count it leaves, from a counter that starts at `start`. */
+    function countingCounter(start = 0) {
+      let count = start;
+      dynamoMock.on(UpdateItemCommand).callsFake((input: UpdateItemCommandInput) => {
+        const values = input.ExpressionAttributeValues ?? {};
+        count += Number((values[':block'] ?? values[':one'] ?? values[':minusOne'])?.N);
+        return { Attributes: { count: { N: String(count) } } };
+      });
+    }
+
+    /** A container that spent `spent` slots of `key` in the second before NOW_MS's, one by one. */
+    async function warmed(spent: number, limit: number, now: { ms: number }) {
+      const limiter = ceiling({ now: () => now.ms });
+      now.ms = NOW_MS - 1000;
+      for (let i = 0; i < spent; i += 1) await limiter.take('stripe', limit);
+      now.ms = 1_700_000_023_000; // the first millisecond of the next second
+      dynamoMock.resetHistory();
+      return limiter;
+    }
+
+    it("takes one slot per write until it has seen a full second of the container's own traffic", async () => {
+      countingCounter();
+      const limiter = ceiling();
+      for (let i = 0; i < 5; i += 1) await limiter.take('stripe', 1000);
+
+      expect(updates().map((input) => input.ExpressionAttributeValues?.[':one'])).toEqual(
+        Array(5).fill({ N: '1' }),
+      );
+    });
+
+    it('then leases a block with one conditional ADD, only if the counter has room for all of it, and spends it without writing', async () => {
+      countingCounter();
+      const now = { ms: 0 };
+      const limiter = await warmed(40, 1000, now);
+
+      const decisions = [];
+      for (let i = 0; i < 20; i += 1) decisions.push(await limiter.take('stripe', 1000));
+
+      expect(decisions.every((d) => d.allowed)).toBe(true);
+      // 40 spent last second, the whole window left: a block of 40 / 2 = 20, one write for 20 slots.
+      expect(updates()).toEqual([
+        {
+          TableName: 'connector-suite-test-ceilings',
+          Key: { pk: { S: 'ceiling#stripe#1700000023#0' }, sk: { S: 'window' } },
+          UpdateExpression:
+            'ADD #count :block SET #expiresAt = if_not_exists(#expiresAt, :expiresAt)',
+          ConditionExpression: 'attribute_not_exists(#count) OR #count <= :room',
+          ExpressionAttributeNames: { '#count': 'count', '#expiresAt': 'expiresAt' },
+          ExpressionAttributeValues: {
+            ':block': { N: '20' },
+            ':room': { N: String(1010 - 20) },
+            ':expiresAt': { N: String(1_700_000_023 + 120) },
+          },
+          ReturnValues: 'UPDATED_NEW',
+        },
+      ]);
+      await limiter.take('stripe', 1000);
+      expect(updates()).toHaveLength(2);
+    });
+
+    it('leases smaller blocks as the window runs out and as the counter fills', async () => {
+      countingCounter();
+      const now = { ms: 0 };
+      const limiter = await warmed(40, 1000, now);
+      now.ms = 1_700_000_023_900; // a tenth of the window left: 40 x 0.1 / 2 = 2
+      await limiter.take('stripe', 1000);
+      expect(updates()[0]?.ExpressionAttributeValues?.[':block']).toEqual({ N: '2' });
+
+      const filling = await warmed(40, 1000, now);
+      countingCounter(980); // the block of 20 leaves 10 slots of room: a quarter of them, 2
+      for (let i = 0; i < 21; i += 1) await filling.take('stripe', 1000);
+      expect(updates().map((input) => input.ExpressionAttributeValues?.[':block']?.N)).toEqual([
+        '20',
+        '2',
+      ]);
+    });
+
+    it('takes a single slot on the same counter when the block does not fit', async () => {
+      const now = { ms: 0 };
+      countingCounter();
+      const limiter = await warmed(40, 1000, now);
+      dynamoMock
+        .on(UpdateItemCommand, { ExpressionAttributeValues: { ':block': { N: '20' } } })
+        .rejects(new ConditionalCheckFailedException({ message: 'no room', $metadata: {} }));
+
+      await expect(limiter.take('stripe', 1000)).resolves.toMatchObject({ allowed: true });
+
+      expect(
+        updates().map((input) => [
+          input.Key?.pk?.S,
+          input.ExpressionAttributeValues?.[':block']?.N ?? 'one',
+        ]),
+      ).toEqual([
+        ['ceiling#stripe#1700000023#0', '20'],
+        ['ceiling#stripe#1700000023#0', 'one'],
+      ]);
+    });
+
+    it('allows each counter 1 % over its share of the limit, for leased slots left unspent', async () => {
+      await ceiling({ shards: 8 }).take('stripe', 5000);
+      await ceiling({ shards: 4 }).take('stripe', 10);
+
+      expect(updates().map((input) => input.ExpressionAttributeValues?.[':limit']?.N)).toEqual([
+        '631', // 8 x 631 = 5,048: at most 5,050
+        '3', // rounding up already allows more than 1 %
+      ]);
+    });
+
+    it('takes nothing ahead while a leased slot is at hand, and returns a block slot given back to the lease', async () => {
+      countingCounter();
+      const now = { ms: 0 };
+      const limiter = await warmed(40, 1000, now);
+
+      const reservation = await limiter.takeAhead('stripe', 1000);
+      expect(reservation).toMatchObject({ allowed: true });
+      expect(updates()).toHaveLength(1);
+      expect(limiter.takeAhead('stripe', 1000)).toBeUndefined();
+
+      await reservation?.giveBack();
+      for (let i = 0; i < 20; i += 1) await limiter.take('stripe', 1000);
+      expect(updates()).toHaveLength(1);
+      await limiter.take('stripe', 1000);
+      expect(updates()).toHaveLength(2);
+    });
+  });
 });
