@@ -153,7 +153,6 @@ export function buildEmailBatcher(
       pauseSeconds: config.pauseSeconds,
       holdRecheckSeconds: config.holdRecheckSeconds,
       rateMaxWaitMs: config.rateMaxWaitMs,
-      sendAlignMs: config.rateAlignMs,
       callTimeoutMs: config.providerTimeoutMs,
       searchTimeoutMs: config.searchTimeoutMs,
       reconcile: {
