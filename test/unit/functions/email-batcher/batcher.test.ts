@@ -170,6 +170,7 @@ describe('email batcher', () => {
     await makeEmailBatcher(d)({ Records: [record('a'), record('b'), record('c')] });
 
     // The job already sent asked for no token.
+    expect(d.bucket.take).toHaveBeenCalledTimes(1);
     expect(d.bucket.take).toHaveBeenCalledWith(2, 0);
     expect((d.send as jest.Mock).mock.calls[0][1]).toHaveLength(1);
     expect(d.ledger.release).toHaveBeenCalledWith(holdOf('b'), 'retry', 'rate limit', true);
