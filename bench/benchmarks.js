@@ -7,6 +7,7 @@ const { printCeilingCapacity, runCeilingCapacity } = require('./ceiling-capacity
 const { runColdStart } = require('./cold-start');
 const { printDlqReplay, runDlqReplay } = require('./dlq-replay');
 const { printEmailBatching, runEmailBatching } = require('./email-batching');
+const { printRateLimiterRuns, runRateLimiterRuns } = require('./email-rate-limiter');
 const { printHealth, runHealth } = require('./health');
 const { runHttpThroughput } = require('./http-throughput');
 const { printIngestCapacity, runIngestCapacity } = require('./ingest-capacity');
@@ -73,6 +74,20 @@ const BENCHMARKS = [
     },
     run: (context, size) => runEmailBatching({ ...context, ...size }),
     print: printEmailBatching,
+  },
+  {
+    name: 'email-rate',
+    key: 'emailRateLimiter',
+    title:
+      'bench: email rate limiter, 3 runs each at 4 and 16 concurrent batchers (200/s, burst 500)',
+    onStack: true,
+    sizes: {
+      full: { batchers: [4, 16], runs: 3, seconds: 15 },
+      small: { batchers: [4], runs: 1, seconds: 3 },
+    },
+    run: (context, size) =>
+      runRateLimiterRuns({ ...context, .../** @type {any} */ (size), rate: 200, burst: 500 }),
+    print: printRateLimiterRuns,
   },
   {
     name: 'health',

@@ -93,7 +93,6 @@ async function runRateLimiter({ state, workDir, batchers, seconds, rate = 500, b
       EMAIL_PROVIDER_ACCOUNT: `bench-${id}`,
       EMAIL_RATE_PER_SECOND: String(rate),
       EMAIL_RATE_BURST: String(burst),
-      EMAIL_RATE_ALIGN_MS: '3000',
     });
     const logger = new Logger({ serviceName: 'bench', logLevel: 'SILENT' });
     // The batcher's own telemetry (its counters; the logger is silent, the metrics never flushed).
@@ -144,4 +143,33 @@ async function runRateLimiter({ state, workDir, batchers, seconds, rate = 500, b
   }
 }
 
-module.exports = { runRateLimiter };
+/**
+ * The rate limiter `runs` times at each number of concurrent batchers (`BENCH_ONLY=email-rate`):
+ * every run printed, since one lucky run proves little on a loaded machine.
+ * @param {{ state: any, workDir: string, batchers: number[], runs: number, seconds: number,
+ *   rate?: number, burst?: number, log?: (m: string) => void }} options
+ */
+async function runRateLimiterRuns({ batchers, runs, log = () => {}, ...options }) {
+  const results = [];
+  for (const count of batchers) {
+    for (let run = 1; run <= runs; run += 1) {
+      log(`bench email-rate: ${count} batchers, run ${run} of ${runs}`);
+      results.push({ run, ...(await runRateLimiter({ ...options, batchers: count, log })) });
+    }
+  }
+  return results;
+}
+
+/** @param {Awaited<ReturnType<typeof runRateLimiterRuns>>} results */
+function printRateLimiterRuns(results) {
+  const f = (/** @type {number} */ n, digits = 1) =>
+    Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
+  console.log('\nRate limiter runs (target: overshoot <= 0, utilisation >= 95 %)');
+  for (const r of results) {
+    console.log(
+      `  ${r.batchers} batchers, run ${r.run}: ${r.rate}/s burst ${r.burst} over ${f(r.seconds)} s: sent ${r.sent}, overshoot beyond the burst ${f(r.overshoot)} messages, utilisation ${f(r.utilisation * 100)} %, deferred ${r.deferred}, bucket writes per message ${f(r.bucketWritesPerMessage, 3)}`,
+    );
+  }
+}
+
+module.exports = { printRateLimiterRuns, runRateLimiter, runRateLimiterRuns };

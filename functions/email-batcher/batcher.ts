@@ -5,7 +5,13 @@ import { mapLimit } from '../../shared/queue/map-limit';
 import { attemptsOf, Settlement, type SettlementDeps } from '../../shared/queue/settlement';
 import type { TokenBucket } from '../../shared/rate-limit/token-bucket';
 import type { WriteFailed } from '../../shared/write-failures';
-import { type ClaimedJob, type DeliveryContext, deliverCall } from './delivery';
+import {
+  type ClaimedJob,
+  type DeliveryContext,
+  deliverCall,
+  holdJob,
+  SETTLE_RESERVE_MS,
+} from './delivery';
 import { makeDeliveryContext } from './delivery-context';
 import { type BatchJob, prepareBatch } from './jobs';
 import type { CallOutcome } from './postmark';
@@ -31,9 +37,8 @@ export interface BatcherSettings {
   pauseSeconds: number;
   /** Longest wait of a job held for a pause before it looks again. */
   holdRecheckSeconds: number;
+  /** Longest a claimed batch waits for tokens, in all (within the invocation's time). */
   rateMaxWaitMs: number;
-  /** How long after its grant a call leaves: at least the time claims take. */
-  sendAlignMs: number;
   /** The provider call's own timeout: a call starts only when the invocation has this much left. */
   callTimeoutMs: number;
   /** One search of the provider's messages, every page, within this. */
@@ -255,33 +260,19 @@ export function makeEmailBatcher(deps: EmailBatcherDeps) {
   }
 
   async function deliverJobs(jobs: BatchJob[], context: DeliveryContext): Promise<void> {
-    const { settlement } = context;
-    // Tokens first, taken in one go: jobs the bucket cannot cover now go back on the queue unclaimed
-    // (no write, no attempt), spread over a couple of seconds. Taking them before the claims keeps
-    // claims from being made and given up by batchers that lose the race for the same tokens.
-    let granted: number;
-    try {
-      granted = await deps.bucket.take(jobs.length, settings.rateMaxWaitMs);
-    } catch (error) {
-      deps.log.warn('rate limit store unavailable: the jobs are left to SQS', { error });
-      for (const entry of jobs) settlement.fail(entry.record);
-      return;
-    }
-    const grantedAt = deps.now();
-    for (const entry of jobs.slice(granted)) {
-      deferFor(settlement, entry, 1 + deps.random() * 2, 'rate limit');
-    }
     // The calls are planned before the claims, so each claim records its call's reference and time in
     // the job's ledger item before the request can leave: a batcher that dies after sending leaves
-    // jobs the next holder reconciles with the provider instead of sending again.
-    const planned = planCalls(jobs.slice(0, granted));
+    // jobs the next holder reconciles with the provider instead of sending again. A planned call may
+    // leave in parts (as tokens come); its parts share its reference, and a search matches each
+    // message by its job key.
+    const planned = planCalls(jobs);
     const callOf = new Map<string, CallRecord>();
     for (const call of planned) {
       for (const item of call.items) callOf.set(item.entry.job.id, call.record);
     }
     const claimed = (
-      await mapLimit(jobs.slice(0, granted), CLAIM_CONCURRENCY, (entry) =>
-        claimOne(entry, settlement, callOf.get(entry.job.id) as CallRecord),
+      await mapLimit(jobs, CLAIM_CONCURRENCY, (entry) =>
+        claimOne(entry, context.settlement, callOf.get(entry.job.id) as CallRecord),
       )
     ).filter((entry): entry is ClaimedJob => entry !== undefined);
     const ready: ClaimedJob[] = [];
@@ -297,22 +288,61 @@ export function makeEmailBatcher(deps: EmailBatcherDeps) {
       }
     }
     ready.push(...(await reconcileJobs(context, ambiguous)));
-    // Every call leaves the same time after its grant, so claims that took longer for one batch than
-    // for another do not bunch calls together at the provider (unless they outlast the alignment).
-    const early = grantedAt + settings.sendAlignMs - deps.now();
-    if (ready.length > 0 && early > 0) await deps.sleep(early);
     const readyById = new Map(ready.map((entry) => [entry.job.id, entry]));
-    const calls = planned
-      .map((call) =>
-        call.items.flatMap((item) => {
-          const entry = readyById.get(item.entry.job.id);
-          return entry ? [{ entry, message: item.message }] : [];
-        }),
-      )
-      .filter((call) => call.length > 0);
-    await mapLimit(calls, 2, (call) => deliverCall(context, call));
+    // In planned order, so that the parts of one call leave together when tokens allow.
+    const queue = planned.flatMap((call) =>
+      call.items.flatMap((item) => {
+        const entry = readyById.get(item.entry.job.id);
+        return entry ? [{ entry, message: item.message, ref: call.record.ref }] : [];
+      }),
+    );
+    await sendAsTokensCome(queue, context);
   }
 
+  /**
+   * Tokens only for messages that will really be sent (claimed, reconciled), taken right before their
+   * call leaves: a grant is spent at once, so the provider sees the rate the bucket grants. The
+   * claimed jobs wait for tokens (their claim outlasts the invocation, see config) up to
+   * `rateMaxWaitMs` in all, and while a call could still finish; the rest are held (their attempt given
+   * back) and come back spread over a couple of seconds.
+   */
+  async function sendAsTokensCome(
+    queue: { entry: ClaimedJob; message: PostmarkMessage; ref: string }[],
+    context: DeliveryContext,
+  ): Promise<void> {
+    const deadline = deps.now() + settings.rateMaxWaitMs;
+    const inFlight: Promise<void>[] = [];
+    let next = 0;
+    while (next < queue.length) {
+      const waitMs = Math.min(
+        deadline - deps.now(),
+        context.remainingMs() - settings.callTimeoutMs - SETTLE_RESERVE_MS,
+      );
+      let granted: number;
+      try {
+        granted = await deps.bucket.take(queue.length - next, Math.max(0, waitMs));
+      } catch (error) {
+        deps.log.warn('rate limit store unavailable: the jobs wait', { error });
+        break;
+      }
+      if (granted > 0) {
+        const part = queue.slice(next, next + granted);
+        next += granted;
+        // One provider call per planned call the grant covers (a grant never merges two calls).
+        for (const call of groupBy(part, (item) => item.ref)) {
+          inFlight.push(deliverCall(context, call));
+        }
+      }
+      if (waitMs <= 0 || (granted === 0 && deps.now() >= deadline)) break;
+    }
+    const held = queue.slice(next);
+    await Promise.all([
+      ...inFlight,
+      mapLimit(held, CLAIM_CONCURRENCY, (item) =>
+        holdJob(context, item.entry, 'rate limit', 1 + deps.random() * 2),
+      ),
+    ]);
+  }
   /**
    * Splits jobs into provider calls within the provider's limits, each with its reference, and the
    * messages with our metadata (job key and call reference) in them.
@@ -331,4 +361,18 @@ export function makeEmailBatcher(deps: EmailBatcherDeps) {
       return { record, items };
     });
   }
+}
+
+/** Consecutive runs of `items` with the same key, in order. */
+function groupBy<T>(items: readonly T[], key: (item: T) => string): T[][] {
+  const groups: T[][] = [];
+  let last: string | undefined;
+  for (const item of items) {
+    const k = key(item);
+    const current = groups[groups.length - 1];
+    if (current && k === last) current.push(item);
+    else groups.push([item]);
+    last = k;
+  }
+  return groups;
 }

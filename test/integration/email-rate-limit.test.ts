@@ -53,7 +53,6 @@ describe('email batcher: shared rate limit', () => {
           EMAIL_RATE_BURST: String(burst),
           EMAIL_MESSAGES_PER_CALL: '200',
           EMAIL_RATE_MAX_WAIT_MS: '1500',
-          EMAIL_RATE_ALIGN_MS: '2000',
           EMAIL_API_URL: sandbox.url,
         },
       });

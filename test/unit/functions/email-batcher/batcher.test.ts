@@ -93,7 +93,6 @@ function deps(overrides: Partial<EmailBatcherDeps> = {}) {
       pauseSeconds: 300,
       holdRecheckSeconds: 60,
       rateMaxWaitMs: 1000,
-      sendAlignMs: 0,
       callTimeoutMs: 10_000,
       searchTimeoutMs: 5000,
       reconcile: { settleMs: 120_000, limitMs: 86_400_000, callSpanMs: 30_000 },
@@ -157,14 +156,24 @@ describe('email batcher', () => {
     expect(d.send).not.toHaveBeenCalled();
   });
 
-  it('claims only what the rate limit covers and defers the rest unclaimed, spending no attempt', async () => {
+  it('takes tokens only after the claims, sends what they cover and holds the rest without an attempt', async () => {
     const d = deps({
+      ledger: {
+        ...deps().ledger,
+        claim: jest.fn(async (jobId: string) =>
+          jobId === 'c' ? { kind: 'sent' as const, messageId: 'm-c' } : claimedAt(1)(jobId),
+        ),
+      },
       bucket: { take: jest.fn(async () => 1) },
+      settings: { ...deps().settings, rateMaxWaitMs: 0 },
     });
-    await makeEmailBatcher(d)({ Records: [record('a'), record('b')] });
+    await makeEmailBatcher(d)({ Records: [record('a'), record('b'), record('c')] });
 
-    expect(d.ledger.claim).toHaveBeenCalledTimes(1);
+    // The job already sent asked for no token.
+    expect(d.bucket.take).toHaveBeenCalledTimes(1);
+    expect(d.bucket.take).toHaveBeenCalledWith(2, 0);
     expect((d.send as jest.Mock).mock.calls[0][1]).toHaveLength(1);
+    expect(d.ledger.release).toHaveBeenCalledWith(holdOf('b'), 'retry', 'rate limit', true);
     expect(d.defer).toHaveBeenCalledWith([expect.objectContaining({ attempts: 0 })]);
   });
 
@@ -441,7 +450,8 @@ describe('email batcher', () => {
     it('does not make the second call of a refused token when it could not finish', async () => {
       const send = jest.fn().mockResolvedValue({ kind: 'unauthorized', status: 401 });
       const d = deps({ send, token: { current: async () => 'old', refresh: async () => 'new' } });
-      await makeEmailBatcher(d)({ Records: [record('a')] }, clock(60_000, 5000));
+      // Read before the token wait, before the first call, before the second.
+      await makeEmailBatcher(d)({ Records: [record('a')] }, clock(60_000, 60_000, 5000));
 
       expect(send).toHaveBeenCalledTimes(1);
       expect(d.pause.pause).not.toHaveBeenCalled();
