@@ -173,7 +173,7 @@ describe('email batcher', () => {
     expect(d.bucket.take).toHaveBeenCalledTimes(1);
     expect(d.bucket.take).toHaveBeenCalledWith(2, 0);
     expect((d.send as jest.Mock).mock.calls[0][1]).toHaveLength(1);
-    expect(d.ledger.release).toHaveBeenCalledWith(holdOf('b'), 'retry', 'rate limit', true);
+    expect(d.ledger.release).toHaveBeenCalledWith(holdOf('b'), 'retry', 'rate limit', true, false);
     expect(d.defer).toHaveBeenCalledWith([expect.objectContaining({ attempts: 0 })]);
   });
 
