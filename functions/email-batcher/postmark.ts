@@ -1,3 +1,4 @@
+import { DependencyError } from '../../shared/errors';
 import { recipientsOf } from '../../shared/messages/email-job-schema';
 import { jobKey, METADATA_CALL, METADATA_JOB } from '../../shared/messages/email-metadata';
 import type { EmailJob } from '../../shared/messages/jobs';
@@ -33,6 +34,15 @@ export type CallOutcome =
    * reached the provider (a timeout after sending), so a retry is an ambiguous attempt.
    */
   | { kind: 'retry'; detail: string; retryAfterSeconds?: number; maybeDelivered: boolean };
+
+/** The token in the provider secret `<prefix>/providers/email` (`{"token": "..."}`). */
+export function providerTokenOf(value: unknown): string {
+  const token = (value as { token?: unknown } | undefined)?.token;
+  if (typeof token !== 'string' || token === '') {
+    throw new DependencyError('The email provider secret has no "token"');
+  }
+  return token;
+}
 
 /** Postmark's limit on one batch request body. */
 export const MAX_CALL_BYTES = 50 * 1024 * 1024;

@@ -4,7 +4,6 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { DependencyError } from '../../shared/errors';
 import { JobLedger } from '../../shared/ledger/job-ledger';
 import { consumerPlumbing } from '../../shared/queue/consumer-plumbing';
 import { TokenBucket } from '../../shared/rate-limit/token-bucket';
@@ -13,7 +12,7 @@ import { secretVersionReader } from '../../shared/secrets/secret-version';
 import { writeFailureReporter } from '../../shared/write-failures';
 import { makeEmailBatcher } from './batcher';
 import type { EmailBatcherConfig } from './config';
-import { sendBatch } from './postmark';
+import { providerTokenOf, sendBatch } from './postmark';
 import { ProviderPause } from './provider-pause';
 import { searchCall } from './reconcile';
 import { type BatcherTelemetry, makeTelemetry } from './telemetry';
@@ -33,15 +32,6 @@ export interface EmailBatcherOverrides {
   fetch?: typeof fetch;
   telemetry?: BatcherTelemetry;
   now?: () => number;
-}
-
-/** The token in `<prefix>/providers/email` (`{"token": "..."}`). */
-function tokenOf(value: unknown): string {
-  const token = (value as { token?: unknown } | undefined)?.token;
-  if (typeof token !== 'string' || token === '') {
-    throw new DependencyError('The email provider secret has no "token"');
-  }
-  return token;
 }
 
 /**
@@ -66,7 +56,7 @@ export function buildEmailBatcher(
     dlqUrl: config.emailJobsDlqUrl,
     secrets,
     secretName,
-    tokenOf: tokenOf,
+    tokenOf: providerTokenOf,
     logger,
     metrics,
     now,

@@ -1,8 +1,12 @@
-import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { providerTokenOf } from '../../functions/email-batcher/postmark';
 import { searchCall } from '../../functions/email-batcher/reconcile';
 import { optionalInteger } from '../../shared/config';
+import { secretCacheFor } from '../../shared/secrets/secret-cache';
 import type { ReplayReconciler } from './reconcile';
 import type { EmailProviderAccess } from './target';
+
+/** One search, every page of it: an operator's tool may wait longer than a batcher. */
+const SEARCH_TIMEOUT_MS = 10_000;
 
 /**
  * The email provider's search for a replay: the token is read once from Secrets Manager and only ever
@@ -17,28 +21,23 @@ export function emailReconciler(
     min: 1,
     max: 365,
   });
-  let token: Promise<string> | undefined;
-  const readToken = async () => {
-    const { SecretString } = await access.secretsManager.send(
-      new GetSecretValueCommand({ SecretId: access.secretName }),
-    );
-    const value = JSON.parse(SecretString ?? '{}') as { token?: unknown };
-    if (typeof value.token !== 'string') throw new Error(`${access.secretName} has no "token"`);
-    return value.token;
-  };
+  // The project's secret cache (Powertools Parameters, JSON parsed without quoting the secret in
+  // errors), read once for the whole replay.
+  const secrets = secretCacheFor(access.secretsManager, {
+    secretsCacheSeconds: 3600,
+    secretsRefreshSeconds: 3600,
+  });
   return {
     retentionMs: retentionDays * 86_400_000,
     now: Date.now,
     search: async (callRef) => {
-      token ??= readToken();
-      let current: string;
+      let token: string;
       try {
-        current = await token;
+        token = providerTokenOf(await secrets.get(access.secretName));
       } catch (error) {
-        token = undefined;
         return { kind: 'failed', detail: `provider token unreadable: ${(error as Error).message}` };
       }
-      return searchCall({ baseUrl: access.baseUrl, timeoutMs: 10_000 }, current, callRef);
+      return searchCall({ baseUrl: access.baseUrl, timeoutMs: SEARCH_TIMEOUT_MS }, token, callRef);
     },
   };
 }
