@@ -9,6 +9,7 @@ import {
   SETTLE_RESERVE_MS,
 } from './delivery';
 import { reconcileVerdict, type SearchOutcome, settledAt } from './reconcile';
+import type { ReconcileOutcome } from './telemetry';
 
 /**
  * Distinct calls searched by one invocation: each search is one request (its page of up to 500
@@ -130,10 +131,7 @@ export async function reconcileJobs(
   return send;
 }
 
-function lineOf(
-  entry: ClaimedJob,
-  verdict: Parameters<DeliveryContext['deps']['telemetry']['reconciled']>[0]['verdict'],
-) {
+function lineOf(entry: ClaimedJob, verdict: ReconcileOutcome) {
   return {
     jobId: entry.job.id,
     correlationId: entry.correlationId,
