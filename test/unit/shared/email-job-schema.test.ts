@@ -112,3 +112,35 @@ describe('email job schema: control characters in header and metadata fields', (
     expect(result.ok).toBe(true);
   });
 });
+
+describe('email job schema: metadata leaves room for the batcher’s own (issue 16)', () => {
+  const withMetadata = (metadata: Record<string, string>) =>
+    parseEmailJob(JSON.stringify({ ...job, metadata }));
+  const fields = (count: number) =>
+    Object.fromEntries(Array.from({ length: count }, (_, i) => [`field${i}`, `value${i}`]));
+
+  it('accepts up to 8 fields, names up to 20 characters and values up to 80', () => {
+    expect(withMetadata(fields(8)).ok).toBe(true);
+    expect(withMetadata({ ['n'.repeat(20)]: 'v'.repeat(80) }).ok).toBe(true);
+  });
+
+  it.each([
+    ['9 fields', fields(9), 'metadata has 9 fields, over the limit of 8'],
+    [
+      'a name starting with cs_',
+      { cs_job: 'mine' },
+      'metadata has a name starting with "cs_", which is reserved',
+    ],
+    ['a name starting with CS_', { CS_call: 'mine' }, 'which is reserved'],
+    ['a name of 21 characters', { ['n'.repeat(21)]: 'v' }, 'longer than 20 characters'],
+    ['an empty name', { '': 'v' }, 'empty or longer than 20 characters'],
+    ['a value of 81 characters', { note: 'secret-'.padEnd(81, 'x') }, 'a value longer than 80'],
+  ])('refuses %s, naming the rule and never the value', (_, metadata, reason) => {
+    const result = withMetadata(metadata);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.reason).toContain(reason);
+    expect(result.reason).not.toContain('secret-');
+    expect(result.reason).not.toContain('mine');
+  });
+});

@@ -98,6 +98,16 @@ describe('the sandbox provider speaks Postmark message search, and searchCall re
     });
   });
 
+  it('takes an answer it cannot read (not JSON, no TotalCount) for a failure, never for an empty listing', async () => {
+    for (const body of ['<html>maintenance</html>', '{"Messages":[]}']) {
+      const fakeFetch = (async () => new Response(body, { status: 200 })) as typeof fetch;
+      expect(await searchCall({ ...options(), fetch: fakeFetch }, 'token', 'call-1')).toEqual({
+        kind: 'failed',
+        detail: 'search answer unreadable',
+      });
+    }
+  });
+
   it('reads every page of a call listed over several pages', async () => {
     const ids = Array.from({ length: 450 }, (_, index) => `p${index}`);
     await sendBatch(sandbox, ids, 'call-big');
