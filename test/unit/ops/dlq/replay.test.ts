@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   ChangeMessageVisibilityBatchCommand,
   DeleteMessageCommand,
+  type Message,
   ReceiveMessageCommand,
   SendMessageCommand,
   SQSClient,
@@ -29,42 +30,47 @@ const options = {
   visibilitySeconds: 30,
 };
 
+const sqsMock = mockClient(SQSClient);
+const dynamoMock = mockClient(DynamoDBClient);
+const documentMock = mockClient(DynamoDBDocumentClient);
+
+/**
+ * Mocks a DLQ holding one dead letter (received once, then nothing), and records each send to the
+ * source queue and delete from the DLQ in `steps`, in order.
+ */
+function oneDeadLetter(message: Pick<Message, 'Body' | 'MessageAttributes'>) {
+  const steps: string[] = [];
+  sqsMock.reset();
+  dynamoMock.reset();
+  documentMock.reset();
+  sqsMock
+    .on(ReceiveMessageCommand)
+    .resolvesOnce({
+      Messages: [{ MessageId: 'dl-1', ReceiptHandle: 'rh-1', Attributes: {}, ...message }],
+    })
+    .resolves({ Messages: [] });
+  sqsMock.on(SendMessageCommand).callsFake((input: { QueueUrl: string }) => {
+    steps.push(`send to ${input.QueueUrl === queue.url ? 'the source queue' : input.QueueUrl}`);
+    return { MessageId: 'new-1' };
+  });
+  sqsMock.on(DeleteMessageCommand).callsFake((input: { QueueUrl: string }) => {
+    steps.push(`delete from ${input.QueueUrl === queue.dlqUrl ? 'the DLQ' : input.QueueUrl}`);
+    return {};
+  });
+  sqsMock.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [], Failed: [] });
+  documentMock.on(DeleteCommand).resolves({});
+  dynamoMock.resolves({});
+  return steps;
+}
+
 describe('dlq replay: the order of its steps per message', () => {
-  const sqsMock = mockClient(SQSClient);
-  const dynamoMock = mockClient(DynamoDBClient);
-  const documentMock = mockClient(DynamoDBDocumentClient);
   let steps: string[];
 
   beforeEach(() => {
-    steps = [];
-    sqsMock.reset();
-    dynamoMock.reset();
-    documentMock.reset();
-    sqsMock
-      .on(ReceiveMessageCommand)
-      .resolvesOnce({
-        Messages: [
-          {
-            MessageId: 'dl-1',
-            ReceiptHandle: 'rh-1',
-            Body: JSON.stringify({ id: 'job-1', workflow: 'campaign-send', input: {} }),
-            MessageAttributes: { jobId: { DataType: 'String', StringValue: 'job-1' } },
-            Attributes: {},
-          },
-        ],
-      })
-      .resolves({ Messages: [] });
-    sqsMock.on(SendMessageCommand).callsFake((input: { QueueUrl: string }) => {
-      steps.push(`send to ${input.QueueUrl === queue.url ? 'the source queue' : input.QueueUrl}`);
-      return { MessageId: 'new-1' };
+    steps = oneDeadLetter({
+      Body: JSON.stringify({ id: 'job-1', workflow: 'campaign-send', input: {} }),
+      MessageAttributes: { jobId: { DataType: 'String', StringValue: 'job-1' } },
     });
-    sqsMock.on(DeleteMessageCommand).callsFake((input: { QueueUrl: string }) => {
-      steps.push(`delete from ${input.QueueUrl === queue.dlqUrl ? 'the DLQ' : input.QueueUrl}`);
-      return {};
-    });
-    sqsMock.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [], Failed: [] });
-    documentMock.on(DeleteCommand).resolves({});
-    dynamoMock.resolves({});
   });
 
   it('resets the ledger, then sends to the source queue, then deletes from the DLQ', async () => {
@@ -99,47 +105,19 @@ describe('dlq replay: the order of its steps per message', () => {
 });
 
 describe('dlq replay: an ambiguous email job is searched for at the provider first', () => {
-  const sqsMock = mockClient(SQSClient);
-  const dynamoMock = mockClient(DynamoDBClient);
-  const documentMock = mockClient(DynamoDBDocumentClient);
   const emailQueue = { ...queue, short: 'email-jobs', scope: 'email' as const };
   const DAY = 86_400_000;
   const NOW = 100 * DAY;
   let steps: string[];
 
   beforeEach(() => {
-    steps = [];
-    sqsMock.reset();
-    dynamoMock.reset();
-    documentMock.reset();
-    sqsMock
-      .on(ReceiveMessageCommand)
-      .resolvesOnce({
-        Messages: [
-          {
-            MessageId: 'dl-1',
-            ReceiptHandle: 'rh-1',
-            Body: '{}',
-            MessageAttributes: {
-              jobId: { DataType: 'String', StringValue: 'job-1' },
-              ambiguous: { DataType: 'String', StringValue: 'true' },
-            },
-            Attributes: {},
-          },
-        ],
-      })
-      .resolves({ Messages: [] });
-    sqsMock.on(SendMessageCommand).callsFake(() => {
-      steps.push('send');
-      return { MessageId: 'new-1' };
+    steps = oneDeadLetter({
+      Body: '{}',
+      MessageAttributes: {
+        jobId: { DataType: 'String', StringValue: 'job-1' },
+        ambiguous: { DataType: 'String', StringValue: 'true' },
+      },
     });
-    sqsMock.on(DeleteMessageCommand).callsFake(() => {
-      steps.push('delete from the DLQ');
-      return {};
-    });
-    sqsMock.on(ChangeMessageVisibilityBatchCommand).resolves({ Successful: [], Failed: [] });
-    documentMock.on(DeleteCommand).resolves({});
-    dynamoMock.resolves({});
   });
 
   const replay = (callAgeMs: number, listed: string[], force = false) => {
@@ -188,7 +166,7 @@ describe('dlq replay: an ambiguous email job is searched for at the provider fir
   it('not found: replayed (the batcher asks again before it sends)', async () => {
     const { run } = replay(DAY, ['another-job']);
     expect(await run).toMatchObject({ replayed: 1, foundAtProvider: 0 });
-    expect(steps).toEqual(['send', 'delete from the DLQ']);
+    expect(steps).toEqual(['send to the source queue', 'delete from the DLQ']);
   });
 
   it('a call older than the provider keeps messages: left in the DLQ, unsearched', async () => {
@@ -201,6 +179,6 @@ describe('dlq replay: an ambiguous email job is searched for at the provider fir
   it('--force sends a job whose call is older than the retention (its ledger record cleared)', async () => {
     const forced = replay(50 * DAY, [], true);
     expect(await forced.run).toMatchObject({ replayed: 1, refusedTooOld: 0, cleared: 1 });
-    expect(steps).toEqual(['send', 'delete from the DLQ']);
+    expect(steps).toEqual(['send to the source queue', 'delete from the DLQ']);
   });
 });
