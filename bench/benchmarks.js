@@ -1,4 +1,4 @@
-// Every benchmark `npm run bench` runs, with its two sizes: `full` (the figures the README quotes) and
+// Every benchmark `npm run bench` runs, with its two sizes: `full` (the figures docs/ quotes) and
 // `small` (seconds each, run by `.ci/run` after `npm test` so that a benchmark that can no longer run
 // fails CI instead of rotting unseen). `BENCH_SIZE=small` picks the small size; a benchmark without
 // one is refused before anything starts (see checkBenchmarks).

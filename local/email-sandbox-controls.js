@@ -32,7 +32,7 @@ function readBody(request, limit) {
 }
 
 /**
- * Answers the sandbox's control routes (README, "Sandbox controls"): listings, faults, settings, reset.
+ * Answers the sandbox's control routes (docs/local-stack.md, "Sandbox email provider: fault controls"): listings, faults, settings, reset.
  * @param {import('node:http').IncomingMessage} request
  * @param {import('node:http').ServerResponse} response
  * @param {URL} url

@@ -1,5 +1,5 @@
 // The sandbox provider's message search: `GET /messages/outbound` as Postmark's Messages API answers
-// it (README, "Sandbox provider"), with an indexing delay and faults of its own, so the batcher's
+// it (docs/local-stack.md, "Sandbox email provider"), with an indexing delay and faults of its own, so the batcher's
 // reconciliation can be tested against what a real provider does: a search that is not
 // read-after-write, that fails, is rate limited, is slow or hangs.
 

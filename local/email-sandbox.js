@@ -8,8 +8,8 @@ const { closeServer, listen, LOOPBACK } = require('./ports');
  * A Postmark-compatible sandbox provider for local runs and tests: `POST /email/batch` checks the
  * token, enforces the 500-message and 50 MB limits and answers one result per message; everything it
  * accepts is listed at `GET /sandbox/messages` and found by `GET /messages/outbound` (Postmark's message
- * search, `local/email-sandbox-search.js`). It can be told at run time to misbehave (see README,
- * "Sandbox controls"): `POST /sandbox/faults` queues faults for the next calls, `POST /sandbox/settings`
+ * search, `local/email-sandbox-search.js`). It can be told at run time to misbehave (see docs/local-stack.md,
+ * "Sandbox email provider: fault controls"): `POST /sandbox/faults` queues faults for the next calls, `POST /sandbox/settings`
  * changes latency, token and per-recipient error codes, `POST /sandbox/reset` starts afresh.
  *
  * @typedef {object} SandboxFault one fault, applied to the next `times` calls (default 1)

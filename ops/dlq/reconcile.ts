@@ -4,7 +4,7 @@ import { jobKey } from '../../shared/messages/email-metadata';
 
 /**
  * How a replay asks the email provider about a dead-lettered job whose calls had an unknown outcome
- * (README, "Dead letters"): the provider's message search, and how long the provider keeps messages.
+ * (docs/dead-letters.md): the provider's message search, and how long the provider keeps messages.
  */
 export interface ReplayReconciler {
   search: (callRef: string) => Promise<SearchOutcome>;

@@ -26,7 +26,7 @@ export interface Target {
   dynamoDb: DynamoDBClient;
   tableName: string;
   queues: DlqQueue[];
-  /** The email provider, asked before an ambiguous email job is replayed (README, "Dead letters"). */
+  /** The email provider, asked before an ambiguous email job is replayed (docs/dead-letters.md). */
   emailProvider?: EmailProviderAccess;
   close(): void;
 }

@@ -3,7 +3,7 @@ import { optionalInteger } from '../config';
 type Env = Record<string, string | undefined>;
 
 /**
- * Every timeout of the suite's outbound calls, in one place (the README's "Timeouts" table repeats
+ * Every timeout of the suite's outbound calls, in one place (the "Timeouts" table of docs/configuration.md repeats
  * them). A hung dependency must become a fast 503 or a retry, never a function timeout:
  * - each attempt of an AWS SDK call fails after `requestTimeoutMs` without an answer (or
  *   `connectTimeoutMs` without a connection), and is tried at most `maxAttempts` times;

@@ -9,7 +9,7 @@ export interface Problem {
   detail: string;
 }
 
-/** `type` URIs name the problem; the README lists them. */
+/** `type` URIs name the problem; docs/http-contract.md lists them. */
 function typeOf(title: string): string {
   return `urn:connector-suite:problem:${title.toLowerCase().replace(/[^a-z0-9]+/g, '-')}`;
 }

@@ -39,7 +39,7 @@ const headerText = () =>
 
 const address = headerText().refine(isEmailAddress, { message: 'is not an email address' });
 
-/** The email job contract (README, "Email", "The job"), checked before anything is spent on a job. */
+/** The email job contract (docs/email.md, "The job"), checked before anything is spent on a job. */
 export const emailJobSchema = z
   .object({
     id: z.string().trim().min(1).max(512),
@@ -80,7 +80,7 @@ export const emailJobSchema = z
   });
 
 /**
- * A job's own metadata must leave room for ours (README, "The job"): at most 8 fields, names up to 20
+ * A job's own metadata must leave room for ours (docs/email.md, "The job"): at most 8 fields, names up to 20
  * characters that do not start with `cs_` (reserved), values up to 80 characters, as Postmark takes
  * them. Names and values are never echoed in the reason.
  */

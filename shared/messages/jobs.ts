@@ -1,5 +1,5 @@
 /**
- * The queue contracts (README, "Queues"). Every message carries a deterministic `id` (the
+ * The queue contracts (docs/http-contract.md, "Queues"). Every message carries a deterministic `id` (the
  * source event's id plus the route), so a duplicate upstream is absorbed downstream by idempotency.
  */
 

@@ -3,7 +3,7 @@ import * as z from 'zod';
 import { isRawJsonNumber, parseJsonExact } from '../json/exact';
 import type { WorkflowJob } from './jobs';
 
-/** A workflow job as the queue carries it (README, "Workflows", "Job schema"). */
+/** A workflow job as the queue carries it (docs/workflows.md, "Job schema"). */
 export const workflowJobSchema = z.object({
   id: z.string().min(1).max(512),
   workflow: z.string().min(1).max(64),

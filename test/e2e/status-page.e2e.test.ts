@@ -7,7 +7,7 @@ import { httpUrl, localClientOptions, localStack } from '../helpers/local-stack'
 jest.setTimeout(90_000);
 
 /**
- * The README's screenshot is refreshed only on request (`UPDATE_SCREENSHOT=1 npm test`), so an
+ * The screenshot in docs/ (docs/health.md shows it) is refreshed only on request (`UPDATE_SCREENSHOT=1 npm test`), so an
  * ordinary run leaves the work tree clean; otherwise it goes to the git-ignored `.local-state/`.
  */
 const SCREENSHOT =

@@ -1,5 +1,5 @@
 /**
- * The deploy template rules (README, "Deploying") as pure checks on a packaged
+ * The deploy template rules (docs/deploying.md) as pure checks on a packaged
  * CloudFormation template. Each rule returns its violations as readable strings; an empty list passes.
  * They read intrinsic functions structurally (`Fn::GetAtt`, `Ref`, `Fn::Sub`) and never resolve them
  * against AWS, so anything they cannot prove counts as a violation rather than a pass.

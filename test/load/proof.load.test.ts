@@ -3,7 +3,7 @@ import { FULL_PROOF } from '../helpers/proof/sizes';
 
 // The full proof (`npm run test:load`, never part of `npm test`): 10,000 signed webhooks at
 // concurrency 32 through a private local stack while the sandboxes fault and DynamoDB Local is frozen
-// for 10 s. It prints the table recorded in the README.
+// for 10 s. It prints the table recorded in docs/proof.md.
 
 describe('the proof suite (full size)', () => {
   let result: ProofResult;

@@ -20,7 +20,7 @@ const list = (values: Record<string, number>) =>
 const sum = (values: Record<string, number>) =>
   Object.values(values).reduce((total, value) => total + value, 0);
 
-/** The proof's table, in Markdown (as recorded in the README). */
+/** The proof's table, in Markdown (as recorded in docs/proof.md). */
 export function proofTable(accounts: Accounts, timings: Timings, title: string): string {
   const a = accounts;
   const rows: [string, string][] = [
