@@ -1,7 +1,7 @@
-import { DependencyError } from '../../shared/errors';
-import { recipientsOf } from '../../shared/messages/email-job-schema';
-import { jobKey, METADATA_CALL, METADATA_JOB } from '../../shared/messages/email-metadata';
-import type { EmailJob } from '../../shared/messages/jobs';
+import { DependencyError } from '../errors';
+import { recipientsOf } from '../messages/email-job-schema';
+import { jobKey, METADATA_CALL, METADATA_JOB } from '../messages/email-metadata';
+import type { EmailJob } from '../messages/jobs';
 
 /** One message as Postmark's batch API takes it. */
 export interface PostmarkMessage {

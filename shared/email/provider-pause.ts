@@ -6,7 +6,7 @@ import {
   type ResumeVia,
   resumeRecordOf,
   resumeUpdate,
-} from '../../shared/state/resume';
+} from '../state/resume';
 
 /** What a batcher may do now. */
 export type PausePermit =

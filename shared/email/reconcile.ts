@@ -1,5 +1,5 @@
-import type { CallRecord } from '../../shared/ledger/job-ledger';
-import { METADATA_CALL, METADATA_JOB } from '../../shared/messages/email-metadata';
+import type { CallRecord } from '../ledger/job-ledger';
+import { METADATA_CALL, METADATA_JOB } from '../messages/email-metadata';
 import { retryAfterSeconds } from './postmark';
 
 /** What one search of the provider for a call's messages came to. */

@@ -1,6 +1,5 @@
-import { ConfigError } from '../../shared/errors';
-import { isScheme, type Scheme, schemes } from './signatures';
-import { DEFAULT_GENERIC_HEADER } from './signatures/generic';
+import { ConfigError } from '../errors';
+import { DEFAULT_GENERIC_HEADER, isScheme, type Scheme, schemes } from './schemes';
 
 /** Where a route sends an event: a workflow by name, or an email rendered from a template. */
 export type Destination = { kind: 'workflow'; name: string } | { kind: 'email'; template: string };

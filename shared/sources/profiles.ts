@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import bundledProfiles from '../../config/sources.json';
-import { ConfigError } from '../../shared/errors';
+import { ConfigError } from '../errors';
 
 /** The variable that points the sources catalog at another file (local runs and tests only). */
 export const SOURCES_FILE = 'SOURCES_FILE';

@@ -1,5 +1,5 @@
-import { type Check, resultOf } from './checks/check';
-import type { CheckResult } from './health';
+import type { CheckResult } from '../health';
+import { type Check, resultOf } from './check';
 
 /** Time limits of one round of checks. */
 export interface CheckBudget {

@@ -2,30 +2,30 @@ import type { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import type { SourceCatalog } from '../webhook-ingest/sources';
+import type { SourceCatalog } from '../../../shared/sources/catalog';
+import type { HealthConfig } from '../config';
 import {
   type CeilingRef,
   ceilingUseCheck,
   type RateLimiterUseReader,
   rateLimiterUseCheck,
-} from './checks/ceilings';
-import type { Check } from './checks/check';
+} from './ceilings';
+import type { Check } from './check';
 import {
   type BreakerStateReader,
   breakerCheck,
   type PauseStateReader,
   pauseCheck,
   providerCheck,
-} from './checks/providers';
+} from './providers';
 import {
   deadLetterDepthCheck,
   oldestMessageAgeCheck,
   type QueueRef,
   queueDepthCheck,
-} from './checks/queues';
-import { secretAgeCheck } from './checks/secrets';
-import { tableCheck } from './checks/tables';
-import type { HealthConfig } from './config';
+} from './queues';
+import { secretAgeCheck } from './secrets';
+import { tableCheck } from './tables';
 
 /** Everything the checks talk to. The two readers are extension points for later issues. */
 export interface CheckDependencies {

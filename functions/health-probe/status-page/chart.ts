@@ -1,4 +1,4 @@
-import type { HealthStatus } from './health';
+import type { HealthStatus } from '../health';
 
 /** One point of a check's history. */
 export interface ChartPoint {

@@ -1,5 +1,5 @@
-import { type CheckResult, effectiveStatus } from './health';
-import type { ProbeRun } from './history';
+import { type CheckResult, effectiveStatus } from '../health';
+import type { ProbeRun } from '../history';
 
 /** A part of the pipeline, as the status page groups its checks. */
 export interface PipelinePart {

@@ -1,14 +1,7 @@
+import { type CheckResult, effectiveStatus, type HealthStatus } from '../health';
+import type { ProbeRun } from '../history';
 import { type ChartPoint, chartSvg, escapeHtml } from './chart';
-import { type CheckResult, effectiveStatus, type HealthStatus } from './health';
-import type { ProbeRun } from './history';
-import {
-  durationText,
-  notPassingSince,
-  PIPELINE_PARTS,
-  partOf,
-  todoOf,
-  whatOf,
-} from './status-groups';
+import { durationText, notPassingSince, PIPELINE_PARTS, partOf, todoOf, whatOf } from './groups';
 
 const BADGE: Record<HealthStatus, string> = { pass: 'Healthy', warn: 'Degraded', fail: 'Failing' };
 

@@ -1,10 +1,8 @@
-import { matchHmacSha256 } from './compare';
-import { decodeBase64, decodeHex } from './encoding';
-import { requireHeader } from './headers';
-import type { Verifier } from './types';
-
-/** The header a `generic` source reads when its config names none. */
-export const DEFAULT_GENERIC_HEADER = 'x-signature';
+import { DEFAULT_GENERIC_HEADER } from '../../../../shared/sources/schemes';
+import { matchHmacSha256 } from '../compare';
+import { decodeBase64, decodeHex } from '../encoding';
+import { requireHeader } from '../headers';
+import type { Verifier } from '../types';
 
 // Many senders (GitHub-style) prefix the digest; accepting it costs nothing and saves a config knob.
 const OPTIONAL_PREFIX = /^sha256=/i;

@@ -1,7 +1,7 @@
-import { matchHmacSha256 } from './compare';
-import { decodeHex } from './encoding';
-import { requireHeader } from './headers';
-import type { Verifier } from './types';
+import { matchHmacSha256 } from '../compare';
+import { decodeHex } from '../encoding';
+import { requireHeader } from '../headers';
+import type { Verifier } from '../types';
 
 const HEADER = 'x-hub-signature-256';
 const PREFIX = 'sha256=';

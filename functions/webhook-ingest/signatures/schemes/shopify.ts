@@ -1,7 +1,7 @@
-import { matchHmacSha256 } from './compare';
-import { decodeBase64 } from './encoding';
-import { requireHeader } from './headers';
-import type { Verifier } from './types';
+import { matchHmacSha256 } from '../compare';
+import { decodeBase64 } from '../encoding';
+import { requireHeader } from '../headers';
+import type { Verifier } from '../types';
 
 const HEADER = 'x-shopify-hmac-sha256';
 

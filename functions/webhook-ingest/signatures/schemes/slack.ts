@@ -1,8 +1,8 @@
-import { matchHmacSha256 } from './compare';
-import { decodeHex } from './encoding';
-import { requireHeader } from './headers';
-import { assertWithinTolerance, parseTimestamp } from './timestamp';
-import type { Verifier } from './types';
+import { matchHmacSha256 } from '../compare';
+import { decodeHex } from '../encoding';
+import { requireHeader } from '../headers';
+import { assertWithinTolerance, parseTimestamp } from '../timestamp';
+import type { Verifier } from '../types';
 
 const SIGNATURE_HEADER = 'x-slack-signature';
 const TIMESTAMP_HEADER = 'x-slack-request-timestamp';

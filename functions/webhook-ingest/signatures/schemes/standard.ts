@@ -1,9 +1,9 @@
-import { matchSignature } from './compare';
-import { decodeBase64 } from './encoding';
-import { requireHeader } from './headers';
-import { hmacSha256 } from './hmac';
-import { assertWithinTolerance, parseTimestamp } from './timestamp';
-import type { Verifier } from './types';
+import { matchSignature } from '../compare';
+import { decodeBase64 } from '../encoding';
+import { requireHeader } from '../headers';
+import { hmacSha256 } from '../hmac';
+import { assertWithinTolerance, parseTimestamp } from '../timestamp';
+import type { Verifier } from '../types';
 
 const SECRET_PREFIX = 'whsec_';
 const SYMMETRIC_VERSION = 'v1';

@@ -1,9 +1,9 @@
-import { SignatureError } from '../../../shared/errors';
-import { matchHmacSha256 } from './compare';
-import { decodeHex } from './encoding';
-import { requireHeader } from './headers';
-import { assertWithinTolerance, parseTimestamp } from './timestamp';
-import type { Verifier } from './types';
+import { SignatureError } from '../../../../shared/errors';
+import { matchHmacSha256 } from '../compare';
+import { decodeHex } from '../encoding';
+import { requireHeader } from '../headers';
+import { assertWithinTolerance, parseTimestamp } from '../timestamp';
+import type { Verifier } from '../types';
 
 const HEADER = 'stripe-signature';
 

@@ -1,9 +1,5 @@
 import { verdictFor } from '../../../../functions/email-batcher/error-codes';
-import {
-  retryAfterSeconds,
-  sendBatch,
-  splitIntoCalls,
-} from '../../../../functions/email-batcher/postmark';
+import { retryAfterSeconds, sendBatch, splitIntoCalls } from '../../../../shared/email/postmark';
 
 const message = { From: 'a@example.test', To: 'b@example.test', Subject: 's', TextBody: 't' };
 

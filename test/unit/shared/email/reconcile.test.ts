@@ -1,11 +1,11 @@
 import { ServerClient } from 'postmark';
-import { toPostmarkMessage } from '../../../../functions/email-batcher/postmark';
+import { startEmailSandbox } from '../../../../local/email-sandbox';
+import { toPostmarkMessage } from '../../../../shared/email/postmark';
 import {
   reconcileVerdict,
   type SearchOutcome,
   searchCall,
-} from '../../../../functions/email-batcher/reconcile';
-import { startEmailSandbox } from '../../../../local/email-sandbox';
+} from '../../../../shared/email/reconcile';
 import { jobKey, METADATA_CALL, METADATA_JOB } from '../../../../shared/messages/email-metadata';
 
 type Sandbox = Awaited<ReturnType<typeof startEmailSandbox>>;

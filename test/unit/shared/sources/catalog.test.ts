@@ -1,5 +1,5 @@
-import { loadSourceCatalog } from '../../../../functions/webhook-ingest/sources';
 import { ConfigError } from '../../../../shared/errors';
+import { loadSourceCatalog } from '../../../../shared/sources/catalog';
 import profiles from '../../../fixtures/sources.json';
 
 const withSource = (source: unknown, emailTemplates: unknown = {}) => ({

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import bundled from '../../../../config/sources.json';
-import { sourceProfiles } from '../../../../functions/webhook-ingest/source-profiles';
 import { ConfigError } from '../../../../shared/errors';
+import { sourceProfiles } from '../../../../shared/sources/profiles';
 
 describe('source profiles', () => {
   const dir = mkdtempSync(path.join(tmpdir(), 'source-profiles-'));

@@ -1,7 +1,7 @@
-import type { CheckResult } from '../../../../functions/health-probe/health';
-import type { ProbeRun } from '../../../../functions/health-probe/history';
-import { notPassingSince, partOf } from '../../../../functions/health-probe/status-groups';
-import { renderStatusPage } from '../../../../functions/health-probe/status-page';
+import type { CheckResult } from '../../../../../functions/health-probe/health';
+import type { ProbeRun } from '../../../../../functions/health-probe/history';
+import { notPassingSince, partOf } from '../../../../../functions/health-probe/status-page/groups';
+import { renderStatusPage } from '../../../../../functions/health-probe/status-page/render';
 
 const NOW = Date.parse('2026-05-01T12:00:00Z');
 const at = (minutesAgo: number) => new Date(NOW - minutesAgo * 60_000).toISOString();

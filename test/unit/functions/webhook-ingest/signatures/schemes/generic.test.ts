@@ -1,8 +1,8 @@
-import { verifyGenericSignature } from '../../../../../functions/webhook-ingest/signatures/generic';
-import type { VerifyOptions } from '../../../../../functions/webhook-ingest/signatures/types';
-import { sign } from '../../../../../local/signers';
-import { SignatureError } from '../../../../../shared/errors';
-import { githubVector, signedRequest } from '../../../../helpers/vectors';
+import { verifyGenericSignature } from '../../../../../../functions/webhook-ingest/signatures/schemes/generic';
+import type { VerifyOptions } from '../../../../../../functions/webhook-ingest/signatures/types';
+import { sign } from '../../../../../../local/signers';
+import { SignatureError } from '../../../../../../shared/errors';
+import { githubVector, signedRequest } from '../../../../../helpers/vectors';
 
 const SECRET = 'generic-secret';
 const BODY = JSON.stringify({ kind: 'order.paid', order: 42 }, null, 2);
