@@ -154,7 +154,7 @@ async function addSource({ name, values, env, out }) {
 
   // The handler's own loader judges the entry: name, scheme, routes and ceiling, as at cold start.
   const { sources, format, workflows } = await compileModules(root, {
-    sources: path.join(root, 'functions/webhook-ingest/sources.ts'),
+    sources: path.join(root, 'shared/sources/catalog.ts'),
     format: path.join(root, 'functions/webhook-ingest/signatures/secret-format.ts'),
     workflows: path.join(root, 'shared/workflow/registry.ts'),
   });

@@ -1,4 +1,14 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { CallOutcome } from '../../shared/email/postmark';
+import {
+  CALL_REF_PLACEHOLDER,
+  type PostmarkMessage,
+  setCallRef,
+  splitIntoCalls,
+  toPostmarkMessage,
+} from '../../shared/email/postmark';
+import type { PausePermit, ProviderPause } from '../../shared/email/provider-pause';
+import type { ReconcileSettings, SearchOutcome } from '../../shared/email/reconcile';
 import type { CallRecord, ClaimResult, JobLedger } from '../../shared/ledger/job-ledger';
 import { clampDelay } from '../../shared/queue/deferral';
 import { mapLimit } from '../../shared/queue/map-limit';
@@ -14,16 +24,6 @@ import {
 } from './delivery';
 import { makeDeliveryContext } from './delivery-context';
 import { type BatchJob, prepareBatch } from './jobs';
-import type { CallOutcome } from './postmark';
-import {
-  CALL_REF_PLACEHOLDER,
-  type PostmarkMessage,
-  setCallRef,
-  splitIntoCalls,
-  toPostmarkMessage,
-} from './postmark';
-import type { PausePermit, ProviderPause } from './provider-pause';
-import type { ReconcileSettings, SearchOutcome } from './reconcile';
 import { ListingCache, reconcileJobs } from './reconciliation';
 import type { BatcherTelemetry } from './telemetry';
 

@@ -1,3 +1,4 @@
+import { reconcileVerdict, type SearchOutcome, settledAt } from '../../shared/email/reconcile';
 import type { CallRecord } from '../../shared/ledger/job-ledger';
 import { jobKey } from '../../shared/messages/email-metadata';
 import { mapLimit } from '../../shared/queue/map-limit';
@@ -8,7 +9,6 @@ import {
   ledgerStep,
   SETTLE_RESERVE_MS,
 } from './delivery';
-import { reconcileVerdict, type SearchOutcome, settledAt } from './reconcile';
 import type { ReconcileOutcome } from './telemetry';
 
 /**

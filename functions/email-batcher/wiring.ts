@@ -4,6 +4,9 @@ import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { SQSClient } from '@aws-sdk/client-sqs';
+import { providerTokenOf, sendBatch } from '../../shared/email/postmark';
+import { ProviderPause } from '../../shared/email/provider-pause';
+import { searchCall } from '../../shared/email/reconcile';
 import { JobLedger } from '../../shared/ledger/job-ledger';
 import { consumerPlumbing } from '../../shared/queue/consumer-plumbing';
 import { TokenBucket } from '../../shared/rate-limit/token-bucket';
@@ -12,9 +15,6 @@ import { secretVersionReader } from '../../shared/secrets/secret-version';
 import { writeFailureReporter } from '../../shared/write-failures';
 import { makeEmailBatcher } from './batcher';
 import type { EmailBatcherConfig } from './config';
-import { providerTokenOf, sendBatch } from './postmark';
-import { ProviderPause } from './provider-pause';
-import { searchCall } from './reconcile';
 import { type BatcherTelemetry, makeTelemetry } from './telemetry';
 
 /** How long a container trusts the token secret's version it read (one DescribeSecret at most). */

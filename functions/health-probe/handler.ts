@@ -5,10 +5,10 @@ import { dynamoDbClient } from '../../shared/clients/dynamodb';
 import { clientOptions, timeouts } from '../../shared/clients/options';
 import { secretsManagerClient } from '../../shared/clients/secrets-manager';
 import { sqsClient } from '../../shared/clients/sqs';
+import { providerPauseReader } from '../../shared/email/provider-pause';
 import { logger } from '../../shared/logger';
 import { tokenBucketUse } from '../../shared/rate-limit/token-bucket';
 import { breakerStateReader } from '../../shared/workflow/breaker';
-import { providerPauseReader } from '../email-batcher/provider-pause';
 import { loadHealthConfig } from './config';
 import { buildHealthProbe } from './wiring';
 

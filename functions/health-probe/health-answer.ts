@@ -1,7 +1,7 @@
 import type { Check } from './checks/check';
+import { type CheckBudget, runChecks } from './checks/run';
 import { type CheckResult, overallStatus } from './health';
 import type { HealthHistory, ProbeRun } from './history';
-import { type CheckBudget, runChecks } from './run-checks';
 
 /** What `/health` and `/status` show: every check, the overall state, and the latest run's age. */
 export interface CurrentHealth {

@@ -1,6 +1,6 @@
 import { loadTimeoutSettings, TIMEOUT_SETTINGS } from '../../shared/clients/options';
 import { type PreflightInput, settingProblems } from '../../shared/preflight';
-import { SOURCES_FILE, sourceProfiles } from '../webhook-ingest/source-profiles';
+import { SOURCES_FILE, sourceProfiles } from '../../shared/sources/profiles';
 import { loadHealthConfig } from './config';
 
 /** Every variable the health probe's loader reads. */

@@ -1,9 +1,9 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Check } from './checks/check';
+import { type CheckBudget, runChecks } from './checks/run';
 import { type CheckResult, effectiveStatus, type HealthStatus, overallStatus } from './health';
 import type { HealthHistory, ProbeRun } from './history';
-import { type CheckBudget, runChecks } from './run-checks';
 
 /** Settings for {@link makeProbe}. */
 export interface ProbeOptions {

@@ -3,7 +3,7 @@ import { CredentialsRequiredError, HttpError } from '../../shared/errors';
 import { healthDocument, httpStatusOf } from './health';
 import type { CurrentHealth } from './health-answer';
 import type { HealthHistory, ProbeRun } from './history';
-import { renderStatusPage } from './status-page';
+import { renderStatusPage } from './status-page/render';
 
 /** What the two routes need. */
 export interface RouteDependencies {

@@ -10,16 +10,16 @@ import type { TimeoutSettings } from '../../shared/clients/options';
 import { makeApiKeyCheck } from '../../shared/http/api-key';
 import { httpFunction } from '../../shared/http/http-function';
 import { SecretCache } from '../../shared/secrets/secret-cache';
-import { sourceProfiles } from '../webhook-ingest/source-profiles';
-import { loadSourceCatalog } from '../webhook-ingest/sources';
+import { loadSourceCatalog } from '../../shared/sources/catalog';
+import { sourceProfiles } from '../../shared/sources/profiles';
 import type { RateLimiterUseReader } from './checks/ceilings';
 import type { BreakerStateReader, PauseStateReader } from './checks/providers';
+import { suiteChecks } from './checks/suite';
 import type { HealthConfig } from './config';
 import { makeCurrentHealth } from './health-answer';
 import { HealthHistory } from './history';
 import { makeProbe } from './probe';
 import { makeHealthRoutes } from './routes';
-import { suiteChecks } from './suite-checks';
 
 /** The clients the probe talks through. */
 export interface HealthClients {

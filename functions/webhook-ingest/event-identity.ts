@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { MalformedBodyError } from '../../shared/errors';
+import type { Source } from '../../shared/sources/catalog';
 import { type Payload, valueAt } from './request';
-import type { Source } from './sources';
 
 /** Who an event is, for dedupe and message ids, and what it is, for routing. */
 export interface EventIdentity {

@@ -10,6 +10,7 @@ import type {
   CeilingDecision,
   CeilingReservation,
 } from '../../shared/rate-limit/fixed-window-ceiling';
+import type { Source, SourceCatalog } from '../../shared/sources/catalog';
 import { identify } from './event-identity';
 import { bodyFormatOf, checkNesting, parseBody, rawBodyOf } from './request';
 import {
@@ -21,7 +22,6 @@ import {
 } from './routing';
 import { lowerCaseHeaders } from './signatures/headers';
 import { type SigningDeps, verifyRequest } from './signing';
-import type { Source, SourceCatalog } from './sources';
 
 /** The answer to an accepted event, stored by dedupe and replayed to duplicates. */
 export interface Accepted {

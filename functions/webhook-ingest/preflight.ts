@@ -1,15 +1,15 @@
 import { loadTimeoutSettings, TIMEOUT_SETTINGS } from '../../shared/clients/options';
 import { optionalString } from '../../shared/config';
 import { type PreflightInput, type SecretSeed, settingProblems } from '../../shared/preflight';
-import { ingestSettings, loadIngestConfig } from './config';
-import { signingSecretProblems } from './signatures/secret-format';
+import { loadSourceCatalog, type Source } from '../../shared/sources/catalog';
 import {
   BUNDLED_SOURCES_FILE,
   SOURCES_FILE,
   sourceProfiles,
   sourcesFileName,
-} from './source-profiles';
-import { loadSourceCatalog, type Source } from './sources';
+} from '../../shared/sources/profiles';
+import { ingestSettings, loadIngestConfig } from './config';
+import { signingSecretProblems } from './signatures/secret-format';
 import { htmlPlaceholderProblems } from './template-html';
 
 /** Every variable the ingest function's loaders read: what a local run may override. */

@@ -1,10 +1,10 @@
 import { METADATA_LIMITS } from '../../shared/messages/email-metadata';
 import type { EmailJob, JobAttributes, WorkflowJob } from '../../shared/messages/jobs';
 import type { OutgoingMessage } from '../../shared/queue/send-messages';
+import type { EmailTemplate, Source, SourceCatalog } from '../../shared/sources/catalog';
 import { hasUnsafeCharacters } from '../../shared/text/unsafe-characters';
 import type { EventIdentity } from './event-identity';
 import { type Payload, valueAt } from './request';
-import type { EmailTemplate, Source, SourceCatalog } from './sources';
 
 /** Queue URLs a route can lead to. */
 export interface RouteQueues {

@@ -1,7 +1,7 @@
 import { SignatureMismatchError } from '../../shared/errors';
 import { type SecretSource, unavailable } from '../../shared/secrets/secret-cache';
+import type { Source } from '../../shared/sources/catalog';
 import { type SignedRequest, type Verification, verifiers } from './signatures';
-import type { Source } from './sources';
 
 /**
  * Reads `{"current": "...", "previous": "..."}`; `previous` is accepted during a rotation. A value of

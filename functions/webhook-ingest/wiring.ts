@@ -13,12 +13,12 @@ import { httpFunction } from '../../shared/http/http-function';
 import { queueNameOf } from '../../shared/queue/queue-name';
 import { FixedWindowCeiling } from '../../shared/rate-limit/fixed-window-ceiling';
 import { secretCacheFor } from '../../shared/secrets/secret-cache';
+import { loadSourceCatalog } from '../../shared/sources/catalog';
+import { sourceProfiles } from '../../shared/sources/profiles';
 import { writeFailureReporter } from '../../shared/write-failures';
 import type { IngestConfig } from './config';
 import { powertoolsDedupe } from './dedupe-store';
 import { makeWebhookIngest } from './ingest';
-import { sourceProfiles } from './source-profiles';
-import { loadSourceCatalog } from './sources';
 
 /** The AWS clients ingest talks through. */
 export interface IngestClients {

@@ -16,8 +16,8 @@ import {
 import type { CircuitBreaker } from '../../shared/workflow/breaker';
 import type { EngineOutcome } from '../../shared/workflow/engine';
 import type { WorkflowRegistry } from '../../shared/workflow/registry';
+import type { TriggerTelemetry } from '../../shared/workflow/telemetry';
 import type { WriteFailed } from '../../shared/write-failures';
-import type { TriggerTelemetry } from '../workflow-trigger/telemetry';
 import { IdempotencyKeyReusedError, type RequestLimits, readDirectRequest } from './request';
 
 /** One direct call to the engine: the trigger's call, with the time this request can spare. */

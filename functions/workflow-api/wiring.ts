@@ -14,8 +14,8 @@ import { JobLedger } from '../../shared/ledger/job-ledger';
 import { secretCacheFor } from '../../shared/secrets/secret-cache';
 import { engineCall, makeBreaker, workflowTokenOf } from '../../shared/workflow/engine-client';
 import { loadWorkflowRegistry, workflowProfiles } from '../../shared/workflow/registry';
+import { makeTriggerTelemetry } from '../../shared/workflow/telemetry';
 import { writeFailureReporter } from '../../shared/write-failures';
-import { makeTriggerTelemetry } from '../workflow-trigger/telemetry';
 import { makeWorkflowApi } from './api';
 import type { WorkflowApiConfig } from './config';
 

@@ -1,14 +1,9 @@
 import type { ClaimResult, StepResult } from '../../shared/ledger/job-ledger';
 import type { EngineOutcome } from '../../shared/workflow/engine';
+import { deferRecord } from './defer';
 import { retryDelaySeconds } from './schedule';
 import { SETTLE_RESERVE_MS } from './settle-reserve';
-import {
-  type CallResult,
-  deferRecord,
-  type ReadyJob,
-  type TriggerDeps,
-  type TriggerRun,
-} from './trigger';
+import type { CallResult, ReadyJob, TriggerDeps, TriggerRun } from './types';
 
 /**
  * One job's attempt: claim it in the ledger (counting the attempt before the call), call the engine

@@ -1,4 +1,5 @@
 import { type PreflightInput, seedSecretProblems, settingProblems } from '../../shared/preflight';
+import { SOURCES_FILE, sourceProfiles, sourcesFileName } from '../../shared/sources/profiles';
 import {
   loadWorkflowRegistry,
   unregisteredWorkflowRoutes,
@@ -6,7 +7,6 @@ import {
   workflowProfiles,
   workflowsFileName,
 } from '../../shared/workflow/registry';
-import { SOURCES_FILE, sourceProfiles, sourcesFileName } from '../webhook-ingest/source-profiles';
 import { loadWorkflowTriggerConfig, WORKFLOW_TRIGGER_SETTINGS } from './config';
 
 /** Every variable the trigger's loaders read: what a local run may override. */

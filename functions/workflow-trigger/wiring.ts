@@ -10,9 +10,9 @@ import { secretCacheFor } from '../../shared/secrets/secret-cache';
 import { secretVersionReader } from '../../shared/secrets/secret-version';
 import { engineCall, makeBreaker, workflowTokenOf } from '../../shared/workflow/engine-client';
 import { loadWorkflowRegistry, workflowProfiles } from '../../shared/workflow/registry';
+import { makeTriggerTelemetry, type TriggerTelemetry } from '../../shared/workflow/telemetry';
 import { writeFailureReporter } from '../../shared/write-failures';
 import type { WorkflowTriggerConfig } from './config';
-import { makeTriggerTelemetry, type TriggerTelemetry } from './telemetry';
 import { makeWorkflowTrigger } from './trigger';
 
 /** How long a container trusts the token secret's version it read (one DescribeSecret at most). */

@@ -1,6 +1,6 @@
-import { providerTokenOf } from '../../functions/email-batcher/postmark';
-import { searchCall } from '../../functions/email-batcher/reconcile';
 import { optionalInteger } from '../../shared/config';
+import { providerTokenOf } from '../../shared/email/postmark';
+import { searchCall } from '../../shared/email/reconcile';
 import { secretCacheFor } from '../../shared/secrets/secret-cache';
 import type { ReplayReconciler } from './reconcile';
 import type { EmailProviderAccess } from './target';

@@ -1,4 +1,4 @@
-import type { SearchOutcome } from '../../functions/email-batcher/reconcile';
+import type { SearchOutcome } from '../../shared/email/reconcile';
 import type { LedgerEntry } from '../../shared/ledger/job-ledger';
 import { jobKey } from '../../shared/messages/email-metadata';
 

@@ -1,7 +1,7 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { makeTelemetry } from '../../functions/email-batcher/telemetry';
-import { makeTriggerTelemetry } from '../../functions/workflow-trigger/telemetry';
+import { makeTriggerTelemetry } from '../../shared/workflow/telemetry';
 
 /** One metric as CloudWatch receives it from an EMF line: namespace, name and dimensions. */
 export interface EmittedMetric {

@@ -11,11 +11,11 @@ import {
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { loadWorkflowTriggerConfig } from '../../functions/workflow-trigger/config';
-import { makeTriggerTelemetry } from '../../functions/workflow-trigger/telemetry';
 import { buildWorkflowTrigger } from '../../functions/workflow-trigger/wiring';
 import { SqsEventSource } from '../../local/sqs-event-source';
 import { startWorkflowSandbox } from '../../local/workflow-sandbox';
 import type { WorkflowJob } from '../../shared/messages/jobs';
+import { makeTriggerTelemetry } from '../../shared/workflow/telemetry';
 import { localClientOptions, tableName } from './local-stack';
 import { drain } from './queue-messages';
 import { waitForQuiet } from './quiet';

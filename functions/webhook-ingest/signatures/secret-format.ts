@@ -1,5 +1,5 @@
 import type { Scheme } from './index';
-import { standardWebhooksKey } from './standard';
+import { standardWebhooksKey } from './schemes/standard';
 
 /**
  * What each scheme needs of a signing secret for its verifier to be able to use it. Stripe, GitHub,

@@ -2,8 +2,8 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { signingSecretProblems } from '../../../functions/webhook-ingest/signatures/secret-format';
-import { loadSourceCatalog } from '../../../functions/webhook-ingest/sources';
 import { runSourceCommand } from '../../../local/source-command';
+import { loadSourceCatalog } from '../../../shared/sources/catalog';
 
 const fixtures = path.resolve(__dirname, '../../fixtures');
 

@@ -3,9 +3,9 @@ import {
   type EmailBatcherDeps,
   makeEmailBatcher,
 } from '../../../../functions/email-batcher/batcher';
-import type { CallOutcome } from '../../../../functions/email-batcher/postmark';
-import type { PausePermit } from '../../../../functions/email-batcher/provider-pause';
-import type { SearchOutcome } from '../../../../functions/email-batcher/reconcile';
+import type { CallOutcome } from '../../../../shared/email/postmark';
+import type { PausePermit } from '../../../../shared/email/provider-pause';
+import type { SearchOutcome } from '../../../../shared/email/reconcile';
 import type { ClaimResult, LedgerHold } from '../../../../shared/ledger/job-ledger';
 import { jobKey } from '../../../../shared/messages/email-metadata';
 import { recordingTelemetry } from '../../../helpers/email-telemetry';

@@ -1,5 +1,6 @@
 import type { Check } from '../../../../functions/health-probe/checks/check';
 import { breakerCheck } from '../../../../functions/health-probe/checks/providers';
+import { runChecks } from '../../../../functions/health-probe/checks/run';
 import {
   type CheckResult,
   healthDocument,
@@ -7,7 +8,6 @@ import {
   overallStatus,
 } from '../../../../functions/health-probe/health';
 import { combine, makeCurrentHealth } from '../../../../functions/health-probe/health-answer';
-import { runChecks } from '../../../../functions/health-probe/run-checks';
 import { makeApiKeyCheck } from '../../../../shared/http/api-key';
 import { getEventLike } from './events';
 

@@ -1,6 +1,6 @@
 import { identify } from '../../../../functions/webhook-ingest/event-identity';
-import { loadSourceCatalog, type Source } from '../../../../functions/webhook-ingest/sources';
 import { MalformedBodyError } from '../../../../shared/errors';
+import { loadSourceCatalog, type Source } from '../../../../shared/sources/catalog';
 import profiles from '../../../fixtures/sources.json';
 
 const { sources } = loadSourceCatalog(profiles, 'local', 'connector-suite/local');

@@ -10,11 +10,11 @@ import {
   makeWebhookIngest,
 } from '../../../../functions/webhook-ingest/ingest';
 import type { DeadRoute } from '../../../../functions/webhook-ingest/routing';
-import { loadSourceCatalog } from '../../../../functions/webhook-ingest/sources';
 import { DeliveryInProgressError, DependencyError } from '../../../../shared/errors';
 import { httpFunction } from '../../../../shared/http/http-function';
 import type { CeilingDecision } from '../../../../shared/rate-limit/fixed-window-ceiling';
 import { SecretCache } from '../../../../shared/secrets/secret-cache';
+import { loadSourceCatalog } from '../../../../shared/sources/catalog';
 import profiles from '../../../fixtures/sources.json';
 import { httpEvent, lambdaContext, sample, signed } from '../../../helpers/webhook-requests';
 

@@ -1,10 +1,6 @@
 import { routeEvent } from '../../../../functions/webhook-ingest/routing';
-import type {
-  EmailTemplate,
-  Source,
-  SourceCatalog,
-} from '../../../../functions/webhook-ingest/sources';
 import type { EmailJob } from '../../../../shared/messages/jobs';
+import type { EmailTemplate, Source, SourceCatalog } from '../../../../shared/sources/catalog';
 
 const queues = { emailJobs: 'q://email', emailJobsDlq: 'q://email-dlq', workflowJobs: 'q://wf' };
 const template: EmailTemplate = {

@@ -3,9 +3,9 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { mockClient } from 'aws-sdk-client-mock';
 import { makeWebhookIngest } from '../../../../functions/webhook-ingest/ingest';
-import { loadSourceCatalog } from '../../../../functions/webhook-ingest/sources';
 import { httpFunction } from '../../../../shared/http/http-function';
 import { SecretCache } from '../../../../shared/secrets/secret-cache';
+import { loadSourceCatalog } from '../../../../shared/sources/catalog';
 import profiles from '../../../fixtures/sources.json';
 import { httpEvent, lambdaContext, sample, signed } from '../../../helpers/webhook-requests';
 

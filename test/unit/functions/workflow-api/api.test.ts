@@ -5,12 +5,12 @@ import {
   makeWorkflowApi,
   type WorkflowApiDeps,
 } from '../../../../functions/workflow-api/api';
-import { makeTriggerTelemetry } from '../../../../functions/workflow-trigger/telemetry';
 import { httpFunction } from '../../../../shared/http/http-function';
 import type { ClaimResult, LedgerHold, StepResult } from '../../../../shared/ledger/job-ledger';
 import type { WorkflowJob } from '../../../../shared/messages/jobs';
 import type { BreakerPermit } from '../../../../shared/workflow/breaker';
 import type { EngineOutcome } from '../../../../shared/workflow/engine';
+import { makeTriggerTelemetry } from '../../../../shared/workflow/telemetry';
 import { lambdaContext } from '../../../helpers/webhook-requests';
 
 const KEY = 'unit-workflows-key';

@@ -1,13 +1,11 @@
 import type { SQSRecord } from 'aws-lambda';
 import { WORKFLOW_CALLS_PER_CLAIM } from '../../../../functions/workflow-trigger/config';
-import { makeTriggerTelemetry } from '../../../../functions/workflow-trigger/telemetry';
-import {
-  makeWorkflowTrigger,
-  type TriggerDeps,
-} from '../../../../functions/workflow-trigger/trigger';
+import { makeWorkflowTrigger } from '../../../../functions/workflow-trigger/trigger';
+import type { TriggerDeps } from '../../../../functions/workflow-trigger/types';
 import type { ClaimResult, LedgerHold, StepResult } from '../../../../shared/ledger/job-ledger';
 import type { EngineOutcome } from '../../../../shared/workflow/engine';
 import { CALLS_PER_TRIAL, loadBreakerSettings } from '../../../../shared/workflow/settings';
+import { makeTriggerTelemetry } from '../../../../shared/workflow/telemetry';
 
 const silent = { info() {}, warn() {}, error() {}, debug() {} };
 

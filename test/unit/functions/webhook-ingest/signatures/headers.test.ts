@@ -1,8 +1,8 @@
-import { verifyGithubSignature } from '../../../../../functions/webhook-ingest/signatures/github';
 import {
   lowerCaseHeaders,
   requireHeader,
 } from '../../../../../functions/webhook-ingest/signatures/headers';
+import { verifyGithubSignature } from '../../../../../functions/webhook-ingest/signatures/schemes/github';
 import { SignatureError } from '../../../../../shared/errors';
 import { githubVector } from '../../../../helpers/vectors';
 
