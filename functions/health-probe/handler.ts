@@ -8,7 +8,7 @@ import { sqsClient } from '../../shared/clients/sqs';
 import { providerPauseReader } from '../../shared/email/provider-pause';
 import { logger } from '../../shared/logger';
 import { tokenBucketUse } from '../../shared/rate-limit/token-bucket';
-import { breakerStateReader } from '../../shared/workflow/breaker';
+import { breakerStateReader } from '../../shared/workflow/breaker/reader';
 import { loadHealthConfig } from './config';
 import { buildHealthProbe } from './wiring';
 

@@ -13,7 +13,7 @@ import {
   legacyWorkflowJobFingerprint,
   workflowJobFingerprint,
 } from '../../shared/messages/workflow-job-schema';
-import type { CircuitBreaker } from '../../shared/workflow/breaker';
+import type { CircuitBreaker } from '../../shared/workflow/breaker/circuit-breaker';
 import type { EngineOutcome } from '../../shared/workflow/engine';
 import type { WorkflowRegistry } from '../../shared/workflow/registry';
 import type { TriggerTelemetry } from '../../shared/workflow/telemetry';

@@ -6,7 +6,7 @@ import {
 } from '../../shared/messages/workflow-job-schema';
 import { mapLimit } from '../../shared/queue/map-limit';
 import { attemptsOf, Settlement } from '../../shared/queue/settlement';
-import type { BreakerPermit } from '../../shared/workflow/breaker';
+import type { BreakerPermit } from '../../shared/workflow/breaker/types';
 import { attemptJob } from './attempt';
 import { deferRecord } from './defer';
 import { NOT_BEFORE } from './schedule';

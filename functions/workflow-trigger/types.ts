@@ -2,7 +2,7 @@ import type { SQSRecord } from 'aws-lambda';
 import type { JobLedger } from '../../shared/ledger/job-ledger';
 import type { WorkflowJob } from '../../shared/messages/jobs';
 import type { Settlement, SettlementDeps } from '../../shared/queue/settlement';
-import type { CircuitBreaker } from '../../shared/workflow/breaker';
+import type { CircuitBreaker } from '../../shared/workflow/breaker/circuit-breaker';
 import type { EngineOutcome } from '../../shared/workflow/engine';
 import type { WorkflowRegistry } from '../../shared/workflow/registry';
 import type { TriggerTelemetry } from '../../shared/workflow/telemetry';

@@ -6,7 +6,8 @@ import { loadTimeoutSettings, sdkClientOptions } from '../../shared/clients/opti
 import { pauseKey, resumeProviderPause } from '../../shared/email/provider-pause';
 import type { ResumeNote } from '../../shared/state/resume';
 import { terminalText } from '../../shared/text/unsafe-characters';
-import { breakerKey, resumeBreaker } from '../../shared/workflow/breaker';
+import { resumeBreaker } from '../../shared/workflow/breaker/resume';
+import { breakerKey } from '../../shared/workflow/breaker/types';
 import { type TargetOptions, UsageError } from '../dlq/args';
 import { openTarget } from '../dlq/target';
 

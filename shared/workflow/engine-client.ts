@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DependencyError } from '../errors';
 import type { WorkflowJob } from '../messages/jobs';
-import { type BreakerChange, type BreakerSettings, CircuitBreaker } from './breaker';
+import { CircuitBreaker } from './breaker/circuit-breaker';
+import type { BreakerChange, BreakerSettings } from './breaker/types';
 import { callEngine } from './engine';
 
 /** One job's call at the engine: its workflow's path, the token, the `_metadata` and the time it may take. */

@@ -1,7 +1,7 @@
 import type { Logger } from '@aws-lambda-powertools/logger';
 import { type Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { ResumeVia } from '../state/resume';
-import type { BreakerChange } from './breaker';
+import type { BreakerChange } from './breaker/types';
 
 /**
  * How one job ended in this invocation. `queued`: `POST /workflows/{name}` could not trigger it at

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { PutSecretValueCommand } from '@aws-sdk/client-secrets-manager';
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { providerPauseReader } from '../../shared/email/provider-pause';
-import { breakerStateReader } from '../../shared/workflow/breaker';
+import { breakerStateReader } from '../../shared/workflow/breaker/reader';
 import type { TriggerLine } from '../../shared/workflow/telemetry';
 import { EmailHarness } from '../helpers/email-harness';
 import { healthHarness } from '../helpers/health-harness';

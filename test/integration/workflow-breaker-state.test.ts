@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import {
-  type BreakerChange,
-  type BreakerSettings,
-  CircuitBreaker,
-} from '../../shared/workflow/breaker';
+import { CircuitBreaker } from '../../shared/workflow/breaker/circuit-breaker';
+import type { BreakerChange, BreakerSettings } from '../../shared/workflow/breaker/types';
 import { localClientOptions, tableName } from '../helpers/local-stack';
 
 /**

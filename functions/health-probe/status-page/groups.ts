@@ -66,7 +66,7 @@ const TODO: Record<string, string> = {
   'workflow:circuitBreaker':
     'Calls to the engine are held. Once the cause is fixed: `npm run resume -- workflow --reason "..."` (a new token version resumes by itself).',
   'secret:age':
-    'Rotate or restore the secret (README, Secrets); an unreadable signing secret makes ingest answer 503.',
+    'Rotate or restore the secret (docs/sources.md, "Secret caching and rotation"); an unreadable signing secret makes ingest answer 503.',
 };
 
 /** The operator's name for a check. */

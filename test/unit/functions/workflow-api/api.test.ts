@@ -8,7 +8,7 @@ import {
 import { httpFunction } from '../../../../shared/http/http-function';
 import type { ClaimResult, LedgerHold, StepResult } from '../../../../shared/ledger/job-ledger';
 import type { WorkflowJob } from '../../../../shared/messages/jobs';
-import type { BreakerPermit } from '../../../../shared/workflow/breaker';
+import type { BreakerPermit } from '../../../../shared/workflow/breaker/types';
 import type { EngineOutcome } from '../../../../shared/workflow/engine';
 import { makeTriggerTelemetry } from '../../../../shared/workflow/telemetry';
 import { lambdaContext } from '../../../helpers/webhook-requests';

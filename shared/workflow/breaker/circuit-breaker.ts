@@ -1,77 +1,17 @@
 import { ConditionalCheckFailedException, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBDocumentClient, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { ResumeNote } from '../../state/resume';
+import { grownCooldownMs, jittered } from './cooldown';
+import { FailureWindow } from './failure-window';
+import { resumeBreaker } from './resume';
 import {
-  DynamoDBDocumentClient,
-  GetCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
-import {
-  type ResumeNote,
-  type ResumeRecord,
-  type ResumeVia,
-  resumeRecordOf,
-  resumeUpdate,
-} from '../state/resume';
-
-/** A breaker's state as callers and the health probe see it. */
-export type BreakerState = 'closed' | 'half-open' | 'open';
-
-/** What a caller may do now. */
-export type BreakerPermit =
-  | { kind: 'closed' }
-  /** This caller holds the one half-open trial: settle it with {@link CircuitBreaker.settleTrial}. */
-  | { kind: 'trial'; token: string; resumedVia?: ResumeVia }
-  /** `tokenVersion`: the token secret's version the engine refused, when a refusal opened it. */
-  | { kind: 'open'; retryInMs: number; tokenVersion?: string };
-
-/** Tunables of {@link CircuitBreaker}. */
-export interface BreakerSettings {
-  /** Opens when failures / calls in the window reach this share (0..1). */
-  failureRatio: number;
-  /** ... and the window holds at least this many calls. */
-  minCalls: number;
-  windowSeconds: number;
-  bucketSeconds: number;
-  /** The cool-down after the breaker opens from closed. */
-  firstCooldownSeconds: number;
-  /** Each failed trial makes the next cool-down this many times longer (1: no growth)... */
-  cooldownGrowth: number;
-  /** ... up to this. */
-  cooldownSeconds: number;
-  /** Cool-down after the engine refused our configuration (401, 403, 404, 422). */
-  refusedCooldownSeconds: number;
-  /** How long a container trusts the state it read. */
-  cacheMs: number;
-  /** Counts are written at most this often per container (one `ADD` per flush). */
-  flushMs: number;
-  /** How long the half-open trial may take before another container may try. */
-  trialLeaseMs: number;
-}
-
-/** A state change, for logs and metrics. */
-export interface BreakerChange {
-  to: BreakerState;
-  reason: string;
-}
-
-interface StateItem {
-  state?: 'closed' | 'open';
-  openUntil?: number;
-  leaseUntil?: number;
-  closedAt?: number;
-  reason?: string;
-  /** The engine refused our token of this secret version: a newer one ends the cool-down. */
-  tokenVersion?: string;
-  resumePending?: ResumeVia;
-  /** The current cool-down without its jitter: the next failed trial's grows from it. */
-  cooldownMs?: number;
-}
-
-/**
- * How long a caller that finds the trial taken holds its jobs before it looks again: the trial is
- * one call, usually far shorter than its lease, and the jobs should be back soon after it closes.
- */
-export const TRIAL_TAKEN_RETRY_MS = 1000;
+  type BreakerChange,
+  type BreakerPermit,
+  type BreakerSettings,
+  type BreakerState,
+  type StateItem,
+  TRIAL_TAKEN_RETRY_MS,
+} from './types';
 
 /**
  * A circuit breaker per engine, shared by every container through the state table. Outcomes are
@@ -96,6 +36,7 @@ export class CircuitBreaker {
   #lastFlush = 0;
   /** The trial this container holds, and the cool-down its failure would start (without jitter). */
   #trial: { token: string; failedCooldownMs: number } | undefined;
+  readonly #window: FailureWindow;
 
   constructor(options: {
     client: DynamoDBClient;
@@ -117,6 +58,7 @@ export class CircuitBreaker {
     this.#random = options.random;
     this.#newToken = options.newToken;
     this.#onChange = options.onChange ?? (() => {});
+    this.#window = new FailureWindow(this.#documents, this.#table, this.#pk, this.#settings);
   }
 
   async #item(fresh = false): Promise<StateItem> {
@@ -180,7 +122,7 @@ export class CircuitBreaker {
       );
       const old = Attributes as StateItem | undefined;
       const resumedVia = old?.resumePending;
-      this.#trial = { token, failedCooldownMs: this.#grownCooldownMs(old?.cooldownMs) };
+      this.#trial = { token, failedCooldownMs: grownCooldownMs(this.#settings, old?.cooldownMs) };
       this.#onChange({
         to: 'half-open',
         reason: resumedVia
@@ -217,8 +159,8 @@ export class CircuitBreaker {
     if (trial) this.#trial = undefined;
     const baseMs = refused
       ? this.#settings.refusedCooldownSeconds * 1000
-      : (trial?.failedCooldownMs ?? this.#grownCooldownMs(undefined));
-    const cooldownMs = this.#jittered(baseMs);
+      : (trial?.failedCooldownMs ?? grownCooldownMs(this.#settings, undefined));
+    const cooldownMs = jittered(this.#random, baseMs);
     try {
       await this.#documents.send(
         new UpdateCommand({
@@ -273,19 +215,6 @@ export class CircuitBreaker {
     return resumed;
   }
 
-  #jittered(ms: number): number {
-    // Jitter up to a fifth, so containers do not all come back at the same instant.
-    return Math.round(ms * (1 + 0.2 * this.#random()));
-  }
-
-  /** The cool-down after a failed trial: the last one's (the first when unknown), grown, capped. */
-  #grownCooldownMs(lastMs: number | undefined): number {
-    const firstMs = this.#settings.firstCooldownSeconds * 1000;
-    const maxMs = this.#settings.cooldownSeconds * 1000;
-    const grown = Math.round((lastMs ?? firstMs) * this.#settings.cooldownGrowth);
-    return Math.min(maxMs, Math.max(firstMs, grown));
-  }
-
   /** Opens the breaker now (the engine refused our configuration), whatever the counts say. */
   async open(reason: string, refused = false, tokenVersion?: string): Promise<void> {
     const baseMs =
@@ -313,7 +242,7 @@ export class CircuitBreaker {
           ExpressionAttributeValues: {
             ':open': 'open',
             ':closed': 'closed',
-            ':until': now + this.#jittered(baseMs),
+            ':until': now + jittered(this.#random, baseMs),
             ':cooldown': baseMs,
             ':reason': reason.slice(0, 300),
             ':now': now,
@@ -345,145 +274,16 @@ export class CircuitBreaker {
     if (failures === 0 && now - this.#lastFlush < this.#settings.flushMs) return;
     this.#pending = { calls: 0, failures: 0 };
     this.#lastFlush = now;
-    const bucketMs = this.#settings.bucketSeconds * 1000;
-    const bucket = Math.floor(now / bucketMs) * bucketMs;
-    await this.#documents.send(
-      new UpdateCommand({
-        TableName: this.#table,
-        Key: { pk: this.#pk, sk: `bucket#${String(bucket).padStart(15, '0')}` },
-        UpdateExpression: 'ADD #calls :calls, #failures :failures SET #expiresAt = :expires',
-        ExpressionAttributeNames: {
-          '#calls': 'calls',
-          '#failures': 'failures',
-          '#expiresAt': 'expiresAt',
-        },
-        ExpressionAttributeValues: {
-          ':calls': calls,
-          ':failures': failures,
-          ':expires': Math.floor(now / 1000) + this.#settings.windowSeconds + 3600,
-        },
-      }),
-    );
+    await this.#window.add(now, calls, failures);
     if (failures > 0) await this.#evaluate(now);
   }
 
   async #evaluate(now: number): Promise<void> {
     const item = await this.#item(true);
     if (item.state === 'open') return;
-    const bucketMs = this.#settings.bucketSeconds * 1000;
-    // Buckets from before the last close do not count: they are what opened it.
-    const start = Math.max(
-      Math.floor((now - this.#settings.windowSeconds * 1000) / bucketMs) * bucketMs,
-      Math.ceil((item.closedAt ?? 0) / bucketMs) * bucketMs,
-    );
-    const { Items = [] } = await this.#documents.send(
-      new QueryCommand({
-        TableName: this.#table,
-        KeyConditionExpression: 'pk = :pk AND sk BETWEEN :from AND :to',
-        ExpressionAttributeValues: {
-          ':pk': this.#pk,
-          ':from': `bucket#${String(start).padStart(15, '0')}`,
-          ':to': `bucket#${String(now).padStart(15, '0')}`,
-        },
-        ConsistentRead: true,
-      }),
-    );
-    let calls = 0;
-    let failures = 0;
-    for (const bucket of Items) {
-      calls += Number(bucket.calls ?? 0);
-      failures += Number(bucket.failures ?? 0);
-    }
+    const { calls, failures } = await this.#window.count(now, item.closedAt ?? 0);
     if (calls >= this.#settings.minCalls && failures / calls >= this.#settings.failureRatio) {
       await this.open(`${failures} of ${calls} calls failed in ${this.#settings.windowSeconds} s`);
     }
   }
-}
-
-/**
- * Writes a resume into an engine's breaker item: open becomes half-open at once (the cool-down ends
- * now, any trial lease is dropped). Conditional on the breaker being open (and, with `onlyVersion`,
- * on the refused token version), so a closed breaker is left alone. Used by the consumers and by
- * `npm run resume`.
- */
-export async function resumeBreaker(
-  target: { documents: DynamoDBDocumentClient; tableName: string; pk: string; now: number },
-  note: ResumeNote,
-  onlyVersion?: string,
-): Promise<boolean> {
-  const update = resumeUpdate(note, target.now);
-  try {
-    await target.documents.send(
-      new UpdateCommand({
-        TableName: target.tableName,
-        Key: { pk: target.pk, sk: 'state' },
-        ConditionExpression: onlyVersion
-          ? '#state = :open AND #tokenVersion = :version'
-          : '#state = :open',
-        UpdateExpression: `SET #openUntil = :now, ${update.set} ADD ${update.add} REMOVE #leaseUntil, #leaseToken${onlyVersion ? ', #tokenVersion' : ''}`,
-        ExpressionAttributeNames: {
-          '#state': 'state',
-          '#openUntil': 'openUntil',
-          '#leaseUntil': 'leaseUntil',
-          '#leaseToken': 'leaseToken',
-          ...(onlyVersion ? { '#tokenVersion': 'tokenVersion' } : {}),
-          ...update.names,
-        },
-        ExpressionAttributeValues: {
-          ':open': 'open',
-          ':now': target.now,
-          ...(onlyVersion ? { ':version': onlyVersion } : {}),
-          ...update.values,
-        },
-      }),
-    );
-    return true;
-  } catch (error) {
-    if (error instanceof ConditionalCheckFailedException) return false;
-    throw error;
-  }
-}
-
-/** The key of an engine's breaker item. */
-export const breakerKey = (engine: string) => ({ pk: `breaker#${engine}`, sk: 'state' });
-
-/** The breaker as the health probe reads it: its state, why, and the last resume. */
-export interface BreakerReading {
-  state: BreakerState;
-  /** Why it opened (or last changed): a phrase the consumer wrote, never a token. */
-  reason?: string;
-  /** ISO time the current cool-down ends, while open. */
-  openUntil?: string;
-  resume?: ResumeRecord;
-}
-
-/**
- * Reads an engine's breaker from the state table for the health probe (one `GetItem`; the probe's
- * role may read the table but never changes the breaker).
- */
-export function breakerStateReader(options: {
-  client: DynamoDBClient;
-  tableName: string;
-  engine: string;
-  now?: () => number;
-}): { read(signal?: AbortSignal): Promise<BreakerReading> } {
-  const documents = DynamoDBDocumentClient.from(options.client);
-  const now = options.now ?? Date.now;
-  return {
-    async read(signal) {
-      const { Item } = await documents.send(
-        new GetCommand({ TableName: options.tableName, Key: breakerKey(options.engine) }),
-        signal ? { abortSignal: signal } : {},
-      );
-      const resume = resumeRecordOf(Item);
-      const extra = {
-        ...(typeof Item?.reason === 'string' ? { reason: Item.reason } : {}),
-        ...(resume ? { resume } : {}),
-      };
-      if (Item?.state !== 'open') return { state: 'closed', ...extra };
-      const openUntil = Number(Item.openUntil ?? 0);
-      if (openUntil <= now()) return { state: 'half-open', ...extra };
-      return { state: 'open', openUntil: new Date(openUntil).toISOString(), ...extra };
-    },
-  };
 }
