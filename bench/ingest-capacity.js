@@ -12,7 +12,7 @@ const path = require('node:path');
 const FakeTimers = require('@sinonjs/fake-timers');
 const { bundleTypeScript } = require('./lib/bundle-ts');
 const { simulatedAws } = require('./lib/simulated-aws');
-const { httpEvent, lambdaContext } = require('../local/lambda-events');
+const { httpEvent, lambdaContext } = require('../local/offline/lambda-events');
 const { signedRequest } = require('../local/send');
 
 const root = path.resolve(__dirname, '..');

@@ -6,7 +6,7 @@ const { randomUUID } = require('node:crypto');
 const { readFileSync } = require('node:fs');
 const path = require('node:path');
 const { terminalText, visible } = require('../shared/text/unsafe-characters');
-const { readSecretSeed, secretSeedFile } = require('./secret-store');
+const { readSecretSeed, secretSeedFile } = require('./secrets/secret-store');
 const {
   EXIT,
   SEND_USAGE,

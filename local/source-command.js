@@ -1,6 +1,6 @@
 // `npm run source -- add <name> --scheme <scheme> [--route <match>=<to>]... [--ceiling N]`
 // Adds a source to the local profile of config/sources.json (or SOURCES_FILE) and a fresh signing
-// secret in the scheme's format to the local seed (local/secrets.json or LOCAL_SECRETS_FILE).
+// secret in the scheme's format to the local seed (local/secrets/secrets.json or LOCAL_SECRETS_FILE).
 
 const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
@@ -8,8 +8,8 @@ const path = require('node:path');
 const { parseArgs } = require('node:util');
 const { terminalText } = require('../shared/text/unsafe-characters');
 const { formatCatalog } = require('./catalog-json');
-const { compileModules } = require('./preflight');
-const { secretSeedFile } = require('./secret-store');
+const { compileModules } = require('./stack/preflight');
+const { secretSeedFile } = require('./secrets/secret-store');
 
 const root = path.resolve(__dirname, '..');
 const PROFILE = 'local';
@@ -18,7 +18,7 @@ const BUNDLED = 'config/sources.json';
 const USAGE = `usage: npm run source -- add <name> --scheme <scheme> [options]
 
 Adds a webhook source to the "${PROFILE}" profile of ${BUNDLED} (or the file in SOURCES_FILE) and
-stores a new random signing secret for it in local/secrets.json (or the file in LOCAL_SECRETS_FILE).
+stores a new random signing secret for it in local/secrets/secrets.json (or the file in LOCAL_SECRETS_FILE).
 
   <name>                  lower-case letters, digits and dashes
   --scheme <scheme>       stripe, github, slack, shopify, standard or generic

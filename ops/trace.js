@@ -4,7 +4,7 @@
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { localLogFile } = require('../local/log-file');
+const { localLogFile } = require('../local/stack/log-file');
 const { terminalJson, terminalText } = require('../shared/text/unsafe-characters');
 const { TRACE_EXIT, TRACE_USAGE, UsageError, parseTraceArgs } = require('./trace-args');
 const { formatTrace } = require('./trace-format');

@@ -2,7 +2,7 @@
 
 const { readFileSync } = require('node:fs');
 const path = require('node:path');
-const { httpEvent, lambdaContext } = require('../../local/lambda-events');
+const { httpEvent, lambdaContext } = require('../../local/offline/lambda-events');
 const { freshen, localSource, signedRequest } = require('../../local/send');
 
 const root = path.resolve(__dirname, '../..');

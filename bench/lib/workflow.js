@@ -10,7 +10,7 @@ const {
   DeleteQueueCommand,
   GetQueueAttributesCommand,
 } = require('@aws-sdk/client-sqs');
-const { SqsEventSource } = require('../../local/sqs-event-source');
+const { SqsEventSource } = require('../../local/sqs/event-source');
 const { bundleTypeScript } = require('./bundle-ts');
 
 /** The one workflow the bench triggers, and its path on the bench's engine. */

@@ -57,7 +57,7 @@ const KNOWN = [
   },
 ] as const;
 
-/** The part of the local stack's state file (local/stack-report.js) the commands read. */
+/** The part of the local stack's state file (local/stack/stack-report.js) the commands read. */
 interface LocalState {
   pid: number;
   region: string;

@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { pickFreePort } from '../../local/ports';
+import { pickFreePort } from '../../local/stack/ports';
 import { runTrace } from '../../ops/trace';
 import { localSecret } from '../helpers/ingest-harness';
 import type { LocalStackState } from '../helpers/local-stack';

@@ -8,7 +8,7 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import { loadEmailBatcherConfig } from '../../functions/email-batcher/config';
 import { buildEmailBatcher } from '../../functions/email-batcher/wiring';
-import { toSqsRecord } from '../../local/sqs-lambda-event';
+import { toSqsRecord } from '../../local/sqs/lambda-event';
 import { localClientOptions } from './local-stack';
 
 export async function main(args: string[]): Promise<number> {

@@ -16,8 +16,8 @@ import {
 import type { SQSEvent } from 'aws-lambda';
 import { loadEmailBatcherConfig } from '../../functions/email-batcher/config';
 import { buildEmailBatcher } from '../../functions/email-batcher/wiring';
-import { startEmailSandbox } from '../../local/email-sandbox';
-import { SqsEventSource } from '../../local/sqs-event-source';
+import { startEmailSandbox } from '../../local/sandboxes/email-sandbox';
+import { SqsEventSource } from '../../local/sqs/event-source';
 import type { EmailJob } from '../../shared/messages/jobs';
 import { recordingTelemetry } from './email-telemetry';
 import { localClientOptions, tableName } from './local-stack';

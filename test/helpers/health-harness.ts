@@ -7,7 +7,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { loadHealthConfig } from '../../functions/health-probe/config';
 import { HealthHistory } from '../../functions/health-probe/history';
 import { buildHealthProbe, type HealthExtras } from '../../functions/health-probe/wiring';
-import * as events from '../../local/lambda-events';
+import * as events from '../../local/offline/lambda-events';
 import { loadTimeoutSettings, sdkClientOptions } from '../../shared/clients/options';
 import { localClientOptions, localStack } from './local-stack';
 import { queuesStandFor, recordedFor } from './recorded-clients';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { loadTimeoutSettings, sdkClientOptions } from '../../shared/clients/options';
 
-/** What the running local stack listens on, as written to its state file by `local/stack-report.js`. */
+/** What the running local stack listens on, as written to its state file by `local/stack/stack-report.js`. */
 export interface LocalStackState {
   pid: number;
   dynamoDbPid: number;

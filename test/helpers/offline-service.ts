@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { pickFreePort } from '../../local/ports';
+import { pickFreePort } from '../../local/stack/ports';
 
 /** A `serverless offline start` of one small service, started by a test. */
 export interface OfflineService {

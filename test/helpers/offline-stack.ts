@@ -2,7 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pickFreePort } from '../../local/ports';
+import { pickFreePort } from '../../local/stack/ports';
 import type { LocalStackState } from './local-stack';
 
 const root = path.resolve(__dirname, '../..');

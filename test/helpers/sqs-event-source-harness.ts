@@ -4,7 +4,7 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { SqsEventSource } from '../../local/sqs-event-source';
+import { SqsEventSource } from '../../local/sqs/event-source';
 import { localClientOptions } from './local-stack';
 import { TestQueues } from './sqs-test-queues';
 import { waitFor as waitUntil } from './wait';

@@ -1,6 +1,6 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
-import { toSqsRecord } from '../../local/sqs-lambda-event';
+import { toSqsRecord } from '../../local/sqs/lambda-event';
 import { JobLedger } from '../../shared/ledger/job-ledger';
 import { EmailHarness } from '../helpers/email-harness';
 import { tableName } from '../helpers/local-stack';

@@ -6,7 +6,7 @@ import { type OfflineService, startOfflineService } from '../helpers/offline-ser
 // internals: none of that may reach the sender, and none of it may look like a delivery.
 const INTERNALS = /internal detail|stackTrace|errorMessage|errorType|\.js:\d+/;
 
-describe('serverless offline with local/offline-http-errors-plugin.js', () => {
+describe('serverless offline with local/offline/http-errors-plugin.js', () => {
   let service: OfflineService;
 
   beforeAll(async () => {

@@ -1,7 +1,7 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
-import { sqsSubscriptions } from '../../local/sqs-event-wiring';
-import { MAX_INVOCATION_PAYLOAD_BYTES } from '../../local/sqs-lambda-event';
+import { sqsSubscriptions } from '../../local/sqs/event-wiring';
+import { MAX_INVOCATION_PAYLOAD_BYTES } from '../../local/sqs/lambda-event';
 import {
   EventSourceHarness,
   recordsOf,

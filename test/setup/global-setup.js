@@ -13,7 +13,7 @@
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { pickFreePort } = require('../../local/ports');
+const { pickFreePort } = require('../../local/stack/ports');
 
 const READY_TIMEOUT_MS = 90_000;
 const PROJECTS_NEEDING_STACK = ['integration', 'e2e'];

@@ -5,7 +5,7 @@ import {
   type SearchOutcome,
   searchCall,
 } from '../../../../functions/email-batcher/reconcile';
-import { startEmailSandbox } from '../../../../local/email-sandbox';
+import { startEmailSandbox } from '../../../../local/sandboxes/email-sandbox';
 import { jobKey, METADATA_CALL, METADATA_JOB } from '../../../../shared/messages/email-metadata';
 
 type Sandbox = Awaited<ReturnType<typeof startEmailSandbox>>;
