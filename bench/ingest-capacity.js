@@ -13,7 +13,7 @@ const FakeTimers = require('@sinonjs/fake-timers');
 const { bundleTypeScript } = require('./lib/bundle-ts');
 const { simulatedAws } = require('./lib/simulated-aws');
 const { httpEvent, lambdaContext } = require('../local/offline/lambda-events');
-const { signedRequest } = require('../local/send');
+const { signedRequest } = require('../tools/send/send');
 
 const root = path.resolve(__dirname, '..');
 const START = 1_800_000_000_000;

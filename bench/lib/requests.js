@@ -3,7 +3,7 @@
 const { readFileSync } = require('node:fs');
 const path = require('node:path');
 const { httpEvent, lambdaContext } = require('../../local/offline/lambda-events');
-const { freshen, localSource, signedRequest } = require('../../local/send');
+const { freshen, localSource, signedRequest } = require('../../tools/send/send');
 
 const root = path.resolve(__dirname, '../..');
 

@@ -65,7 +65,7 @@ export class DlqCli {
 
   /** Starts `npm run dlq -- ...args` (through the runner, as npm would). */
   spawn(args: string[]): ChildProcess {
-    return spawn(process.execPath, ['ops/run-ts.js', 'ops/dlq/cli.ts', ...args], {
+    return spawn(process.execPath, ['tools/run-ts.js', 'tools/dlq/cli.ts', ...args], {
       cwd: root,
       env: { ...process.env, LOCAL_STACK_STATE_FILE: this.stateFile },
       stdio: ['ignore', 'pipe', 'pipe'],

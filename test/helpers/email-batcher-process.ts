@@ -1,6 +1,6 @@
 // One email batcher in a process of its own, for tests that kill it (SIGKILL) mid-call: it receives
 // the harness queue's messages once (visibility 6 s) and handles them like one Lambda invocation.
-// Usage: node ops/run-ts.js test/helpers/email-batcher-process.ts '{"env": {...}, "queueUrl": "..."}'
+// Usage: node tools/run-ts.js test/helpers/email-batcher-process.ts '{"env": {...}, "queueUrl": "..."}'
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';

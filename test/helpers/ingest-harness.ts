@@ -6,8 +6,8 @@ import { CreateQueueCommand, DeleteQueueCommand, SQSClient } from '@aws-sdk/clie
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { loadIngestConfig } from '../../functions/webhook-ingest/config';
 import { buildWebhookIngest } from '../../functions/webhook-ingest/wiring';
-import { localSource } from '../../local/send';
 import { loadTimeoutSettings } from '../../shared/clients/options';
+import { localSource } from '../../tools/send/send';
 import { localClientOptions, localStack, productionClientOptions } from './local-stack';
 import { queuesStandFor, recordedFor } from './recorded-clients';
 import { lambdaContext } from './webhook-requests';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import * as events from '../../local/offline/lambda-events';
-import { freshen, signedRequest } from '../../local/send';
+import { freshen, signedRequest } from '../../tools/send/send';
 
 /** A sample from events/webhooks: body plus the unsigned headers its provider sends. */
 export interface Envelope {

@@ -90,7 +90,7 @@ describe('email batcher: reconciling calls of unknown outcome with the provider'
     child = spawn(
       process.execPath,
       [
-        'ops/run-ts.js',
+        'tools/run-ts.js',
         'test/helpers/email-batcher-process.ts',
         JSON.stringify({ env: harness.batcherEnv(env), queueUrl: harness.queueUrl }),
       ],

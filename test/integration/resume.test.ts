@@ -22,7 +22,7 @@ const root = path.resolve(__dirname, '..', '..');
 
 /** Runs `npm run resume -- ...args` against the stack of LOCAL_STACK_STATE_FILE (killed after 60 s). */
 function resumeCommand(args: string[]): Promise<{ code: number | null; stdout: string }> {
-  const child = spawn(process.execPath, ['ops/run-ts.js', 'ops/resume/cli.ts', ...args], {
+  const child = spawn(process.execPath, ['tools/run-ts.js', 'tools/resume/cli.ts', ...args], {
     cwd: root,
     env: process.env,
     stdio: ['ignore', 'pipe', 'pipe'],

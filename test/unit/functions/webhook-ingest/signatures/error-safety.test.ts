@@ -1,7 +1,7 @@
 import { type Scheme, verifiers } from '../../../../../functions/webhook-ingest/signatures';
 import type { VerifyOptions } from '../../../../../functions/webhook-ingest/signatures/types';
-import { sign } from '../../../../../local/signers';
 import { SignatureError } from '../../../../../shared/errors';
+import { sign } from '../../../../../tools/send/signers';
 import { signedRequest } from '../../../../helpers/vectors';
 
 const T = 1_700_000_000;

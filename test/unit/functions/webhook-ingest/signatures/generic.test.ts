@@ -1,7 +1,7 @@
 import { verifyGenericSignature } from '../../../../../functions/webhook-ingest/signatures/generic';
 import type { VerifyOptions } from '../../../../../functions/webhook-ingest/signatures/types';
-import { sign } from '../../../../../local/signers';
 import { SignatureError } from '../../../../../shared/errors';
+import { sign } from '../../../../../tools/send/signers';
 import { githubVector, signedRequest } from '../../../../helpers/vectors';
 
 const SECRET = 'generic-secret';

@@ -1,7 +1,7 @@
 import { verifyGithubSignature } from '../../../../../functions/webhook-ingest/signatures/github';
 import type { VerifyOptions } from '../../../../../functions/webhook-ingest/signatures/types';
-import { sign } from '../../../../../local/signers';
 import { SignatureError } from '../../../../../shared/errors';
+import { sign } from '../../../../../tools/send/signers';
 import { githubVector, signedRequest, vectorRequest } from '../../../../helpers/vectors';
 
 const SECRET = 'github-secret';

@@ -1,7 +1,7 @@
 import { verifyShopifySignature } from '../../../../../functions/webhook-ingest/signatures/shopify';
 import type { VerifyOptions } from '../../../../../functions/webhook-ingest/signatures/types';
-import { sign } from '../../../../../local/signers';
 import { SignatureError } from '../../../../../shared/errors';
+import { sign } from '../../../../../tools/send/signers';
 import { shopifyDerivedVector, signedRequest, vectorRequest } from '../../../../helpers/vectors';
 
 const SECRET = 'shopify-client-secret';

@@ -1,7 +1,7 @@
 import { verifySlackSignature } from '../../../../../functions/webhook-ingest/signatures/slack';
 import type { VerifyOptions } from '../../../../../functions/webhook-ingest/signatures/types';
-import { sign } from '../../../../../local/signers';
 import { SignatureError } from '../../../../../shared/errors';
+import { sign } from '../../../../../tools/send/signers';
 import { signedRequest, slackVector, vectorRequest } from '../../../../helpers/vectors';
 
 const SECRET = 'slack-signing-secret';

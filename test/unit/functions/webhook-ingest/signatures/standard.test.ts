@@ -3,8 +3,8 @@ import {
   verifyStandardSignature,
 } from '../../../../../functions/webhook-ingest/signatures/standard';
 import type { VerifyOptions } from '../../../../../functions/webhook-ingest/signatures/types';
-import { sign } from '../../../../../local/signers';
 import { SignatureError } from '../../../../../shared/errors';
+import { sign } from '../../../../../tools/send/signers';
 import { signedRequest, standardVector, vectorRequest } from '../../../../helpers/vectors';
 
 // Key material from the standard-webhooks library tests (a valid 24-byte base64 key).

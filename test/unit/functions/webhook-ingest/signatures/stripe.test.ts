@@ -1,7 +1,7 @@
 import { verifyStripeSignature } from '../../../../../functions/webhook-ingest/signatures/stripe';
 import type { VerifyOptions } from '../../../../../functions/webhook-ingest/signatures/types';
-import { sign } from '../../../../../local/signers';
 import { SignatureError } from '../../../../../shared/errors';
+import { sign } from '../../../../../tools/send/signers';
 import { signedRequest, stripeVector, vectorRequest } from '../../../../helpers/vectors';
 
 const SECRET = 'whsec_test_secret';

@@ -1,5 +1,5 @@
 // Signs webhook requests the way each provider does, for `npm run send`, tests and benchmarks.
-// Plain CommonJS so `node local/send.js` can load it without a TypeScript step. It is written
+// Plain CommonJS so `node tools/send/send.js` can load it without a TypeScript step. It is written
 // independently of functions/webhook-ingest/signatures on purpose: a round trip through two
 // implementations catches a mistake that one implementation checking itself would not.
 

@@ -1,4 +1,4 @@
-import { runSend } from '../../../local/send';
+import { runSend } from '../../../../tools/send/send';
 
 /** Runs `npm run send` with a stand-in fetch, capturing what it prints. */
 async function send(argv: string[], answer: () => Promise<Response>) {

@@ -6,12 +6,12 @@ const { randomBytes } = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { parseArgs } = require('node:util');
-const { terminalText } = require('../shared/text/unsafe-characters');
+const { terminalText } = require('../../shared/text/unsafe-characters');
 const { formatCatalog } = require('./catalog-json');
-const { compileModules } = require('./stack/preflight');
-const { secretSeedFile } = require('./secrets/secret-store');
+const { compileModules } = require('../../local/stack/preflight');
+const { secretSeedFile } = require('../../local/secrets/secret-store');
 
-const root = path.resolve(__dirname, '..');
+const root = path.resolve(__dirname, '..', '..');
 const PROFILE = 'local';
 const BUNDLED = 'config/sources.json';
 

@@ -1,23 +1,16 @@
 // `npm run send -- <source> <event.json> [--fresh] [--url http://127.0.0.1:3000]`
 // Signs a sample event with the source's local secret and posts it to the local stack. The command
-// line and exit codes are in send-args.js.
+// line and exit codes are in args.js.
 
 const { randomUUID } = require('node:crypto');
 const { readFileSync } = require('node:fs');
 const path = require('node:path');
-const { terminalText, visible } = require('../shared/text/unsafe-characters');
-const { readSecretSeed, secretSeedFile } = require('./secrets/secret-store');
-const {
-  EXIT,
-  SEND_USAGE,
-  UsageError,
-  exitCodeFor,
-  parseSendArgs,
-  webhookUrl,
-} = require('./send-args');
+const { terminalText, visible } = require('../../shared/text/unsafe-characters');
+const { readSecretSeed, secretSeedFile } = require('../../local/secrets/secret-store');
+const { EXIT, SEND_USAGE, UsageError, exitCodeFor, parseSendArgs, webhookUrl } = require('./args');
 const { sign } = require('./signers');
 
-const root = path.resolve(__dirname, '..');
+const root = path.resolve(__dirname, '..', '..');
 
 /**
  * @typedef {object} Envelope A sample in events/webhooks: the body plus unsigned headers.
@@ -117,7 +110,7 @@ function describeNetworkError(error, timeoutMs) {
 
 /**
  * `npm run send`: signs a sample event with the source's local secret, posts it, prints the URL and
- * the answer, and resolves to the exit code (see local/send-args.js).
+ * the answer, and resolves to the exit code (see tools/send/args.js).
  * @param {readonly string[]} argv the arguments after `npm run send --`
  * @param {SendIo} io
  * @returns {Promise<number>}

@@ -1,6 +1,6 @@
-import { factsOf, matches, replayAttributes } from '../../../../ops/dlq/letters';
-import { redact } from '../../../../ops/dlq/redact';
-import type { HeldMessage } from '../../../../ops/dlq/scan';
+import { factsOf, matches, replayAttributes } from '../../../../tools/dlq/letters';
+import { redact } from '../../../../tools/dlq/redact';
+import type { HeldMessage } from '../../../../tools/dlq/scan';
 
 const letter = (attributes: Record<string, string>, body = '{"id":"job-1"}'): HeldMessage => ({
   messageId: 'm-1',

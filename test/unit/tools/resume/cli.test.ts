@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream';
-import { main, parseResume } from '../../../../ops/resume/cli';
 import { cleanNote } from '../../../../shared/state/resume';
+import { main, parseResume } from '../../../../tools/resume/cli';
 
 /** A stream that keeps what is written to it. */
 function sink() {

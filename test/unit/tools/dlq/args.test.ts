@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
-import { DEFAULT_RATE, parseCommand, UsageError } from '../../../../ops/dlq/args';
+import { DEFAULT_RATE, parseCommand, UsageError } from '../../../../tools/dlq/args';
 
 const NOW = Date.parse('2026-05-01T12:00:00Z');
 const parse = (...argv: string[]) => parseCommand(argv, {}, NOW);
@@ -102,7 +102,7 @@ describe('dlq argument parsing', () => {
 describe('dlq command line', () => {
   const root = path.resolve(__dirname, '..', '..', '..', '..');
   const run = (...args: string[]) =>
-    spawnSync(process.execPath, ['ops/run-ts.js', 'ops/dlq/cli.ts', ...args], {
+    spawnSync(process.execPath, ['tools/run-ts.js', 'tools/dlq/cli.ts', ...args], {
       cwd: root,
       encoding: 'utf8',
       timeout: 30_000,

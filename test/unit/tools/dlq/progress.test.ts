@@ -1,4 +1,4 @@
-import { Pacer, ProgressBar } from '../../../../ops/dlq/progress';
+import { Pacer, ProgressBar } from '../../../../tools/dlq/progress';
 
 describe('replay pacing', () => {
   it('spaces slots evenly at the rate and makes up no lost time with a burst', async () => {

@@ -9,8 +9,8 @@ import {
 } from '@aws-sdk/client-sqs';
 import { DeleteCommand, DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
-import { replayDeadLetters } from '../../../../ops/dlq/replay';
 import { jobKey } from '../../../../shared/messages/email-metadata';
+import { replayDeadLetters } from '../../../../tools/dlq/replay';
 
 const queue = {
   short: 'workflow-jobs',

@@ -3,9 +3,9 @@
 // printed with control, bidirectional and zero-width characters made visible (`\x1b`, `\u202e`), line
 // breaks included, so no value can move the cursor, clear the screen or fake a line of the path.
 
-const { visible } = require('../shared/text/unsafe-characters');
+const { visible } = require('../../shared/text/unsafe-characters');
 
-/** @typedef {import('./trace-select').LogLine} LogLine */
+/** @typedef {import('./select').LogLine} LogLine */
 
 /**
  * @typedef {object} Hop one step of the path
@@ -134,7 +134,7 @@ function describeLine(line) {
  * The path as text: one line per hop (time, seconds since the first hop, actor, what happened),
  * then where each job ended.
  * @param {{ correlationId: string, source: string, lines: readonly LogLine[],
- *   outcomes: readonly import('./trace-select').JobOutcome[] }} trace
+ *   outcomes: readonly import('./select').JobOutcome[] }} trace
  * @returns {string}
  */
 function formatTrace({ correlationId, source, lines, outcomes }) {

@@ -1,11 +1,11 @@
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { signingSecretProblems } from '../../../functions/webhook-ingest/signatures/secret-format';
-import { loadSourceCatalog } from '../../../functions/webhook-ingest/sources';
-import { runSourceCommand } from '../../../local/source-command';
+import { signingSecretProblems } from '../../../../functions/webhook-ingest/signatures/secret-format';
+import { loadSourceCatalog } from '../../../../functions/webhook-ingest/sources';
+import { runSourceCommand } from '../../../../tools/source/source';
 
-const fixtures = path.resolve(__dirname, '../../fixtures');
+const fixtures = path.resolve(__dirname, '../../../fixtures');
 
 /** The command run on temporary copies of the test catalog and seed, never the real files. */
 function sandbox() {

@@ -1,11 +1,11 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { runTrace } from '../../../ops/trace';
-import { parseTraceArgs, TRACE_EXIT, UsageError } from '../../../ops/trace-args';
-import { describeLine, formatTrace } from '../../../ops/trace-format';
-import { insightsPlan } from '../../../ops/trace-insights';
-import { jobOutcomes, parseLogLines, selectEvent } from '../../../ops/trace-select';
+import { parseTraceArgs, TRACE_EXIT, UsageError } from '../../../../tools/trace/args';
+import { describeLine, formatTrace } from '../../../../tools/trace/format';
+import { insightsPlan } from '../../../../tools/trace/insights';
+import { jobOutcomes, parseLogLines, selectEvent } from '../../../../tools/trace/select';
+import { runTrace } from '../../../../tools/trace/trace';
 
 const at = (second: number) => `2026-01-01T10:00:${String(second).padStart(2, '0')}.000Z`;
 const JOB = 'stripe:evt_1:workflow:payments';

@@ -1,6 +1,6 @@
 // Runs one of the project's TypeScript command-line tools on a fresh clone after `npm ci`: esbuild
 // bundles the entry in memory (packages stay in node_modules) and the bundle runs in this process.
-// Usage: node ops/run-ts.js <entry.ts> [arguments...]; the entry exports `main(args)` resolving to
+// Usage: node tools/run-ts.js <entry.ts> [arguments...]; the entry exports `main(args)` resolving to
 // the exit code.
 
 const Module = require('node:module');
@@ -40,7 +40,7 @@ async function loadTypeScript(entry) {
 async function run() {
   const [entry, ...args] = process.argv.slice(2);
   if (!entry) {
-    process.stderr.write('usage: node ops/run-ts.js <entry.ts> [arguments...]\n');
+    process.stderr.write('usage: node tools/run-ts.js <entry.ts> [arguments...]\n');
     process.exitCode = 2;
     return;
   }

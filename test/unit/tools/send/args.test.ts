@@ -1,4 +1,10 @@
-import { EXIT, exitCodeFor, parseSendArgs, UsageError, webhookUrl } from '../../../local/send-args';
+import {
+  EXIT,
+  exitCodeFor,
+  parseSendArgs,
+  UsageError,
+  webhookUrl,
+} from '../../../../tools/send/args';
 
 describe('npm run send command line', () => {
   const sample = ['stripe', 'events/webhooks/stripe.json'];

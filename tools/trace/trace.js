@@ -1,17 +1,17 @@
 // `npm run trace -- <correlationId> [--json] [--log-file F] [--stage S [--region R]] [--help]`
 // Follows one event through the local stack's JSON log file, or prints the CloudWatch Logs Insights
-// query that does it for a deployed stage. The command line and exit codes are in trace-args.js.
+// query that does it for a deployed stage. The command line and exit codes are in args.js.
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { localLogFile } = require('../local/stack/log-file');
-const { terminalJson, terminalText } = require('../shared/text/unsafe-characters');
-const { TRACE_EXIT, TRACE_USAGE, UsageError, parseTraceArgs } = require('./trace-args');
-const { formatTrace } = require('./trace-format');
-const { insightsPlan, projectFunctions } = require('./trace-insights');
-const { jobOutcomes, parseLogLines, selectEvent } = require('./trace-select');
+const { localLogFile } = require('../../local/stack/log-file');
+const { terminalJson, terminalText } = require('../../shared/text/unsafe-characters');
+const { TRACE_EXIT, TRACE_USAGE, UsageError, parseTraceArgs } = require('./args');
+const { formatTrace } = require('./format');
+const { insightsPlan, projectFunctions } = require('./insights');
+const { jobOutcomes, parseLogLines, selectEvent } = require('./select');
 
-const root = path.resolve(__dirname, '..');
+const root = path.resolve(__dirname, '..', '..');
 
 /**
  * Runs the command and answers its exit code and what to print.
@@ -54,7 +54,7 @@ function runTrace(argv, env = process.env) {
   const outcomes = jobOutcomes(lines);
   const code = lines.length === 0 ? TRACE_EXIT.notFound : TRACE_EXIT.ok;
   // Log lines carry outside values: JSON keeps them as \uXXXX escapes (still valid JSON), and the text
-  // path escapes each value (trace-format.js), then the whole text once more as a safety net.
+  // path escapes each value (format.js), then the whole text once more as a safety net.
   const stdout = args.json
     ? terminalJson({ correlationId: args.correlationId, logFile: file, lines, outcomes }, 0)
     : terminalText(
