@@ -3,8 +3,8 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { sign } from '../../tools/send/signers';
-import type { LocalStackState } from '../helpers/local-stack';
-import { type OfflineRun, startOffline } from '../helpers/offline-stack';
+import type { LocalStackState } from '../helpers/stack/local-stack';
+import { type OfflineRun, startOffline } from '../helpers/stack/offline-stack';
 import { waitFor } from '../helpers/wait';
 
 // Adds a source with `npm run source -- add` to copies of the test catalog and seed, starts a local

@@ -3,10 +3,10 @@ import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { pickFreePort } from '../../local/stack/ports';
 import { runTrace } from '../../tools/trace/trace';
-import { localSecret } from '../helpers/ingest-harness';
-import type { LocalStackState } from '../helpers/local-stack';
-import { type OfflineRun, startOffline } from '../helpers/offline-stack';
-import { sample, signed } from '../helpers/webhook-requests';
+import { localSecret } from '../helpers/ingest/ingest-harness';
+import { sample, signed } from '../helpers/ingest/webhook-requests';
+import type { LocalStackState } from '../helpers/stack/local-stack';
+import { type OfflineRun, startOffline } from '../helpers/stack/offline-stack';
 
 // A stack of its own: the sandbox engine's faults apply to whatever call comes next, and the shared
 // stack's engine serves other tests at the same time.

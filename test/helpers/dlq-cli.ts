@@ -6,7 +6,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { type DeadLetter, sendToDeadLetterQueue } from '../../shared/dead-letter/dead-letter';
 import { queueNameOf } from '../../shared/queue/queue-name';
-import { localStack, tableName } from './local-stack';
+import { localStack, tableName } from './stack/local-stack';
 
 /** The queues (and clients) of a harness the CLI is pointed at. */
 export interface DlqCliHarness {

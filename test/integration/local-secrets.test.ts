@@ -11,7 +11,7 @@ import {
   ResourceNotFoundException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { localClientOptions, localStack } from '../helpers/local-stack';
+import { localClientOptions, localStack } from '../helpers/stack/local-stack';
 
 // No endpoint here: AWS_ENDPOINT_URL_SECRETS_MANAGER (set from the running stack) must be enough,
 // exactly as for the handlers.

@@ -5,11 +5,11 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { providerPauseReader } from '../../functions/email-batcher/provider-pause';
 import type { TriggerLine } from '../../functions/workflow-trigger/telemetry';
 import { breakerStateReader } from '../../shared/workflow/breaker';
-import { EmailHarness } from '../helpers/email-harness';
-import { healthHarness } from '../helpers/health-harness';
-import { tableName } from '../helpers/local-stack';
+import { EmailHarness } from '../helpers/email/email-harness';
+import { healthHarness } from '../helpers/health/health-harness';
+import { tableName } from '../helpers/stack/local-stack';
 import { waitFor } from '../helpers/wait';
-import { WorkflowHarness, workflowJob } from '../helpers/workflow-harness';
+import { WorkflowHarness, workflowJob } from '../helpers/workflow/workflow-harness';
 
 /**
  * Resuming on purpose, against the local servers: `npm run resume` (the real command, through its

@@ -7,8 +7,8 @@ import {
   recordsOf,
   sightings,
   waitFor,
-} from '../helpers/sqs-event-source-harness';
-import { pause } from '../helpers/sqs-test-queues';
+} from '../helpers/sqs/event-source-harness';
+import { pause } from '../helpers/sqs/test-queues';
 
 // The event source as Lambda runs it: 20 s long polls, maximumConcurrency, the 6 MB payload cap.
 jest.setTimeout(30_000);

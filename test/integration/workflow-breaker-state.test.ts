@@ -6,7 +6,7 @@ import {
   type BreakerSettings,
   CircuitBreaker,
 } from '../../shared/workflow/breaker';
-import { localClientOptions, tableName } from '../helpers/local-stack';
+import { localClientOptions, tableName } from '../helpers/stack/local-stack';
 
 /**
  * The circuit breaker's rules, against DynamoDB Local (real conditional writes) with an injected

@@ -167,7 +167,7 @@ module.exports = async function globalSetup(globalConfig) {
   // Test files inherit this environment; test/setup/local-env.js reads the state from it.
   process.env.LOCAL_STACK_STATE_FILE = stateFile;
   // Harnesses that run a function's wiring in the test process record its calls to the same file
-  // (test/helpers/recorded-clients.ts); only clients built for a function record anything.
+  // (test/helpers/stack/recorded-clients.ts); only clients built for a function record anything.
   process.env.AWS_CALL_RECORD_FILE = callsFile;
   Object.assign(process.env, fixtures);
   child.unref();

@@ -11,7 +11,7 @@ import type { ClaimResult, LedgerHold, StepResult } from '../../../../shared/led
 import type { WorkflowJob } from '../../../../shared/messages/jobs';
 import type { BreakerPermit } from '../../../../shared/workflow/breaker';
 import type { EngineOutcome } from '../../../../shared/workflow/engine';
-import { lambdaContext } from '../../../helpers/webhook-requests';
+import { lambdaContext } from '../../../helpers/ingest/webhook-requests';
 
 const KEY = 'unit-workflows-key';
 const silent = new Logger({ serviceName: 'workflow-api-test', logLevel: 'SILENT' });

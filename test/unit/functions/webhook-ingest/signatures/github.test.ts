@@ -2,7 +2,7 @@ import { verifyGithubSignature } from '../../../../../functions/webhook-ingest/s
 import type { VerifyOptions } from '../../../../../functions/webhook-ingest/signatures/types';
 import { SignatureError } from '../../../../../shared/errors';
 import { sign } from '../../../../../tools/send/signers';
-import { githubVector, signedRequest, vectorRequest } from '../../../../helpers/vectors';
+import { githubVector, signedRequest, vectorRequest } from '../../../../helpers/ingest/vectors';
 
 const SECRET = 'github-secret';
 const BODY = JSON.stringify({ action: 'opened', number: 1 }, null, 2);

@@ -2,7 +2,7 @@ import { type Scheme, verifiers } from '../../../../../functions/webhook-ingest/
 import type { VerifyOptions } from '../../../../../functions/webhook-ingest/signatures/types';
 import { SignatureError } from '../../../../../shared/errors';
 import { sign } from '../../../../../tools/send/signers';
-import { signedRequest } from '../../../../helpers/vectors';
+import { signedRequest } from '../../../../helpers/ingest/vectors';
 
 const T = 1_700_000_000;
 // Multi-byte UTF-8 and a trailing newline make sure both sides sign bytes, not re-encoded text.

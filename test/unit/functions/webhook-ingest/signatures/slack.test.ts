@@ -2,7 +2,7 @@ import { verifySlackSignature } from '../../../../../functions/webhook-ingest/si
 import type { VerifyOptions } from '../../../../../functions/webhook-ingest/signatures/types';
 import { SignatureError } from '../../../../../shared/errors';
 import { sign } from '../../../../../tools/send/signers';
-import { signedRequest, slackVector, vectorRequest } from '../../../../helpers/vectors';
+import { signedRequest, slackVector, vectorRequest } from '../../../../helpers/ingest/vectors';
 
 const SECRET = 'slack-signing-secret';
 const T = 1_700_000_000;

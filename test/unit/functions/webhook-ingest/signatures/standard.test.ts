@@ -5,7 +5,7 @@ import {
 import type { VerifyOptions } from '../../../../../functions/webhook-ingest/signatures/types';
 import { SignatureError } from '../../../../../shared/errors';
 import { sign } from '../../../../../tools/send/signers';
-import { signedRequest, standardVector, vectorRequest } from '../../../../helpers/vectors';
+import { signedRequest, standardVector, vectorRequest } from '../../../../helpers/ingest/vectors';
 
 // Key material from the standard-webhooks library tests (a valid 24-byte base64 key).
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';

@@ -2,7 +2,7 @@ import { verifyStripeSignature } from '../../../../../functions/webhook-ingest/s
 import type { VerifyOptions } from '../../../../../functions/webhook-ingest/signatures/types';
 import { SignatureError } from '../../../../../shared/errors';
 import { sign } from '../../../../../tools/send/signers';
-import { signedRequest, stripeVector, vectorRequest } from '../../../../helpers/vectors';
+import { signedRequest, stripeVector, vectorRequest } from '../../../../helpers/ingest/vectors';
 
 const SECRET = 'whsec_test_secret';
 const T = 1_700_000_000;

@@ -14,17 +14,17 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
-import { loadEmailBatcherConfig } from '../../functions/email-batcher/config';
-import { buildEmailBatcher } from '../../functions/email-batcher/wiring';
-import { startEmailSandbox } from '../../local/sandboxes/email-sandbox';
-import { SqsEventSource } from '../../local/sqs/event-source';
-import type { EmailJob } from '../../shared/messages/jobs';
+import { loadEmailBatcherConfig } from '../../../functions/email-batcher/config';
+import { buildEmailBatcher } from '../../../functions/email-batcher/wiring';
+import { startEmailSandbox } from '../../../local/sandboxes/email-sandbox';
+import { SqsEventSource } from '../../../local/sqs/event-source';
+import type { EmailJob } from '../../../shared/messages/jobs';
+import { drain } from '../sqs/queue-messages';
+import { createQueueWithDlq } from '../sqs/test-queues';
+import { localClientOptions, tableName } from '../stack/local-stack';
+import { queuesStandFor, recordedFor, stackSecretsPrefix } from '../stack/recorded-clients';
+import { waitForQuiet } from '../workflow/quiet';
 import { recordingTelemetry } from './email-telemetry';
-import { localClientOptions, tableName } from './local-stack';
-import { drain } from './queue-messages';
-import { waitForQuiet } from './quiet';
-import { queuesStandFor, recordedFor, stackSecretsPrefix } from './recorded-clients';
-import { createQueueWithDlq } from './sqs-test-queues';
 
 /** The sandbox as tests see it. */
 export type EmailSandbox = Awaited<ReturnType<typeof startEmailSandbox>>;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BrowserContext, chromium } from 'playwright-core';
 
-const { findChromium } = require('../setup/prerequisites') as {
+const { findChromium } = require('../../setup/prerequisites') as {
   findChromium: () => { path?: string; problem?: string };
 };
 

@@ -1,4 +1,8 @@
-import { type CfnSpec, loadCfnSpec, validateTemplateSchema } from '../helpers/cfn-schema';
+import {
+  type CfnSpec,
+  loadCfnSpec,
+  validateTemplateSchema,
+} from '../../../helpers/template/cfn-schema';
 
 const getAtt = (id: string, attribute = 'Arn') => ({ 'Fn::GetAtt': [id, attribute] });
 const layerArn = 'arn:aws:lambda:us-east-1:123456789012:layer:tools:1';

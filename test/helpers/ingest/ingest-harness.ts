@@ -4,15 +4,15 @@ import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { loadIngestConfig } from '../../functions/webhook-ingest/config';
-import { buildWebhookIngest } from '../../functions/webhook-ingest/wiring';
-import { loadTimeoutSettings } from '../../shared/clients/options';
-import { localSource } from '../../tools/send/send';
-import { localClientOptions, localStack, productionClientOptions } from './local-stack';
-import { queuesStandFor, recordedFor } from './recorded-clients';
+import { loadIngestConfig } from '../../../functions/webhook-ingest/config';
+import { buildWebhookIngest } from '../../../functions/webhook-ingest/wiring';
+import { loadTimeoutSettings } from '../../../shared/clients/options';
+import { localSource } from '../../../tools/send/send';
+import { localClientOptions, localStack, productionClientOptions } from '../stack/local-stack';
+import { queuesStandFor, recordedFor } from '../stack/recorded-clients';
 import { lambdaContext } from './webhook-requests';
 
-export { drain } from './queue-messages';
+export { drain } from '../sqs/queue-messages';
 
 const clientConfig = (endpoint: string) => ({ ...localClientOptions(), endpoint });
 

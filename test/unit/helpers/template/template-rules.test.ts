@@ -6,7 +6,7 @@ import {
   everyQueueHasDeadLetterQueue,
   everyTableIsOnDemandWithTtl,
   type TemplateRule,
-} from '../helpers/template-rules';
+} from '../../../helpers/template/template-rules';
 import {
   broken,
   compliantTemplate,
@@ -14,7 +14,7 @@ import {
   ownLogs,
   type Resources,
   sub,
-} from '../helpers/template-rules-fixtures';
+} from '../../../helpers/template/template-rules-fixtures';
 
 const statements = (r: Resources) => r.WorkerRole.Properties.Policies[0]?.PolicyDocument.Statement;
 const allow = (r: Resources, statement: Record<string, unknown>) =>

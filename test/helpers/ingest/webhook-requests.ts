@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import * as events from '../../local/offline/lambda-events';
-import { freshen, signedRequest } from '../../tools/send/send';
+import * as events from '../../../local/offline/lambda-events';
+import { freshen, signedRequest } from '../../../tools/send/send';
 
 /** A sample from events/webhooks: body plus the unsigned headers its provider sends. */
 export interface Envelope {
@@ -19,7 +19,7 @@ export interface SigningSource {
   signatureEncoding?: 'hex' | 'base64';
 }
 
-const root = path.resolve(__dirname, '../..');
+const root = path.resolve(__dirname, '../../..');
 
 /** Reads `events/webhooks/<name>.json`; with `fresh`, gives it new event ids. */
 export function sample(name: string, options: { fresh?: boolean } = {}): Envelope {

@@ -4,10 +4,10 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent, SQSRecord } from 'aws-lambda';
-import { SqsEventSource } from '../../local/sqs/event-source';
-import { localClientOptions } from './local-stack';
-import { TestQueues } from './sqs-test-queues';
-import { waitFor as waitUntil } from './wait';
+import { SqsEventSource } from '../../../local/sqs/event-source';
+import { localClientOptions } from '../stack/local-stack';
+import { waitFor as waitUntil } from '../wait';
+import { TestQueues } from './test-queues';
 
 /** Options of the event source a test starts (the rest are the local stack's defaults). */
 export interface SourceOptions {

@@ -2,10 +2,10 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { pickFreePort } from '../../local/stack/ports';
+import { pickFreePort } from '../../../local/stack/ports';
 import type { LocalStackState } from './local-stack';
 
-const root = path.resolve(__dirname, '../..');
+const root = path.resolve(__dirname, '../../..');
 /** What `serverless offline start` needs of the project; node_modules is linked, not copied. */
 const SERVICE_FILES = [
   'serverless.yml',

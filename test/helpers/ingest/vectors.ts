@@ -1,8 +1,8 @@
 // Published signature test vectors. The data (secrets, bodies, timestamps, expected signatures) are
 // taken verbatim from the sources named on each vector; only the layout is ours.
 
-import { lowerCaseHeaders } from '../../functions/webhook-ingest/signatures/headers';
-import type { SignedRequest } from '../../functions/webhook-ingest/signatures/types';
+import { lowerCaseHeaders } from '../../../functions/webhook-ingest/signatures/headers';
+import type { SignedRequest } from '../../../functions/webhook-ingest/signatures/types';
 
 /** One published example: what was signed, with which secret, and the headers that were sent. */
 export interface SignatureVector {

@@ -1,15 +1,15 @@
 // One email batcher in a process of its own, for tests that kill it (SIGKILL) mid-call: it receives
 // the harness queue's messages once (visibility 6 s) and handles them like one Lambda invocation.
-// Usage: node tools/run-ts.js test/helpers/email-batcher-process.ts '{"env": {...}, "queueUrl": "..."}'
+// Usage: node tools/run-ts.js test/helpers/email/email-batcher-process.ts '{"env": {...}, "queueUrl": "..."}'
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { loadEmailBatcherConfig } from '../../functions/email-batcher/config';
-import { buildEmailBatcher } from '../../functions/email-batcher/wiring';
-import { toSqsRecord } from '../../local/sqs/lambda-event';
-import { localClientOptions } from './local-stack';
+import { loadEmailBatcherConfig } from '../../../functions/email-batcher/config';
+import { buildEmailBatcher } from '../../../functions/email-batcher/wiring';
+import { toSqsRecord } from '../../../local/sqs/lambda-event';
+import { localClientOptions } from '../stack/local-stack';
 
 export async function main(args: string[]): Promise<number> {
   const { env, queueUrl } = JSON.parse(args[0] ?? '{}') as {

@@ -4,13 +4,13 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { CreateQueueCommand, DeleteQueueCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { loadHealthConfig } from '../../functions/health-probe/config';
-import { HealthHistory } from '../../functions/health-probe/history';
-import { buildHealthProbe, type HealthExtras } from '../../functions/health-probe/wiring';
-import * as events from '../../local/offline/lambda-events';
-import { loadTimeoutSettings, sdkClientOptions } from '../../shared/clients/options';
-import { localClientOptions, localStack } from './local-stack';
-import { queuesStandFor, recordedFor } from './recorded-clients';
+import { loadHealthConfig } from '../../../functions/health-probe/config';
+import { HealthHistory } from '../../../functions/health-probe/history';
+import { buildHealthProbe, type HealthExtras } from '../../../functions/health-probe/wiring';
+import * as events from '../../../local/offline/lambda-events';
+import { loadTimeoutSettings, sdkClientOptions } from '../../../shared/clients/options';
+import { localClientOptions, localStack } from '../stack/local-stack';
+import { queuesStandFor, recordedFor } from '../stack/recorded-clients';
 
 /** The budget the harness runs with (the function's defaults). */
 export const HEALTH_BUDGET_MS = 2500;

@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { pickFreePort } from '../../local/stack/ports';
+import { pickFreePort } from '../../../local/stack/ports';
 
 /** A `serverless offline start` of one small service, started by a test. */
 export interface OfflineService {
@@ -14,7 +14,7 @@ export interface OfflineService {
   stop(): Promise<void>;
 }
 
-const root = path.resolve(__dirname, '../..');
+const root = path.resolve(__dirname, '../../..');
 
 /** Whether any process of group `pid` is still there. */
 function groupExists(pid: number): boolean {

@@ -1,8 +1,8 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { JobLedger, type JobStatus } from '../../shared/ledger/job-ledger';
-import { tableName } from './local-stack';
-import { waitFor } from './wait';
+import { JobLedger, type JobStatus } from '../../../shared/ledger/job-ledger';
+import { tableName } from '../stack/local-stack';
+import { waitFor } from '../wait';
 
 /** Ledger statuses after which nothing more happens to a job. */
 const TERMINAL: ReadonlySet<JobStatus> = new Set(['sent', 'dead']);

@@ -3,8 +3,8 @@ import {
   sqsBatchesHaveTheirBatchingWindow,
   type TemplateRule,
   visibilityCoversConsumers,
-} from '../helpers/template-rules';
-import { broken, type Resources } from '../helpers/template-rules-fixtures';
+} from '../../../helpers/template/template-rules';
+import { broken, type Resources } from '../../../helpers/template/template-rules-fixtures';
 
 const mapping = (r: Resources) => r.WorkerEventSourceMappingSQSJobsQueue.Properties;
 const withBatch = (r: Resources, batch: Record<string, unknown>) =>

@@ -10,17 +10,17 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
-import { loadWorkflowTriggerConfig } from '../../functions/workflow-trigger/config';
-import { makeTriggerTelemetry } from '../../functions/workflow-trigger/telemetry';
-import { buildWorkflowTrigger } from '../../functions/workflow-trigger/wiring';
-import { startWorkflowSandbox } from '../../local/sandboxes/workflow-sandbox';
-import { SqsEventSource } from '../../local/sqs/event-source';
-import type { WorkflowJob } from '../../shared/messages/jobs';
-import { localClientOptions, tableName } from './local-stack';
-import { drain } from './queue-messages';
+import { loadWorkflowTriggerConfig } from '../../../functions/workflow-trigger/config';
+import { makeTriggerTelemetry } from '../../../functions/workflow-trigger/telemetry';
+import { buildWorkflowTrigger } from '../../../functions/workflow-trigger/wiring';
+import { startWorkflowSandbox } from '../../../local/sandboxes/workflow-sandbox';
+import { SqsEventSource } from '../../../local/sqs/event-source';
+import type { WorkflowJob } from '../../../shared/messages/jobs';
+import { drain } from '../sqs/queue-messages';
+import { createQueueWithDlq } from '../sqs/test-queues';
+import { localClientOptions, tableName } from '../stack/local-stack';
+import { queuesStandFor, recordedFor, stackSecretsPrefix } from '../stack/recorded-clients';
 import { waitForQuiet } from './quiet';
-import { queuesStandFor, recordedFor, stackSecretsPrefix } from './recorded-clients';
-import { createQueueWithDlq } from './sqs-test-queues';
 
 /** The sandbox engine as tests see it. */
 export type WorkflowSandbox = Awaited<ReturnType<typeof startWorkflowSandbox>>;

@@ -1,4 +1,4 @@
-import { iamActionsOf, keptGrants } from '../../helpers/iam-proof';
+import { iamActionsOf, keptGrants } from '../../../helpers/template/iam-proof';
 
 describe('iamActionsOf', () => {
   it('authorises batch commands as their single form', () => {

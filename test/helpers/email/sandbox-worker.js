@@ -6,7 +6,7 @@ const { isMainThread, parentPort, Worker, workerData } = require('node:worker_th
 
 if (!isMainThread && parentPort) {
   const port = parentPort;
-  const { startEmailSandbox } = require('../../local/sandboxes/email-sandbox');
+  const { startEmailSandbox } = require('../../../local/sandboxes/email-sandbox');
   startEmailSandbox({ port: 0, token: workerData.token }).then(
     (sandbox) => {
       port.postMessage({ url: sandbox.url });

@@ -1,5 +1,5 @@
-import type { EngineCall, SandboxCall, SandboxEmail } from '../../helpers/proof/observed';
-import { rawFigures } from '../../helpers/proof/raw-records';
+import type { EngineCall, SandboxCall, SandboxEmail } from '../../../helpers/proof/observed';
+import { rawFigures } from '../../../helpers/proof/raw-records';
 
 const timeouts = { emailMs: 3000, engineMs: 2000 };
 

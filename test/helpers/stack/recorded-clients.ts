@@ -1,4 +1,4 @@
-import { recordCalls } from '../../shared/clients/call-recorder';
+import { recordCalls } from '../../../shared/clients/call-recorder';
 import { localStack, queueUrl } from './local-stack';
 
 type Client = { middlewareStack: object };

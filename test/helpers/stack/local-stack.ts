@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { loadTimeoutSettings, sdkClientOptions } from '../../shared/clients/options';
+import { loadTimeoutSettings, sdkClientOptions } from '../../../shared/clients/options';
 
 /** What the running local stack listens on, as written to its state file by `local/stack/stack-report.js`. */
 export interface LocalStackState {

@@ -4,7 +4,7 @@ import {
   type JobOutcomeLine,
   type ReconciledLine,
   type SearchLine,
-} from '../../functions/email-batcher/telemetry';
+} from '../../../functions/email-batcher/telemetry';
 
 /** Telemetry that counts and keeps every job line, shared by all batchers of a harness. */
 export function recordingTelemetry(): BatcherTelemetry & {
