@@ -6,8 +6,8 @@
 const { spawn, spawnSync } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { useEmailSandbox, useWorkflowSandbox } = require('../local/local-environment');
-const { deployBuildOptions, entryOf: entryIn } = require('../local/offline-build');
+const { useEmailSandbox, useWorkflowSandbox } = require('../local/stack/local-environment');
+const { deployBuildOptions, entryOf: entryIn } = require('../local/offline/build');
 const { httpEvent, signedRequests } = require('./lib/requests');
 const { summarize } = require('./lib/stats');
 

@@ -13,7 +13,7 @@ const { bundleTypeScript } = require('./lib/bundle-ts');
 const { fixed, table } = require('./lib/stats');
 
 const root = path.resolve(__dirname, '..');
-/** The CLI's default `--rate` (ops/dlq/args.ts DEFAULT_RATE). */
+/** The CLI's default `--rate` (tools/dlq/args.ts DEFAULT_RATE). */
 const DEFAULT_RATE = 10;
 /** Enough messages for each run to last about this long at its rate (and at least `minMessages`). */
 const SECONDS_PER_RUN = 4;
@@ -30,7 +30,7 @@ const SECONDS_PER_RUN = 4;
  * @returns {Promise<{ replayed: number, totalSeconds: number, sendingSeconds: number }>}
  */
 function runCli(args, stateFile) {
-  const child = spawn(process.execPath, ['ops/run-ts.js', 'ops/dlq/cli.ts', ...args], {
+  const child = spawn(process.execPath, ['tools/run-ts.js', 'tools/dlq/cli.ts', ...args], {
     cwd: root,
     env: { ...process.env, LOCAL_STACK_STATE_FILE: stateFile },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -7,7 +7,7 @@
 
 const { randomUUID } = require('node:crypto');
 const path = require('node:path');
-const { readSecretSeed, secretSeedFile } = require('../local/secret-store');
+const { readSecretSeed, secretSeedFile } = require('../local/secrets/secret-store');
 const { countingClients } = require('./lib/aws-clients');
 const { emailJob, enqueueJobs, sandbox } = require('./lib/email');
 const { runRateLimiter } = require('./email-rate-limiter');

@@ -1,5 +1,5 @@
 // Capacity simulation of the whole ingest path (issue 20): the production webhook ingest
-// (`buildWebhookIngest`, as the handler and test/helpers/ingest-harness.ts build it) in this process,
+// (`buildWebhookIngest`, as the handler and test/helpers/ingest/ingest-harness.ts build it) in this process,
 // one instance per simulated Lambda container, on a virtual clock, with SDK clients answered by an
 // in-memory AWS (lib/simulated-aws.js) that honours the conditional writes and counts every
 // operation per item and per virtual second. Requests are signed as the provider signs them and run
@@ -12,8 +12,8 @@ const path = require('node:path');
 const FakeTimers = require('@sinonjs/fake-timers');
 const { bundleTypeScript } = require('./lib/bundle-ts');
 const { simulatedAws } = require('./lib/simulated-aws');
-const { httpEvent, lambdaContext } = require('../local/lambda-events');
-const { signedRequest } = require('../local/send');
+const { httpEvent, lambdaContext } = require('../local/offline/lambda-events');
+const { signedRequest } = require('../tools/send/send');
 
 const root = path.resolve(__dirname, '..');
 const START = 1_800_000_000_000;

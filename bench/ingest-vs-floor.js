@@ -1,4 +1,4 @@
-// Benchmark 1: the real ingest built in this process (as test/helpers/ingest-harness.ts builds it)
+// Benchmark 1: the real ingest built in this process (as test/helpers/ingest/ingest-harness.ts builds it)
 // against two floors that do only the unavoidable work (lib/floors.js): one conditional write, and a
 // crash-safe claim / send / complete. All sides use the same local servers and the suite's client
 // options, sequentially, interleaved request by request.

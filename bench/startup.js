@@ -10,7 +10,7 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { pickFreePort } = require('../local/ports');
+const { pickFreePort } = require('../local/stack/ports');
 const { summarize } = require('./lib/stats');
 
 const repoRoot = path.resolve(__dirname, '..');

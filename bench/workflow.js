@@ -8,7 +8,7 @@
 // 2. A healthy engine: DynamoDB requests per triggered job, counted in the SDK client.
 
 const { randomUUID } = require('node:crypto');
-const { startWorkflowSandbox } = require('../local/workflow-sandbox');
+const { startWorkflowSandbox } = require('../local/sandboxes/workflow-sandbox');
 const { silentMetrics } = require('./lib/silent-metrics');
 const { countingClients, dynamoDbWritesAndReads } = require('./lib/aws-clients');
 const { enqueueJobs } = require('./lib/email');

@@ -74,7 +74,7 @@ function removeBenchService(dir) {
 }
 
 /**
- * Starts the stack for the bench service and returns its state (see local/stack-report.js).
+ * Starts the stack for the bench service and returns its state (see local/stack/stack-report.js).
  * @param {string} serviceDir
  */
 async function startLocalStack(serviceDir) {

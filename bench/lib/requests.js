@@ -2,8 +2,8 @@
 
 const { readFileSync } = require('node:fs');
 const path = require('node:path');
-const { httpEvent, lambdaContext } = require('../../local/lambda-events');
-const { freshen, localSource, signedRequest } = require('../../local/send');
+const { httpEvent, lambdaContext } = require('../../local/offline/lambda-events');
+const { freshen, localSource, signedRequest } = require('../../tools/send/send');
 
 const root = path.resolve(__dirname, '../..');
 

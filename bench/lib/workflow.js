@@ -10,7 +10,7 @@ const {
   DeleteQueueCommand,
   GetQueueAttributesCommand,
 } = require('@aws-sdk/client-sqs');
-const { SqsEventSource } = require('../../local/sqs-event-source');
+const { SqsEventSource } = require('../../local/sqs/event-source');
 const { bundleTypeScript } = require('./bundle-ts');
 
 /** The one workflow the bench triggers, and its path on the bench's engine. */
@@ -27,7 +27,7 @@ async function loadTriggerModule(workDir) {
   const file = await bundleTypeScript(path.join(workDir, 'workflow-trigger-in-process.js'), [
     "export { loadWorkflowTriggerConfig } from './functions/workflow-trigger/config';",
     "export { buildWorkflowTrigger } from './functions/workflow-trigger/wiring';",
-    "export { makeTriggerTelemetry } from './shared/workflow/telemetry';",
+    "export { makeTriggerTelemetry } from './functions/workflow-trigger/telemetry';",
   ]);
   return require(file);
 }

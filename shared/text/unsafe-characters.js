@@ -1,5 +1,5 @@
 // Plain CommonJS with JSDoc types, so the TypeScript functions (bundled by esbuild) and the plain
-// Node command-line tools of local/ and ops/ (`npm run send`, `source`, `trace`) share one list.
+// Node command-line tools of tools/ (`npm run send`, `source`, `trace`) share one list.
 
 /**
  * Characters that have no place in a header, a metadata value or an operator's terminal: C0

@@ -1,6 +1,6 @@
-import { localSecret } from '../helpers/ingest-harness';
-import { localStack } from '../helpers/local-stack';
-import { sample, signed } from '../helpers/webhook-requests';
+import { localSecret } from '../helpers/ingest/ingest-harness';
+import { sample, signed } from '../helpers/ingest/webhook-requests';
+import { localStack } from '../helpers/stack/local-stack';
 
 interface SandboxMessage {
   to: string;

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import secrets from '../fixtures/secrets.json';
 import sources from '../fixtures/sources.json';
-import { startOffline } from '../helpers/offline-stack';
+import { startOffline } from '../helpers/stack/offline-stack';
 
 // Each case starts `npm run dev` (serverless offline start --stage local) with one kind of config
 // mistake and expects it to exit non-zero naming the mistake, before any server is up. Preflight fails

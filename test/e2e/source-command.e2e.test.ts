@@ -2,9 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { sign } from '../../local/signers';
-import type { LocalStackState } from '../helpers/local-stack';
-import { type OfflineRun, startOffline } from '../helpers/offline-stack';
+import { sign } from '../../tools/send/signers';
+import type { LocalStackState } from '../helpers/stack/local-stack';
+import { type OfflineRun, startOffline } from '../helpers/stack/offline-stack';
 import { waitFor } from '../helpers/wait';
 
 // Adds a source with `npm run source -- add` to copies of the test catalog and seed, starts a local
@@ -21,9 +21,9 @@ const files = {
 };
 const env = { ...process.env, ...files };
 
-/** Runs a script of local/ the way its npm script does, returning what it printed. */
+/** Runs a script of tools/ the way its npm script does, returning what it printed. */
 const script = (file: string, ...args: string[]) =>
-  execFileSync(process.execPath, [path.join(root, 'local', file), ...args], {
+  execFileSync(process.execPath, [path.join(root, 'tools', file), ...args], {
     cwd: root,
     env,
     encoding: 'utf8',
@@ -42,7 +42,7 @@ describe('a source added with npm run source -- add', () => {
     copyFileSync(path.join(root, 'config/workflows.json'), files.WORKFLOWS_FILE);
     const add = ['add', 'acme', '--scheme', 'standard', '--route', '*=workflow:acme'];
     try {
-      script('source-command.js', ...add);
+      script('source/source.js', ...add);
       refusal = 'added';
     } catch (error) {
       refusal = String((error as { stderr?: string }).stderr);
@@ -50,7 +50,7 @@ describe('a source added with npm run source -- add', () => {
     const registry = JSON.parse(readFileSync(files.WORKFLOWS_FILE, 'utf8'));
     registry.local.workflows.acme = 'webhook/acme-events';
     writeFileSync(files.WORKFLOWS_FILE, JSON.stringify(registry));
-    script('source-command.js', ...add);
+    script('source/source.js', ...add);
     // The shell's MAX_BODY_BYTES reaches the function: checked below with a body over it.
     stack = await startOffline({ ...files, MAX_BODY_BYTES: '2000' });
     state = await stack.ready(120_000);
@@ -68,7 +68,7 @@ describe('a source added with npm run source -- add', () => {
   it('accepts its signed sample with 202 and the engine runs the routed workflow', async () => {
     const sample = path.join('events', 'webhooks', 'standard.json');
 
-    const printed = script('send.js', 'acme', sample, '--fresh', `--url=${state.http}`);
+    const printed = script('send/send.js', 'acme', sample, '--fresh', `--url=${state.http}`);
 
     expect(printed).toMatch(/^202 /m);
     const { eventId } = JSON.parse(printed.slice(printed.indexOf('{'))) as { eventId: string };

@@ -1,8 +1,8 @@
 import { resolve } from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import type { BrowserContext } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium';
-import { httpUrl, localClientOptions, localStack } from '../helpers/local-stack';
+import { launchChromium } from '../helpers/health/chromium';
+import { httpUrl, localClientOptions, localStack } from '../helpers/stack/local-stack';
 
 jest.setTimeout(90_000);
 

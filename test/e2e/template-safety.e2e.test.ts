@@ -4,11 +4,11 @@ import path from 'node:path';
 import { type Message, ReceiveMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import secrets from '../fixtures/secrets.json';
 import sources from '../fixtures/sources.json';
-import { sendUntilAccepted } from '../helpers/ingest-harness';
-import type { LocalStackState } from '../helpers/local-stack';
-import { type OfflineRun, startOffline } from '../helpers/offline-stack';
+import { sendUntilAccepted } from '../helpers/ingest/ingest-harness';
+import { sample, signed } from '../helpers/ingest/webhook-requests';
+import type { LocalStackState } from '../helpers/stack/local-stack';
+import { type OfflineRun, startOffline } from '../helpers/stack/offline-stack';
 import { waitFor } from '../helpers/wait';
-import { sample, signed } from '../helpers/webhook-requests';
 
 // The attacks of issue 14, end to end: a signed Stripe webhook whose fields an attacker controls
 // (customer name, email, invoice number, a link) reaches a stack of its own whose invoice template

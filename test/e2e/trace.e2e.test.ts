@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
-import { pickFreePort } from '../../local/ports';
-import { runTrace } from '../../ops/trace';
-import { localSecret } from '../helpers/ingest-harness';
-import type { LocalStackState } from '../helpers/local-stack';
-import { type OfflineRun, startOffline } from '../helpers/offline-stack';
-import { sample, signed } from '../helpers/webhook-requests';
+import { pickFreePort } from '../../local/stack/ports';
+import { runTrace } from '../../tools/trace/trace';
+import { localSecret } from '../helpers/ingest/ingest-harness';
+import { sample, signed } from '../helpers/ingest/webhook-requests';
+import type { LocalStackState } from '../helpers/stack/local-stack';
+import { type OfflineRun, startOffline } from '../helpers/stack/offline-stack';
 
 // A stack of its own: the sandbox engine's faults apply to whatever call comes next, and the shared
 // stack's engine serves other tests at the same time.
@@ -129,7 +129,12 @@ describe('npm run trace', () => {
     // The command itself, as `npm run trace` runs it: the path in words, exit code 0.
     const text = execFileSync(
       process.execPath,
-      [path.join(root, 'ops', 'trace.js'), correlationId, '--log-file', String(state.logFile)],
+      [
+        path.join(root, 'tools', 'trace', 'trace.js'),
+        correlationId,
+        '--log-file',
+        String(state.logFile),
+      ],
       { cwd: root, encoding: 'utf8', timeout: 30_000 },
     );
     expect(text).toMatch(/engine answered 500 in \d+ ms \(attempt 1: retry\)/);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import secrets from '../fixtures/secrets.json';
-import { localStack } from '../helpers/local-stack';
+import { localStack } from '../helpers/stack/local-stack';
 
 jest.setTimeout(60_000);
 

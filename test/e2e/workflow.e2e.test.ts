@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import { localSecret } from '../helpers/ingest-harness';
-import { localClientOptions, localStack, queueUrl } from '../helpers/local-stack';
-import { waitForQuiet } from '../helpers/quiet';
+import { localSecret } from '../helpers/ingest/ingest-harness';
+import { sample, signed } from '../helpers/ingest/webhook-requests';
+import { localClientOptions, localStack, queueUrl } from '../helpers/stack/local-stack';
 import { waitFor } from '../helpers/wait';
-import { sample, signed } from '../helpers/webhook-requests';
+import { waitForQuiet } from '../helpers/workflow/quiet';
 
 jest.setTimeout(60_000);
 

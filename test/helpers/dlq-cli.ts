@@ -6,7 +6,7 @@ import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { type DeadLetter, sendToDeadLetterQueue } from '../../shared/dead-letter/dead-letter';
 import { queueNameOf } from '../../shared/queue/queue-name';
-import { localStack, tableName } from './local-stack';
+import { localStack, tableName } from './stack/local-stack';
 
 /** The queues (and clients) of a harness the CLI is pointed at. */
 export interface DlqCliHarness {
@@ -65,7 +65,7 @@ export class DlqCli {
 
   /** Starts `npm run dlq -- ...args` (through the runner, as npm would). */
   spawn(args: string[]): ChildProcess {
-    return spawn(process.execPath, ['ops/run-ts.js', 'ops/dlq/cli.ts', ...args], {
+    return spawn(process.execPath, ['tools/run-ts.js', 'tools/dlq/cli.ts', ...args], {
       cwd: root,
       env: { ...process.env, LOCAL_STACK_STATE_FILE: this.stateFile },
       stdio: ['ignore', 'pipe', 'pipe'],

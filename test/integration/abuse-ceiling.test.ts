@@ -1,6 +1,6 @@
 import { DynamoDBClient, GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { FixedWindowCeiling } from '../../shared/rate-limit/fixed-window-ceiling';
-import { localStack } from '../helpers/local-stack';
+import { localStack } from '../helpers/stack/local-stack';
 
 describe('abuse ceiling on DynamoDB Local', () => {
   const state = localStack();

@@ -9,9 +9,9 @@ import { FixedWindowCeiling } from '../../shared/rate-limit/fixed-window-ceiling
 import { SecretCache } from '../../shared/secrets/secret-cache';
 import { loadSourceCatalog } from '../../shared/sources/catalog';
 import profiles from '../fixtures/sources.json';
-import { drain, localSecret } from '../helpers/ingest-harness';
-import { localClientOptions, localStack } from '../helpers/local-stack';
-import { httpEvent, lambdaContext, sample, signed } from '../helpers/webhook-requests';
+import { drain, localSecret } from '../helpers/ingest/ingest-harness';
+import { httpEvent, lambdaContext, sample, signed } from '../helpers/ingest/webhook-requests';
+import { localClientOptions, localStack } from '../helpers/stack/local-stack';
 
 jest.setTimeout(30_000);
 

@@ -1,8 +1,13 @@
 import { URL } from 'node:url';
-import { drain, ingestHarness, localSecret, sendUntilAccepted } from '../helpers/ingest-harness';
-import { localStack } from '../helpers/local-stack';
-import { TcpProxy } from '../helpers/tcp-proxy';
-import { httpEvent, sample, signed } from '../helpers/webhook-requests';
+import {
+  drain,
+  ingestHarness,
+  localSecret,
+  sendUntilAccepted,
+} from '../helpers/ingest/ingest-harness';
+import { httpEvent, sample, signed } from '../helpers/ingest/webhook-requests';
+import { localStack } from '../helpers/stack/local-stack';
+import { TcpProxy } from '../helpers/stack/tcp-proxy';
 
 /** The function's own timeout (functions/webhook-ingest/function.yml): the answer must come first. */
 const FUNCTION_TIMEOUT_MS = 10_000;

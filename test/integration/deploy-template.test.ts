@@ -3,20 +3,20 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs'
 import { tmpdir } from 'node:os';
 import { join, relative, resolve, sep } from 'node:path';
 import { promisify } from 'node:util';
-import { type CfnSpec, loadCfnSpec, validateTemplateSchema } from '../helpers/cfn-schema';
 import { emittedMetrics } from '../helpers/emitted-metrics';
+import { type CfnSpec, loadCfnSpec, validateTemplateSchema } from '../helpers/template/cfn-schema';
 import {
   iamViolations,
   keptGrants,
   type RecordedCall,
   rolePolicies,
   withoutStatement,
-} from '../helpers/iam-proof';
+} from '../helpers/template/iam-proof';
 import {
   type CfnTemplate,
   deadLetterQueueIds,
   deployTemplateRules,
-} from '../helpers/template-rules';
+} from '../helpers/template/template-rules';
 
 const run = promisify(execFile);
 const repoRoot = resolve(__dirname, '..', '..');

@@ -2,9 +2,9 @@ import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { listDeadLetters } from '../../shared/dead-letter/dead-letter-index';
 import { JobLedger } from '../../shared/ledger/job-ledger';
 import { DlqCli, messageCount } from '../helpers/dlq-cli';
-import { tableName } from '../helpers/local-stack';
-import { drain } from '../helpers/queue-messages';
-import { WorkflowHarness, workflowJob } from '../helpers/workflow-harness';
+import { drain } from '../helpers/sqs/queue-messages';
+import { tableName } from '../helpers/stack/local-stack';
+import { WorkflowHarness, workflowJob } from '../helpers/workflow/workflow-harness';
 
 describe('npm run dlq (list, show, replay --dry-run, replay --source)', () => {
   let harness: WorkflowHarness;

@@ -1,9 +1,9 @@
 import { listDeadLetters } from '../../shared/dead-letter/dead-letter-index';
 import { JobLedger } from '../../shared/ledger/job-ledger';
 import { DlqCli, messageCount } from '../helpers/dlq-cli';
-import { tableName } from '../helpers/local-stack';
+import { tableName } from '../helpers/stack/local-stack';
 import { waitFor } from '../helpers/wait';
-import { WorkflowHarness, workflowJob } from '../helpers/workflow-harness';
+import { WorkflowHarness, workflowJob } from '../helpers/workflow/workflow-harness';
 
 describe('npm run dlq -- replay through the workflow trigger', () => {
   let harness: WorkflowHarness;

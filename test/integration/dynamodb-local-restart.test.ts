@@ -5,14 +5,14 @@ import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
-import { startDynamoDbLocal } from '../../local/dynamodb-local';
-import { isRunning, stopOrphanedDynamoDbLocals } from '../../local/dynamodb-local-orphans';
-import { pickFreePort } from '../../local/ports';
+import { startDynamoDbLocal } from '../../local/dynamodb/dynamodb-local';
+import { isRunning, stopOrphanedDynamoDbLocals } from '../../local/dynamodb/orphans';
+import { pickFreePort } from '../../local/stack/ports';
 
 // A test starts Java (DynamoDB Local) up to twice: seconds each, and far more on a loaded machine.
 jest.setTimeout(120_000);
 
-const DYNAMODB_LOCAL_MODULE = path.resolve(__dirname, '../../local/dynamodb-local.js');
+const DYNAMODB_LOCAL_MODULE = path.resolve(__dirname, '../../local/dynamodb/dynamodb-local.js');
 
 /** Starts DynamoDB Local from a Node process of its own, as `npm run dev` does, and stays alive. */
 const RUN_SCRIPT = `

@@ -1,9 +1,9 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
-import { toSqsRecord } from '../../local/sqs-lambda-event';
+import { toSqsRecord } from '../../local/sqs/lambda-event';
 import { JobLedger } from '../../shared/ledger/job-ledger';
-import { EmailHarness } from '../helpers/email-harness';
-import { tableName } from '../helpers/local-stack';
+import { EmailHarness } from '../helpers/email/email-harness';
+import { tableName } from '../helpers/stack/local-stack';
 import { waitFor } from '../helpers/wait';
 
 const ids = (prefix: string, count: number) =>

@@ -1,7 +1,7 @@
 import { listDeadLetters } from '../../shared/dead-letter/dead-letter-index';
 import { queueNameOf } from '../../shared/queue/queue-name';
-import { EmailHarness } from '../helpers/email-harness';
-import { tableName } from '../helpers/local-stack';
+import { EmailHarness } from '../helpers/email/email-harness';
+import { tableName } from '../helpers/stack/local-stack';
 import { waitFor } from '../helpers/wait';
 
 describe('email batcher: delivery once, in the fewest calls', () => {

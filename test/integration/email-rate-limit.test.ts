@@ -1,5 +1,5 @@
-import { EmailHarness } from '../helpers/email-harness';
-import { startSandboxWorker } from '../helpers/sandbox-worker';
+import { EmailHarness } from '../helpers/email/email-harness';
+import { startSandboxWorker } from '../helpers/email/sandbox-worker';
 import { waitFor } from '../helpers/wait';
 
 /**

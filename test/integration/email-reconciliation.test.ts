@@ -2,8 +2,8 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { JobLedger } from '../../shared/ledger/job-ledger';
 import { DlqCli } from '../helpers/dlq-cli';
-import { EmailHarness } from '../helpers/email-harness';
-import { tableName } from '../helpers/local-stack';
+import { EmailHarness } from '../helpers/email/email-harness';
+import { tableName } from '../helpers/stack/local-stack';
 import { waitFor } from '../helpers/wait';
 
 const names = (prefix: string, count: number) =>
@@ -90,8 +90,8 @@ describe('email batcher: reconciling calls of unknown outcome with the provider'
     child = spawn(
       process.execPath,
       [
-        'ops/run-ts.js',
-        'test/helpers/email-batcher-process.ts',
+        'tools/run-ts.js',
+        'test/helpers/email/email-batcher-process.ts',
         JSON.stringify({ env: harness.batcherEnv(env), queueUrl: harness.queueUrl }),
       ],
       // Jest's process.env is the test's own copy: the child gets it explicitly (the local endpoints).

@@ -9,9 +9,9 @@ import {
   healthBody,
   healthHarness,
   keysWithStatus,
-} from '../helpers/health-harness';
-import { localStack } from '../helpers/local-stack';
-import { TcpProxy } from '../helpers/tcp-proxy';
+} from '../helpers/health/health-harness';
+import { localStack } from '../helpers/stack/local-stack';
+import { TcpProxy } from '../helpers/stack/tcp-proxy';
 
 jest.setTimeout(30_000);
 

@@ -6,7 +6,7 @@ import {
   JobLedger,
   type LedgerHold,
 } from '../../shared/ledger/job-ledger';
-import { localClientOptions, tableName } from '../helpers/local-stack';
+import { localClientOptions, tableName } from '../helpers/stack/local-stack';
 
 /**
  * The job ledger's rules against DynamoDB Local (real conditional writes) with an injected clock, so

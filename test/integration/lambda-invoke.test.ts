@@ -1,11 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { localSecret } from '../helpers/ingest-harness';
-import { localClientOptions, localStack, queueUrl } from '../helpers/local-stack';
-import { waitFor } from '../helpers/sqs-event-source-harness';
-import { pause } from '../helpers/sqs-test-queues';
-import { httpEvent, sample, signed } from '../helpers/webhook-requests';
+import { localSecret } from '../helpers/ingest/ingest-harness';
+import { httpEvent, sample, signed } from '../helpers/ingest/webhook-requests';
+import { waitFor } from '../helpers/sqs/event-source-harness';
+import { pause } from '../helpers/sqs/test-queues';
+import { localClientOptions, localStack, queueUrl } from '../helpers/stack/local-stack';
 
 jest.setTimeout(60_000);
 

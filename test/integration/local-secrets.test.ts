@@ -11,7 +11,7 @@ import {
   ResourceNotFoundException,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { localClientOptions, localStack } from '../helpers/local-stack';
+import { localClientOptions, localStack } from '../helpers/stack/local-stack';
 
 // No endpoint here: AWS_ENDPOINT_URL_SECRETS_MANAGER (set from the running stack) must be enough,
 // exactly as for the handlers.
@@ -20,7 +20,7 @@ const client = new SecretsManagerClient(localClientOptions());
 /** The seed the stack was started with: object values are stored as their JSON text. */
 function seededValue(name: string): string {
   const root = path.resolve(__dirname, '../..');
-  const file = path.resolve(root, process.env.LOCAL_SECRETS_FILE || 'local/secrets.json');
+  const file = path.resolve(root, process.env.LOCAL_SECRETS_FILE || 'local/secrets/secrets.json');
   const value = (JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>)[name];
   return typeof value === 'string' ? value : JSON.stringify(value);
 }
@@ -30,7 +30,7 @@ afterAll(() => client.destroy());
 describe('local Secrets Manager endpoint', () => {
   const seededName = () => {
     const [name] = localStack().secrets;
-    if (!name) throw new Error('local/secrets.json seeds no secret');
+    if (!name) throw new Error('local/secrets/secrets.json seeds no secret');
     return name;
   };
 

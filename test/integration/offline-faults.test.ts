@@ -1,12 +1,12 @@
 import path from 'node:path';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
-import { type OfflineService, startOfflineService } from '../helpers/offline-service';
+import { type OfflineService, startOfflineService } from '../helpers/stack/offline-service';
 
 // The fixture's handlers throw, outlive their timeout and fail at init with messages that stand for
 // internals: none of that may reach the sender, and none of it may look like a delivery.
 const INTERNALS = /internal detail|stackTrace|errorMessage|errorType|\.js:\d+/;
 
-describe('serverless offline with local/offline-http-errors-plugin.js', () => {
+describe('serverless offline with local/offline/http-errors-plugin.js', () => {
   let service: OfflineService;
 
   beforeAll(async () => {

@@ -5,11 +5,11 @@ import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
 import { providerPauseReader } from '../../shared/email/provider-pause';
 import { breakerStateReader } from '../../shared/workflow/breaker/reader';
 import type { TriggerLine } from '../../shared/workflow/telemetry';
-import { EmailHarness } from '../helpers/email-harness';
-import { healthHarness } from '../helpers/health-harness';
-import { tableName } from '../helpers/local-stack';
+import { EmailHarness } from '../helpers/email/email-harness';
+import { healthHarness } from '../helpers/health/health-harness';
+import { tableName } from '../helpers/stack/local-stack';
 import { waitFor } from '../helpers/wait';
-import { WorkflowHarness, workflowJob } from '../helpers/workflow-harness';
+import { WorkflowHarness, workflowJob } from '../helpers/workflow/workflow-harness';
 
 /**
  * Resuming on purpose, against the local servers: `npm run resume` (the real command, through its
@@ -22,7 +22,7 @@ const root = path.resolve(__dirname, '..', '..');
 
 /** Runs `npm run resume -- ...args` against the stack of LOCAL_STACK_STATE_FILE (killed after 60 s). */
 function resumeCommand(args: string[]): Promise<{ code: number | null; stdout: string }> {
-  const child = spawn(process.execPath, ['ops/run-ts.js', 'ops/resume/cli.ts', ...args], {
+  const child = spawn(process.execPath, ['tools/run-ts.js', 'tools/resume/cli.ts', ...args], {
     cwd: root,
     env: process.env,
     stdio: ['ignore', 'pipe', 'pipe'],

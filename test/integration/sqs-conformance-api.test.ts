@@ -8,13 +8,13 @@ import {
   SendMessageCommand,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { localClientOptions, localStack, queueArn, queueUrl } from '../helpers/local-stack';
 import {
   pause,
   receive as receiveFrom,
   send as sendTo,
   TestQueues,
-} from '../helpers/sqs-test-queues';
+} from '../helpers/sqs/test-queues';
+import { localClientOptions, localStack, queueArn, queueUrl } from '../helpers/stack/local-stack';
 
 // The message and queue API of SQS the suite relies on, checked against the local stack's emulator
 // (delivery is in sqs-conformance.test.ts).

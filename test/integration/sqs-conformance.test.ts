@@ -4,14 +4,14 @@ import {
   type ReceiveMessageCommandInput,
   SQSClient,
 } from '@aws-sdk/client-sqs';
-import { localClientOptions } from '../helpers/local-stack';
 import {
   pause,
   receiveCounts,
   receive as receiveFrom,
   send as sendTo,
   TestQueues,
-} from '../helpers/sqs-test-queues';
+} from '../helpers/sqs/test-queues';
+import { localClientOptions } from '../helpers/stack/local-stack';
 
 // The behaviours of SQS the suite relies on, checked against the local stack's emulator: delivery
 // (this file) and the message and queue API (sqs-conformance-api.test.ts). Waits are a little longer

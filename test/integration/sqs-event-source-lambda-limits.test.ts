@@ -1,14 +1,14 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
-import { sqsSubscriptions } from '../../local/sqs-event-wiring';
-import { MAX_INVOCATION_PAYLOAD_BYTES } from '../../local/sqs-lambda-event';
+import { sqsSubscriptions } from '../../local/sqs/event-wiring';
+import { MAX_INVOCATION_PAYLOAD_BYTES } from '../../local/sqs/lambda-event';
 import {
   EventSourceHarness,
   recordsOf,
   sightings,
   waitFor,
-} from '../helpers/sqs-event-source-harness';
-import { pause } from '../helpers/sqs-test-queues';
+} from '../helpers/sqs/event-source-harness';
+import { pause } from '../helpers/sqs/test-queues';
 
 // The event source as Lambda runs it: 20 s long polls, maximumConcurrency, the 6 MB payload cap.
 jest.setTimeout(30_000);

@@ -5,7 +5,7 @@ import {
   recordsOf,
   sightings,
   waitFor,
-} from '../helpers/sqs-event-source-harness';
+} from '../helpers/sqs/event-source-harness';
 
 // Redrive takes a few visibility timeouts; every wait below is bounded by waitFor as well.
 jest.setTimeout(30_000);

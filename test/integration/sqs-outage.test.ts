@@ -1,8 +1,8 @@
 import { URL } from 'node:url';
-import { drain, ingestHarness, localSecret } from '../helpers/ingest-harness';
-import { localStack } from '../helpers/local-stack';
-import { TcpProxy } from '../helpers/tcp-proxy';
-import { httpEvent, sample, signed } from '../helpers/webhook-requests';
+import { drain, ingestHarness, localSecret } from '../helpers/ingest/ingest-harness';
+import { httpEvent, sample, signed } from '../helpers/ingest/webhook-requests';
+import { localStack } from '../helpers/stack/local-stack';
+import { TcpProxy } from '../helpers/stack/tcp-proxy';
 
 describe('webhook ingest when SQS is unreachable', () => {
   const sqsUrl = new URL(localStack().sqs);

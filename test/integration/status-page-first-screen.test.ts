@@ -4,8 +4,8 @@ import { resolve } from 'node:path';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import type { BrowserContext } from 'playwright-core';
-import { launchChromium } from '../helpers/chromium';
-import { healthHarness } from '../helpers/health-harness';
+import { launchChromium } from '../helpers/health/chromium';
+import { healthHarness } from '../helpers/health/health-harness';
 
 /**
  * The status page answers "what is wrong?" on its first screen: the probe built in this process

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { TokenBucket } from '../../shared/rate-limit/token-bucket';
-import { localClientOptions, tableName } from '../helpers/local-stack';
+import { localClientOptions, tableName } from '../helpers/stack/local-stack';
 
 /**
  * The shared token bucket against DynamoDB Local (real conditional writes on its version) with an

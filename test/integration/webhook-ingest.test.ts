@@ -1,9 +1,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { listDeadLetters } from '../../shared/dead-letter/dead-letter-index';
 import { queueNameOf } from '../../shared/queue/queue-name';
-import { drain, ingestHarness, localSecret } from '../helpers/ingest-harness';
-import { tableName } from '../helpers/local-stack';
-import { httpEvent, sample, signed } from '../helpers/webhook-requests';
+import { drain, ingestHarness, localSecret } from '../helpers/ingest/ingest-harness';
+import { httpEvent, sample, signed } from '../helpers/ingest/webhook-requests';
+import { tableName } from '../helpers/stack/local-stack';
 
 type Harness = Awaited<ReturnType<typeof ingestHarness>>;
 

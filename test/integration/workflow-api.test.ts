@@ -8,12 +8,12 @@ import { loadWorkflowApiConfig } from '../../functions/workflow-api/config';
 import { buildWorkflowApi } from '../../functions/workflow-api/wiring';
 import { loadTimeoutSettings } from '../../shared/clients/options';
 import { JobLedger } from '../../shared/ledger/job-ledger';
-import { localStack, productionClientOptions, tableName } from '../helpers/local-stack';
-import { queuesStandFor, recordedFor, stackSecretsPrefix } from '../helpers/recorded-clients';
-import { TcpProxy } from '../helpers/tcp-proxy';
+import { lambdaContext } from '../helpers/ingest/webhook-requests';
+import { localStack, productionClientOptions, tableName } from '../helpers/stack/local-stack';
+import { queuesStandFor, recordedFor, stackSecretsPrefix } from '../helpers/stack/recorded-clients';
+import { TcpProxy } from '../helpers/stack/tcp-proxy';
 import { waitFor } from '../helpers/wait';
-import { lambdaContext } from '../helpers/webhook-requests';
-import { TEST_REGISTRY, WorkflowHarness } from '../helpers/workflow-harness';
+import { TEST_REGISTRY, WorkflowHarness } from '../helpers/workflow/workflow-harness';
 
 const KEY = `wf-key-${randomUUID()}`;
 

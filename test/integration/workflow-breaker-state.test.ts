@@ -3,7 +3,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { CircuitBreaker } from '../../shared/workflow/breaker/circuit-breaker';
 import type { BreakerChange, BreakerSettings } from '../../shared/workflow/breaker/types';
-import { localClientOptions, tableName } from '../helpers/local-stack';
+import { localClientOptions, tableName } from '../helpers/stack/local-stack';
 
 /**
  * The circuit breaker's rules, against DynamoDB Local (real conditional writes) with an injected

@@ -1,5 +1,5 @@
 import { waitFor } from '../helpers/wait';
-import { WorkflowHarness, workflowJob } from '../helpers/workflow-harness';
+import { WorkflowHarness, workflowJob } from '../helpers/workflow/workflow-harness';
 
 describe('workflow circuit breaker', () => {
   let harness: WorkflowHarness;

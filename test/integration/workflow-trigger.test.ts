@@ -1,7 +1,7 @@
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
-import { tableName } from '../helpers/local-stack';
+import { tableName } from '../helpers/stack/local-stack';
 import { waitFor } from '../helpers/wait';
-import { WorkflowHarness, workflowJob } from '../helpers/workflow-harness';
+import { WorkflowHarness, workflowJob } from '../helpers/workflow/workflow-harness';
 
 describe('workflow trigger', () => {
   let harness: WorkflowHarness;

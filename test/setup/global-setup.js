@@ -13,7 +13,7 @@
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
-const { pickFreePort } = require('../../local/ports');
+const { pickFreePort } = require('../../local/stack/ports');
 
 const READY_TIMEOUT_MS = 90_000;
 const PROJECTS_NEEDING_STACK = ['integration', 'e2e'];
@@ -167,7 +167,7 @@ module.exports = async function globalSetup(globalConfig) {
   // Test files inherit this environment; test/setup/local-env.js reads the state from it.
   process.env.LOCAL_STACK_STATE_FILE = stateFile;
   // Harnesses that run a function's wiring in the test process record its calls to the same file
-  // (test/helpers/recorded-clients.ts); only clients built for a function record anything.
+  // (test/helpers/stack/recorded-clients.ts); only clients built for a function record anything.
   process.env.AWS_CALL_RECORD_FILE = callsFile;
   Object.assign(process.env, fixtures);
   child.unref();

@@ -74,7 +74,7 @@ module.exports = async function globalTeardown() {
   }
   if (process.env.LOCAL_STACK_KEEP_LOG !== '1') {
     fs.rmSync(stack.logFile, { force: true });
-    // The stack's JSON log file, beside its state file (local/log-file.js).
+    // The stack's JSON log file, beside its state file (local/stack/log-file.js).
     fs.rmSync(stack.stateFile.replace(/\.json$/, '.logs.jsonl'), { force: true });
   }
 };

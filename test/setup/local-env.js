@@ -2,7 +2,7 @@
  * Jest setupFiles for the integration and e2e projects: points the AWS SDK at the local stack that
  * `global-setup.js` started (or the one named by LOCAL_STACK_STATE_FILE), so clients built with no
  * endpoint reach the local servers, exactly as the handlers do. Tests read queue URLs, table names and
- * the HTTP base URL through `test/helpers/local-stack.ts`.
+ * the HTTP base URL through `test/helpers/stack/local-stack.ts`.
  */
 
 const fs = require('node:fs');

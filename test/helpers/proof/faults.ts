@@ -1,4 +1,4 @@
-import type { LocalStackState } from '../local-stack';
+import type { LocalStackState } from '../stack/local-stack';
 
 /** What goes wrong during a proof run, and for how long. */
 export interface FaultPlan {

@@ -8,7 +8,7 @@ import {
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DeadLetterIndexItem } from '../../../shared/dead-letter/dead-letter';
 import { listDeadLetters } from '../../../shared/dead-letter/dead-letter-index';
-import type { LocalStackState } from '../local-stack';
+import type { LocalStackState } from '../stack/local-stack';
 
 /** An email the sandbox provider accepted (metadata says which event it came from). */
 export interface SandboxEmail {

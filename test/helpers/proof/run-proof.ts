@@ -1,7 +1,7 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
-import type { LocalStackState } from '../local-stack';
-import { startOffline } from '../offline-stack';
+import type { LocalStackState } from '../stack/local-stack';
+import { startOffline } from '../stack/offline-stack';
 import { type Accounts, account } from './accounting';
 import { type FaultLog, type FaultPlan, runFaults } from './faults';
 import {

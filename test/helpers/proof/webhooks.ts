@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { signed } from '../webhook-requests';
+import { signed } from '../ingest/webhook-requests';
 
 /** One event of the proof run: its exact body, identity as ingest derives it, and expected jobs. */
 export interface PlannedEvent {

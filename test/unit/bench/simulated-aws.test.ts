@@ -17,7 +17,7 @@ import { powertoolsDedupe } from '../../../functions/webhook-ingest/dedupe-store
 import type { Accepted } from '../../../functions/webhook-ingest/ingest';
 import { DeliveryInProgressError } from '../../../shared/errors';
 import { FixedWindowCeiling } from '../../../shared/rate-limit/fixed-window-ceiling';
-import { lambdaContext } from '../../helpers/webhook-requests';
+import { lambdaContext } from '../../helpers/ingest/webhook-requests';
 
 type Count = {
   service: string;

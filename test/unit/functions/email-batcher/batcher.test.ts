@@ -8,7 +8,7 @@ import type { PausePermit } from '../../../../shared/email/provider-pause';
 import type { SearchOutcome } from '../../../../shared/email/reconcile';
 import type { ClaimResult, LedgerHold } from '../../../../shared/ledger/job-ledger';
 import { jobKey } from '../../../../shared/messages/email-metadata';
-import { recordingTelemetry } from '../../../helpers/email-telemetry';
+import { recordingTelemetry } from '../../../helpers/email/email-telemetry';
 
 const record = (id: string, attempts?: number): SQSRecord =>
   ({

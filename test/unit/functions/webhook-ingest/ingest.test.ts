@@ -16,7 +16,7 @@ import type { CeilingDecision } from '../../../../shared/rate-limit/fixed-window
 import { SecretCache } from '../../../../shared/secrets/secret-cache';
 import { loadSourceCatalog } from '../../../../shared/sources/catalog';
 import profiles from '../../../fixtures/sources.json';
-import { httpEvent, lambdaContext, sample, signed } from '../../../helpers/webhook-requests';
+import { httpEvent, lambdaContext, sample, signed } from '../../../helpers/ingest/webhook-requests';
 
 const NOW = 1_763_700_000;
 const catalog = loadSourceCatalog(profiles, 'local', 'connector-suite/local');

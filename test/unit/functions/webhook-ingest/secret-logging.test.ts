@@ -7,7 +7,7 @@ import { httpFunction } from '../../../../shared/http/http-function';
 import { SecretCache } from '../../../../shared/secrets/secret-cache';
 import { loadSourceCatalog } from '../../../../shared/sources/catalog';
 import profiles from '../../../fixtures/sources.json';
-import { httpEvent, lambdaContext, sample, signed } from '../../../helpers/webhook-requests';
+import { httpEvent, lambdaContext, sample, signed } from '../../../helpers/ingest/webhook-requests';
 
 const SECRET_TEXT = 'whsec_TOPSECRETsigningKEY0123456789';
 

@@ -11,7 +11,7 @@ import type { WorkflowJob } from '../../../../shared/messages/jobs';
 import type { BreakerPermit } from '../../../../shared/workflow/breaker/types';
 import type { EngineOutcome } from '../../../../shared/workflow/engine';
 import { makeTriggerTelemetry } from '../../../../shared/workflow/telemetry';
-import { lambdaContext } from '../../../helpers/webhook-requests';
+import { lambdaContext } from '../../../helpers/ingest/webhook-requests';
 
 const KEY = 'unit-workflows-key';
 const silent = new Logger({ serviceName: 'workflow-api-test', logLevel: 'SILENT' });

@@ -1,5 +1,5 @@
 import { ServerClient } from 'postmark';
-import { startEmailSandbox } from '../../../../local/email-sandbox';
+import { startEmailSandbox } from '../../../../local/sandboxes/email-sandbox';
 import { toPostmarkMessage } from '../../../../shared/email/postmark';
 import {
   reconcileVerdict,

@@ -1,6 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
-import * as events from '../../../../local/lambda-events';
+import * as events from '../../../../local/offline/lambda-events';
 
 /** One parsed log line. */
 export type LogLine = Record<string, unknown> & { level: string; message: string };

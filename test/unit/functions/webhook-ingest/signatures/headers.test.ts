@@ -4,7 +4,7 @@ import {
 } from '../../../../../functions/webhook-ingest/signatures/headers';
 import { verifyGithubSignature } from '../../../../../functions/webhook-ingest/signatures/schemes/github';
 import { SignatureError } from '../../../../../shared/errors';
-import { githubVector } from '../../../../helpers/vectors';
+import { githubVector } from '../../../../helpers/ingest/vectors';
 
 describe('lowerCaseHeaders', () => {
   it('lower-cases names and keeps values as received', () => {

@@ -1,5 +1,5 @@
 import { isScheme, schemes, verifiers } from '../../../../../functions/webhook-ingest/signatures';
-import { schemes as signerSchemes } from '../../../../../local/signers';
+import { schemes as signerSchemes } from '../../../../../tools/send/signers';
 
 describe('signature verifiers', () => {
   it('has one verifier for each of the six schemes', () => {

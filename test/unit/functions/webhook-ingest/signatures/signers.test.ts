@@ -1,8 +1,8 @@
 import { type Scheme, verifiers } from '../../../../../functions/webhook-ingest/signatures';
 import type { VerifyOptions } from '../../../../../functions/webhook-ingest/signatures/types';
-import { sign } from '../../../../../local/signers';
 import { SignatureError } from '../../../../../shared/errors';
-import { signedRequest } from '../../../../helpers/vectors';
+import { sign } from '../../../../../tools/send/signers';
+import { signedRequest } from '../../../../helpers/ingest/vectors';
 
 const T = 1_700_000_000;
 // Multi-byte UTF-8 and a trailing newline make sure both sides sign bytes, not re-encoded text.

@@ -1,12 +1,12 @@
 import { verifyGenericSignature } from '../../../../../../functions/webhook-ingest/signatures/schemes/generic';
 import type { VerifyOptions } from '../../../../../../functions/webhook-ingest/signatures/types';
-import { sign } from '../../../../../../local/signers';
 import { SignatureError } from '../../../../../../shared/errors';
-import { githubVector, signedRequest } from '../../../../../helpers/vectors';
+import { sign } from '../../../../../../tools/send/signers';
+import { githubVector, signedRequest } from '../../../../../helpers/ingest/vectors';
 
 const SECRET = 'generic-secret';
 const BODY = JSON.stringify({ kind: 'order.paid', order: 42 }, null, 2);
-// GitHub's published HMAC of "Hello, World!" (see test/helpers/vectors.ts), usable here because the
+// GitHub's published HMAC of "Hello, World!" (see test/helpers/ingest/vectors.ts), usable here because the
 // generic scheme is the same HMAC-SHA256 of the raw body.
 const VECTOR_HEX = '757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17';
 

@@ -1,8 +1,8 @@
 import { verifyGithubSignature } from '../../../../../../functions/webhook-ingest/signatures/schemes/github';
 import type { VerifyOptions } from '../../../../../../functions/webhook-ingest/signatures/types';
-import { sign } from '../../../../../../local/signers';
 import { SignatureError } from '../../../../../../shared/errors';
-import { githubVector, signedRequest, vectorRequest } from '../../../../../helpers/vectors';
+import { sign } from '../../../../../../tools/send/signers';
+import { githubVector, signedRequest, vectorRequest } from '../../../../../helpers/ingest/vectors';
 
 const SECRET = 'github-secret';
 const BODY = JSON.stringify({ action: 'opened', number: 1 }, null, 2);

@@ -1,8 +1,12 @@
 import { verifyShopifySignature } from '../../../../../../functions/webhook-ingest/signatures/schemes/shopify';
 import type { VerifyOptions } from '../../../../../../functions/webhook-ingest/signatures/types';
-import { sign } from '../../../../../../local/signers';
 import { SignatureError } from '../../../../../../shared/errors';
-import { shopifyDerivedVector, signedRequest, vectorRequest } from '../../../../../helpers/vectors';
+import { sign } from '../../../../../../tools/send/signers';
+import {
+  shopifyDerivedVector,
+  signedRequest,
+  vectorRequest,
+} from '../../../../../helpers/ingest/vectors';
 
 const SECRET = 'shopify-client-secret';
 const BODY = JSON.stringify({ id: 820982911946154500, email: 'jon@example.com' }, null, 2);

@@ -1,8 +1,8 @@
 import { verifySlackSignature } from '../../../../../../functions/webhook-ingest/signatures/schemes/slack';
 import type { VerifyOptions } from '../../../../../../functions/webhook-ingest/signatures/types';
-import { sign } from '../../../../../../local/signers';
 import { SignatureError } from '../../../../../../shared/errors';
-import { signedRequest, slackVector, vectorRequest } from '../../../../../helpers/vectors';
+import { sign } from '../../../../../../tools/send/signers';
+import { signedRequest, slackVector, vectorRequest } from '../../../../../helpers/ingest/vectors';
 
 const SECRET = 'slack-signing-secret';
 const T = 1_700_000_000;

@@ -3,9 +3,13 @@ import {
   verifyStandardSignature,
 } from '../../../../../../functions/webhook-ingest/signatures/schemes/standard';
 import type { VerifyOptions } from '../../../../../../functions/webhook-ingest/signatures/types';
-import { sign } from '../../../../../../local/signers';
 import { SignatureError } from '../../../../../../shared/errors';
-import { signedRequest, standardVector, vectorRequest } from '../../../../../helpers/vectors';
+import { sign } from '../../../../../../tools/send/signers';
+import {
+  signedRequest,
+  standardVector,
+  vectorRequest,
+} from '../../../../../helpers/ingest/vectors';
 
 // Key material from the standard-webhooks library tests (a valid 24-byte base64 key).
 const SECRET = 'whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw';

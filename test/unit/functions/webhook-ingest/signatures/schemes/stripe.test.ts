@@ -1,8 +1,8 @@
 import { verifyStripeSignature } from '../../../../../../functions/webhook-ingest/signatures/schemes/stripe';
 import type { VerifyOptions } from '../../../../../../functions/webhook-ingest/signatures/types';
-import { sign } from '../../../../../../local/signers';
 import { SignatureError } from '../../../../../../shared/errors';
-import { signedRequest, stripeVector, vectorRequest } from '../../../../../helpers/vectors';
+import { sign } from '../../../../../../tools/send/signers';
+import { signedRequest, stripeVector, vectorRequest } from '../../../../../helpers/ingest/vectors';
 
 const SECRET = 'whsec_test_secret';
 const T = 1_700_000_000;
