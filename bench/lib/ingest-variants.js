@@ -38,7 +38,7 @@ async function buildParts(/** @type {string} */ outDir) {
         "export { buildWebhookIngest } from './functions/webhook-ingest/wiring';",
         "export { makeWebhookIngest } from './functions/webhook-ingest/ingest';",
         "export { powertoolsDedupe } from './functions/webhook-ingest/dedupe-store';",
-        "export { loadSourceCatalog } from './functions/webhook-ingest/sources';",
+        "export { loadSourceCatalog } from './shared/sources/catalog';",
         "export { bindToDeadline, runWithinDeadline } from './shared/clients/deadline';",
         "export { loadTimeoutSettings, sdkClientOptions } from './shared/clients/options';",
         "export { httpFunction } from './shared/http/http-function';",

@@ -27,7 +27,7 @@ async function loadTriggerModule(workDir) {
   const file = await bundleTypeScript(path.join(workDir, 'workflow-trigger-in-process.js'), [
     "export { loadWorkflowTriggerConfig } from './functions/workflow-trigger/config';",
     "export { buildWorkflowTrigger } from './functions/workflow-trigger/wiring';",
-    "export { makeTriggerTelemetry } from './functions/workflow-trigger/telemetry';",
+    "export { makeTriggerTelemetry } from './shared/workflow/telemetry';",
   ]);
   return require(file);
 }
