@@ -1,8 +1,8 @@
 import { backoffSeconds } from '../../shared/queue/deferral';
 import type { Settlement } from '../../shared/queue/settlement';
-import type { EmailBatcherDeps } from './batcher';
 import { type DeliveryContext, ledgerStep } from './delivery';
-import type { ListingCache } from './reconciliation';
+import type { ListingCache } from './listing-cache';
+import type { EmailBatcherDeps } from './types';
 
 /** Per-invocation state for delivering calls: one token refresh and one pause at most. */
 export function makeDeliveryContext(

@@ -2,10 +2,10 @@ import type { CallOutcome, PostmarkMessage } from '../../shared/email/postmark';
 import type { LedgerHold, StepResult } from '../../shared/ledger/job-ledger';
 import { mapLimit } from '../../shared/queue/map-limit';
 import type { Settlement } from '../../shared/queue/settlement';
-import type { EmailBatcherDeps } from './batcher';
 import { verdictFor } from './error-codes';
 import type { BatchJob } from './jobs';
-import type { ListingCache } from './reconciliation';
+import type { ListingCache } from './listing-cache';
+import type { EmailBatcherDeps } from './types';
 
 /** A job this invocation holds a ledger claim for. */
 export interface ClaimedJob extends BatchJob {

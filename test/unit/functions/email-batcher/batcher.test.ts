@@ -1,8 +1,6 @@
 import type { SQSRecord } from 'aws-lambda';
-import {
-  type EmailBatcherDeps,
-  makeEmailBatcher,
-} from '../../../../functions/email-batcher/batcher';
+import { makeEmailBatcher } from '../../../../functions/email-batcher/batcher';
+import type { EmailBatcherDeps } from '../../../../functions/email-batcher/types';
 import type { CallOutcome } from '../../../../shared/email/postmark';
 import type { PausePermit } from '../../../../shared/email/provider-pause';
 import type { SearchOutcome } from '../../../../shared/email/reconcile';
