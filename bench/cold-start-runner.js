@@ -9,9 +9,14 @@ const [bundle, exportName = 'handler', eventFile, contextFile] = process.argv.sl
 const event = eventFile ? JSON.parse(fs.readFileSync(eventFile, 'utf8')) : undefined;
 const contextFields = contextFile ? JSON.parse(fs.readFileSync(contextFile, 'utf8')) : {};
 
-/** @param {Record<string, unknown>} result */
+/**
+ * Writes the result with this process's CPU time so far (user + system, node's boot included): under
+ * a loaded machine it moves far less than the wall time.
+ * @param {Record<string, unknown>} result
+ */
 function report(result) {
-  fs.writeSync(3, `${JSON.stringify(result)}\n`);
+  const { user, system } = process.cpuUsage();
+  fs.writeSync(3, `${JSON.stringify({ ...result, processCpuMs: (user + system) / 1000 })}\n`);
   process.exit(0);
 }
 

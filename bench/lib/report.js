@@ -174,6 +174,13 @@ function printColdStart(results) {
         times(ratio(real.bundleBytes, result.naiveMinifiedBytes)),
       ],
       row('spawn -> first response, median (ms)', 'spawnToAnswerMs'),
+      [
+        '  min to max (ms)',
+        `${fixed(real.spawnToAnswerMs.min, 1)} to ${fixed(real.spawnToAnswerMs.max, 1)}`,
+        `${fixed(naive.spawnToAnswerMs.min, 1)} to ${fixed(naive.spawnToAnswerMs.max, 1)}`,
+        '',
+      ],
+      row('CPU of the process, spawn -> response, median (ms)', 'processCpuMs'),
       row('  node boot (ms)', 'bootMs'),
       row('  import (require) alone (ms)', 'importMs'),
       row('  first invocation (ms)', 'firstInvokeMs'),

@@ -3,7 +3,7 @@ import type { Logger } from '@aws-lambda-powertools/logger';
 import type { Metrics } from '@aws-lambda-powertools/metrics';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { SendMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
+import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { bindToDeadline, remainingMs, runWithinDeadline } from '../../shared/clients/deadline';
 import type { TimeoutSettings } from '../../shared/clients/options';
@@ -19,9 +19,13 @@ import { writeFailureReporter } from '../../shared/write-failures';
 import { makeWorkflowApi } from './api';
 import type { WorkflowApiConfig } from './config';
 
-/** The AWS clients the API talks through. */
+/**
+ * The AWS clients the API talks through. SQS is only the fallback path (the engine cannot be called
+ * now), so it may be given as a loader: the deployed handler loads the SQS client at the first
+ * fallback, not at cold start (issue 19).
+ */
 export interface WorkflowApiClients {
-  sqs: SQSClient;
+  sqs: SQSClient | (() => Promise<SQSClient>);
   dynamoDb: DynamoDBClient;
   secretsManager: SecretsManagerClient;
 }
@@ -53,7 +57,18 @@ export function buildWorkflowApi(
   timeouts: TimeoutSettings,
   overrides: WorkflowApiOverrides = {},
 ) {
-  const sqs = bindToDeadline(clients.sqs);
+  const sqsClient = clients.sqs;
+  let sqs: Promise<SQSClient> | undefined;
+  const loadSqs = () => {
+    sqs ??= (typeof sqsClient === 'function' ? sqsClient() : Promise.resolve(sqsClient)).then(
+      bindToDeadline,
+    );
+    // A failed load is tried again at the next fallback instead of being remembered.
+    sqs.catch(() => {
+      sqs = undefined;
+    });
+    return sqs;
+  };
   const dynamoDb = bindToDeadline(clients.dynamoDb);
   const secrets = secretCacheFor(bindToDeadline(clients.secretsManager), config);
   const telemetry = makeTriggerTelemetry(logger, metrics);
@@ -73,19 +88,10 @@ export function buildWorkflowApi(
     token: async () =>
       workflowTokenOf(await secrets.get(`${config.secretsPrefix}/providers/workflow`)),
     enqueue: async (job, attributes, delaySeconds) => {
-      await sqs.send(
-        new SendMessageCommand({
-          QueueUrl: config.queueUrl,
-          MessageBody: JSON.stringify(job),
-          DelaySeconds: delaySeconds,
-          MessageAttributes: Object.fromEntries(
-            Object.entries(attributes).map(([key, value]) => [
-              key,
-              { DataType: 'String', StringValue: value },
-            ]),
-          ),
-        }),
-      );
+      const client = await loadSqs();
+      // Required here, not imported at the top: the SQS command code loads at the first fallback.
+      const { enqueueWorkflowJob } = require('./enqueue') as typeof import('./enqueue');
+      await enqueueWorkflowJob(client, config.queueUrl, job, attributes, delaySeconds);
     },
     telemetry,
     writeFailed: writeFailureReporter(logger, metrics),

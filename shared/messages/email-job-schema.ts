@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
 import { hasUnsafeCharacters } from '../text/unsafe-characters';
+import * as z from '../validation/zod';
 import { METADATA_LIMITS, RESERVED_METADATA_PREFIX } from './email-metadata';
 import type { EmailJob } from './jobs';
 
@@ -35,56 +35,71 @@ const CONTROLS_MESSAGE = 'holds a control, bidirectional or zero-width character
 
 /** A string that becomes a header or metadata: no control, bidi override or zero-width character. */
 const headerText = () =>
-  z.string().refine((value) => !hasUnsafeCharacters(value), CONTROLS_MESSAGE);
+  z.string().check(z.refine((value) => !hasUnsafeCharacters(value), CONTROLS_MESSAGE));
 
-const address = headerText().refine(isEmailAddress, { message: 'is not an email address' });
+const address = headerText().check(
+  z.refine(isEmailAddress, { message: 'is not an email address' }),
+);
 
 /** The email job contract (docs/email.md, "The job"), checked before anything is spent on a job. */
 export const emailJobSchema = z
   .object({
-    id: z.string().trim().min(1).max(512),
+    id: z.string().check(z.trim(), z.minLength(1), z.maxLength(512)),
     from: address,
-    to: z.union([headerText(), z.array(headerText()).min(1)]),
-    subject: headerText().trim().min(1, { message: 'is empty' }).max(2000),
-    htmlBody: z.string().optional(),
-    textBody: z.string().optional(),
-    tag: headerText().max(1000).optional(),
-    metadata: z.record(headerText(), headerText()).optional(),
-    messageStream: headerText().min(1).max(100).optional(),
-    correlationId: z.string().max(200).optional(),
+    to: z.union([headerText(), z.array(headerText()).check(z.minLength(1))]),
+    subject: headerText().check(
+      z.trim(),
+      z.minLength(1, { message: 'is empty' }),
+      z.maxLength(2000),
+    ),
+    htmlBody: z.optional(z.string()),
+    textBody: z.optional(z.string()),
+    tag: z.optional(headerText().check(z.maxLength(1000))),
+    metadata: z.optional(z.record(headerText(), headerText())),
+    messageStream: z.optional(headerText().check(z.minLength(1), z.maxLength(100))),
+    correlationId: z.optional(z.string().check(z.maxLength(200))),
   })
-  .superRefine((job, context) => {
-    const recipients = recipientsOf(job.to);
-    if (recipients.length === 0) {
-      context.addIssue({ code: 'custom', path: ['to'], message: 'has no recipient' });
-    }
-    if (recipients.length > MAX_RECIPIENTS) {
-      context.addIssue({
-        code: 'custom',
-        path: ['to'],
-        message: `has ${recipients.length} recipients, over the limit of ${MAX_RECIPIENTS}`,
-      });
-    }
-    const invalid = recipients.filter((recipient) => !isEmailAddress(recipient));
-    if (invalid.length > 0) {
-      context.addIssue({
-        code: 'custom',
-        path: ['to'],
-        message: `has ${invalid.length} value(s) that are not email addresses`,
-      });
-    }
-    checkMetadata(job.metadata, context);
-    if (!job.htmlBody?.trim() && !job.textBody?.trim()) {
-      context.addIssue({ code: 'custom', path: ['htmlBody'], message: 'no htmlBody or textBody' });
-    }
-  });
+  .check(
+    z.superRefine((job, context) => {
+      const recipients = recipientsOf(job.to);
+      if (recipients.length === 0) {
+        context.addIssue({ code: 'custom', path: ['to'], message: 'has no recipient' });
+      }
+      if (recipients.length > MAX_RECIPIENTS) {
+        context.addIssue({
+          code: 'custom',
+          path: ['to'],
+          message: `has ${recipients.length} recipients, over the limit of ${MAX_RECIPIENTS}`,
+        });
+      }
+      const invalid = recipients.filter((recipient) => !isEmailAddress(recipient));
+      if (invalid.length > 0) {
+        context.addIssue({
+          code: 'custom',
+          path: ['to'],
+          message: `has ${invalid.length} value(s) that are not email addresses`,
+        });
+      }
+      checkMetadata(job.metadata, context);
+      if (!job.htmlBody?.trim() && !job.textBody?.trim()) {
+        context.addIssue({
+          code: 'custom',
+          path: ['htmlBody'],
+          message: 'no htmlBody or textBody',
+        });
+      }
+    }),
+  );
 
 /**
  * A job's own metadata must leave room for ours (docs/email.md, "The job"): at most 8 fields, names up to 20
  * characters that do not start with `cs_` (reserved), values up to 80 characters, as Postmark takes
  * them. Names and values are never echoed in the reason.
  */
-function checkMetadata(metadata: Record<string, string> | undefined, context: z.RefinementCtx) {
+function checkMetadata(
+  metadata: Record<string, string> | undefined,
+  context: z.core.$RefinementCtx,
+) {
   if (metadata === undefined) return;
   const names = Object.keys(metadata);
   const problem = (message: string) =>

@@ -1,17 +1,18 @@
 import { createHash } from 'node:crypto';
-import * as z from 'zod';
 import { isRawJsonNumber, parseJsonExact } from '../json/exact';
+import * as z from '../validation/zod';
 import type { WorkflowJob } from './jobs';
 
 /** A workflow job as the queue carries it (docs/workflows.md, "Job schema"). */
 export const workflowJobSchema = z.object({
-  id: z.string().min(1).max(512),
-  workflow: z.string().min(1).max(64),
+  id: z.string().check(z.minLength(1), z.maxLength(512)),
+  workflow: z.string().check(z.minLength(1), z.maxLength(64)),
   // A number kept exact (parseJsonExact) is a frozen object: refused here as the number it is.
-  input: z
-    .custom<Record<string, unknown>>((input) => !isRawJsonNumber(input))
-    .pipe(z.record(z.string(), z.unknown())),
-  correlationId: z.string().min(1).max(200).optional(),
+  input: z.pipe(
+    z.custom<Record<string, unknown>>((input) => !isRawJsonNumber(input)),
+    z.record(z.string(), z.unknown()),
+  ),
+  correlationId: z.optional(z.string().check(z.minLength(1), z.maxLength(200))),
 });
 
 /** Parses a queue body into a workflow job, or says why it can never be one. */

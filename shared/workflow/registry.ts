@@ -1,8 +1,8 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import * as z from 'zod';
 import bundledProfiles from '../../config/workflows.json';
 import { ConfigError } from '../errors';
+import * as z from '../validation/zod';
 
 /** The variable that points the registry at another file (local runs and tests only). */
 export const WORKFLOWS_FILE = 'WORKFLOWS_FILE';
@@ -24,11 +24,13 @@ const ENGINE_PATH = /^[A-Za-z0-9][A-Za-z0-9._~/-]{0,199}$/;
 
 const profileSchema = z.strictObject({
   workflows: z.record(
-    z.string().regex(NAME, 'a workflow name is lowercase letters, digits, ".", "_" or "-"'),
     z
       .string()
-      .regex(ENGINE_PATH, 'a path on the engine such as "webhook/campaign-send-v2"')
-      .refine((value) => !value.split('/').includes('..'), 'a path must not contain ".."'),
+      .check(z.regex(NAME, 'a workflow name is lowercase letters, digits, ".", "_" or "-"')),
+    z.string().check(
+      z.regex(ENGINE_PATH, 'a path on the engine such as "webhook/campaign-send-v2"'),
+      z.refine((value) => !value.split('/').includes('..'), 'a path must not contain ".."'),
+    ),
   ),
 });
 
