@@ -81,23 +81,23 @@ describe('email batcher: shared rate limit', () => {
   }, 120_000);
 
   it('sends a backlog larger than the rate allows without cycling it through the queue', async () => {
-    // Two batchers of 150 records at 20/s: each batch needs 15 s of its invocation's share of the
-    // rate, inside the 30 s invocation's wait for tokens (30 s less the 4 s call, 3 s to settle and
-    // 1 s of claims). A batcher that stopped waiting after 10 s would defer a third of every batch.
-    const jobs = Array.from({ length: 450 }, (_, index) =>
+    // One batcher of 200 records at 10/s: after the burst, each batch needs 20 s of tokens, inside
+    // the 30 s invocation's wait for them (30 s less the 4 s call and 3 s to settle it). A batcher
+    // that stopped waiting after 10 s would defer half of every batch, received again later.
+    const jobs = Array.from({ length: 400 }, (_, index) =>
       harness.job(`backlog-${index}`, {}, 300),
     );
     await harness.enqueue(jobs);
     try {
       await harness.start({
-        count: 2,
-        batchSize: 150,
+        count: 1,
+        batchSize: 200,
         windowSeconds: 1,
         timeoutSeconds: 30,
         env: {
-          EMAIL_RATE_PER_SECOND: '20',
-          EMAIL_RATE_BURST: '150',
-          EMAIL_MESSAGES_PER_CALL: '150',
+          EMAIL_RATE_PER_SECOND: '10',
+          EMAIL_RATE_BURST: '200',
+          EMAIL_MESSAGES_PER_CALL: '200',
           FUNCTION_TIMEOUT_SECONDS: '30',
           EMAIL_CLAIM_SECONDS: '60',
         },
