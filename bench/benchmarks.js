@@ -75,8 +75,8 @@ const BENCHMARKS = [
     title: 'bench: email batching (through the stack vs a naive sender; rate limiter)',
     onStack: true,
     sizes: {
-      full: { jobs: 10_000, limiterSeconds: 15 },
-      small: { jobs: 500, limiterSeconds: 3 },
+      full: { jobs: 10_000, naiveJobs: 1000, limiterSeconds: 15 },
+      small: { jobs: 500, naiveJobs: 100, limiterSeconds: 3 },
     },
     run: (context, size) => runEmailBatching({ ...context, ...size }),
     print: printEmailBatching,
