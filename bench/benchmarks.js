@@ -6,6 +6,7 @@
 const { printCeilingCapacity, runCeilingCapacity } = require('./ceiling-capacity');
 const { runColdStart } = require('./cold-start');
 const { printDlqReplay, runDlqReplay } = require('./dlq-replay');
+const { printEmailBacklog, runEmailBacklog } = require('./email-backlog');
 const { printEmailBatching, runEmailBatching } = require('./email-batching');
 const { printRateLimiterRuns, runRateLimiterRuns } = require('./email-rate-limiter');
 const { printHealth, runHealth } = require('./health');
@@ -30,6 +31,11 @@ const { runWorkflow } = require('./workflow');
  * @property {(context: StackContext, size: Record<string, unknown>) => Promise<any>} run
  * @property {(result: any) => void} print
  */
+
+/** Parameters of the email backlog benchmark set in BENCH_EMAIL_BACKLOG (JSON), if any. */
+function backlogOverrides() {
+  return JSON.parse(process.env.BENCH_EMAIL_BACKLOG ?? '{}');
+}
 
 /** @type {Benchmark[]} */
 const BENCHMARKS = [
@@ -69,8 +75,8 @@ const BENCHMARKS = [
     title: 'bench: email batching (through the stack vs a naive sender; rate limiter)',
     onStack: true,
     sizes: {
-      full: { jobs: 10_000, limiterSeconds: 15 },
-      small: { jobs: 500, limiterSeconds: 3 },
+      full: { jobs: 10_000, naiveJobs: 1000, limiterSeconds: 15 },
+      small: { jobs: 500, naiveJobs: 100, limiterSeconds: 3 },
     },
     run: (context, size) => runEmailBatching({ ...context, ...size }),
     print: printEmailBatching,
@@ -88,6 +94,21 @@ const BENCHMARKS = [
     run: (context, size) =>
       runRateLimiterRuns({ ...context, .../** @type {any} */ (size), rate: 200, burst: 500 }),
     print: printRateLimiterRuns,
+  },
+  {
+    name: 'email-backlog',
+    key: 'emailBacklog',
+    title:
+      'bench: email re-sends under a sustained backlog (the production email params: 50/s, 2 batchers of 350)',
+    onStack: true,
+    // serverless.yml's default params (rate, batch size, maximum concurrency) and the batcher's 30 s
+    // timeout; BENCH_EMAIL_BACKLOG='{"batchers":5,"batchSize":500}' (say) measures others.
+    sizes: {
+      full: { jobs: 3000, rate: 50, batchers: 2, batchSize: 350, ...backlogOverrides() },
+      small: { jobs: 1000, rate: 50, batchers: 2, batchSize: 350, ...backlogOverrides() },
+    },
+    run: (context, size) => runEmailBacklog({ ...context, .../** @type {any} */ (size) }),
+    print: printEmailBacklog,
   },
   {
     name: 'health',

@@ -1,12 +1,15 @@
 // `npm exec -- node bench/email-batching.js` (also part of `npm run bench`): the email figures.
 // 1. End to end through the local stack: 10,000 queued ~1 KB jobs through the email-batcher in
-//    serverless offline to the sandbox provider: provider calls and jobs/s, against a naive sender
-//    (one call per job) to the same sandbox in the same run.
+//    serverless offline to the sandbox provider paced like a real provider (a latency per call and a
+//    limit on concurrent calls: local/sandboxes/email-sandbox-pacing.js, PROVIDER_LIKE; BENCH_EMAIL_PACING
+//    holds other figures as JSON, or "off"): provider calls and jobs/s, against a naive sender (one
+//    call per job, as many at once as the batcher's maximum concurrency) to the same sandbox.
 // 2. The rate limiter at 4 concurrent batchers built in this process, fed backlog batches of 500
 //    (no queue in the way): overshoot above rate + burst, utilisation, DynamoDB writes per message.
 
 const { randomUUID } = require('node:crypto');
 const path = require('node:path');
+const { PACING_OFF, PROVIDER_LIKE } = require('../local/sandboxes/email-sandbox-pacing');
 const { readSecretSeed, secretSeedFile } = require('../local/secrets/secret-store');
 const { countingClients } = require('./lib/aws-clients');
 const { emailJob, enqueueJobs, sandbox } = require('./lib/email');
@@ -14,19 +17,33 @@ const { runRateLimiter } = require('./email-rate-limiter');
 
 const root = path.resolve(__dirname, '..');
 
+/** The local stage's emailMaxConcurrency (serverless.yml): the naive sender gets as many at once. */
+const BATCHER_CONCURRENCY = 5;
+
+/** Issue 19: the batcher at least this many times the naive sender's jobs/s against the paced sandbox. */
+const TARGET_RATIO = 5;
+
+/** The sandbox's pacing for this run: BENCH_EMAIL_PACING (JSON, or "off"), else PROVIDER_LIKE. */
+function benchPacing() {
+  const raw = process.env.BENCH_EMAIL_PACING;
+  if (raw === 'off') return PACING_OFF;
+  return raw ? { ...PACING_OFF, ...JSON.parse(raw) } : PROVIDER_LIKE;
+}
+
 /** @param {number} ms */
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Queues `jobs` jobs on the stack's email-jobs queue and waits until the sandbox holds them all.
- * @param {{ state: any, jobs: number, log: (m: string) => void }} options
+ * @param {{ state: any, jobs: number, pacing: object, log: (m: string) => void }} options
  */
-async function runThroughStack({ state, jobs, log }) {
+async function runThroughStack({ state, jobs, pacing, log }) {
   const clients = countingClients(state);
   const base = state.emailSandbox;
   const prefix = `bench-${randomUUID().slice(0, 8)}`;
   try {
     await sandbox(base, '/sandbox/reset', {});
+    await sandbox(base, '/sandbox/settings', { pacing });
     const started = Date.now();
     await enqueueJobs(
       clients.sqs,
@@ -71,13 +88,14 @@ async function runThroughStack({ state, jobs, log }) {
 
 /**
  * The naive sender: one provider call per job, `concurrency` at a time, no ledger, no rate limit.
- * @param {{ state: any, jobs: number, concurrency: number }} options
+ * @param {{ state: any, jobs: number, concurrency: number, pacing: object }} options
  */
-async function runNaive({ state, jobs, concurrency }) {
+async function runNaive({ state, jobs, concurrency, pacing }) {
   const base = state.emailSandbox;
   const seed = readSecretSeed(secretSeedFile(root));
   const token = JSON.parse(seed['connector-suite/local/providers/email'] ?? '{}').token;
   await sandbox(base, '/sandbox/reset', {});
+  await sandbox(base, '/sandbox/settings', { pacing });
   const prefix = `naive-${randomUUID().slice(0, 8)}`;
   const started = Date.now();
   let next = 0;
@@ -110,20 +128,30 @@ async function runNaive({ state, jobs, concurrency }) {
 
 /**
  * All email figures on a running local stack.
- * @param {{ state: any, workDir: string, jobs?: number, limiterSeconds?: number,
+ * @param {{ state: any, workDir: string, jobs?: number, naiveJobs?: number, limiterSeconds?: number,
  *   log?: (m: string) => void }} options
  */
 async function runEmailBatching({
   state,
   workDir,
   jobs = 10_000,
+  naiveJobs = 1000,
   limiterSeconds = 15,
   log = () => {},
 }) {
-  log(`bench email: ${jobs} jobs through the local stack`);
-  const stack = await runThroughStack({ state, jobs, log });
-  log('bench email: naive sender, one call per job');
-  const naive = await runNaive({ state, jobs, concurrency: 4 });
+  const pacing = benchPacing();
+  log(
+    `bench email: ${jobs} jobs through the local stack, sandbox pacing ${JSON.stringify(pacing)}`,
+  );
+  const stack = await runThroughStack({ state, jobs, pacing, log });
+  log(`bench email: naive sender, one call per job, ${naiveJobs} jobs`);
+  const naive = await runNaive({
+    state,
+    jobs: naiveJobs,
+    concurrency: BATCHER_CONCURRENCY,
+    pacing,
+  });
+  await sandbox(state.emailSandbox, '/sandbox/reset', {});
   log('bench email: rate limiter, 4 concurrent batchers');
   // A rate the batchers can outrun even on a loaded machine, so the limiter is what holds them back.
   const limiter = await runRateLimiter({
@@ -134,22 +162,26 @@ async function runEmailBatching({
     rate: 200,
     log,
   });
-  return { stack, naive, limiter };
+  return { pacing, stack, naive, limiter };
 }
 
 /** @param {Awaited<ReturnType<typeof runEmailBatching>>} result */
-function printEmailBatching({ stack, naive, limiter }) {
+function printEmailBatching({ pacing, stack, naive, limiter }) {
   const f = (/** @type {number} */ n, digits = 1) =>
     Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
+  const p = /** @type {import('../local/sandboxes/email-sandbox-pacing').Pacing} */ (pacing);
   console.log(`\nEmail batching: ${stack.jobs} queued ~1 KB jobs to the sandbox provider`);
+  console.log(
+    `  sandbox pacing: ${p.perCallMs} ms per call + ${p.perMessageMs} ms per message, ${p.maxConcurrentCalls || 'unlimited'} calls at once`,
+  );
   console.log(
     `  batcher through the local stack: ${stack.providerCalls} provider calls (minimum ${Math.ceil(stack.jobs / 500)}), ${stack.received} received, ${stack.unique} distinct, ${f(stack.jobsPerSecond)} jobs/s (${f(stack.seconds)} s)`,
   );
   console.log(
-    `  naive sender (one call per job, 4 at a time): ${naive.providerCalls} provider calls, ${f(naive.jobsPerSecond)} jobs/s (${f(naive.seconds)} s)`,
+    `  naive sender (one call per job, ${BATCHER_CONCURRENCY} at a time, ${naive.jobs} jobs): ${naive.providerCalls} provider calls, ${f(naive.jobsPerSecond)} jobs/s (${f(naive.seconds)} s)`,
   );
   console.log(
-    `  ratio: ${f(naive.providerCalls / Math.max(1, stack.providerCalls))}x fewer calls, ${f(stack.jobsPerSecond / naive.jobsPerSecond, 2)}x the naive jobs/s (the batcher is capped at the local rate of 500/s)`,
+    `  jobs/s batcher / naive: ${f(stack.jobsPerSecond / naive.jobsPerSecond, 2)}x (target at least ${TARGET_RATIO}x; the batcher is capped at the local rate of 500/s); calls per job: ${f(stack.providerCalls / stack.jobs, 4)} vs 1`,
   );
   console.log(
     `Rate limiter, ${limiter.batchers} concurrent batchers, ${limiter.rate}/s, burst ${limiter.burst}, ${f(limiter.seconds)} s`,

@@ -172,4 +172,4 @@ function printRateLimiterRuns(results) {
   }
 }
 
-module.exports = { printRateLimiterRuns, runRateLimiter, runRateLimiterRuns };
+module.exports = { buildBatcherModule, printRateLimiterRuns, runRateLimiter, runRateLimiterRuns };

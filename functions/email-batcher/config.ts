@@ -43,6 +43,9 @@ export const EMAIL_BATCHER_SETTINGS = Object.freeze([
   'FUNCTION_TIMEOUT_SECONDS',
 ] as const);
 
+/** Default of EMAIL_RATE_MAX_WAIT_MS: beyond the function's timeout, so the invocation bounds the wait. */
+export const DEFAULT_RATE_MAX_WAIT_MS = 60_000;
+
 /** The batcher's `timeout` in function.yml (FUNCTION_TIMEOUT_SECONDS there must say the same). */
 export const EMAIL_BATCHER_TIMEOUT_SECONDS = 30;
 
@@ -72,8 +75,10 @@ export function loadEmailBatcherConfig(env: Env) {
   const timeoutSeconds = functionTimeoutSeconds(env, EMAIL_BATCHER_TIMEOUT_SECONDS);
   // Claimed jobs wait for rate tokens up to this long in all, inside the invocation: the claim, which
   // outlasts the whole invocation (checked below), covers the wait; the batcher also stops waiting
-  // while a call can still finish in the invocation's remaining time.
-  const rateMaxWaitMs = optionalInteger(env, 'EMAIL_RATE_MAX_WAIT_MS', 10_000, {
+  // while a call can still finish in the invocation's remaining time. The default leaves that time as
+  // the only bound: a batcher that stops waiting early defers jobs it could still have sent, and
+  // under a sustained backlog every deferral is one more receive (see backlog.ts).
+  const rateMaxWaitMs = optionalInteger(env, 'EMAIL_RATE_MAX_WAIT_MS', DEFAULT_RATE_MAX_WAIT_MS, {
     min: 0,
     max: 60_000,
   });

@@ -1,4 +1,5 @@
 // The sandbox email provider's control routes and the small HTTP helpers it shares with them.
+const { PACING_OFF, pacingFrom } = require('./email-sandbox-pacing');
 
 /**
  * @param {import('node:http').ServerResponse} response
@@ -107,6 +108,8 @@ async function handleControl(request, response, url, state, initialSettings) {
     if (typeof input.token === 'string') state.settings.token = input.token;
     if (typeof input.latencyMs === 'number')
       state.settings.latencyMs = Math.max(0, input.latencyMs);
+    if (input.pacing)
+      state.settings.pacing = pacingFrom(input.pacing, state.settings.pacing ?? PACING_OFF);
     if (input.recipientCodes && typeof input.recipientCodes === 'object') {
       state.settings.recipientCodes = { ...input.recipientCodes };
     }

@@ -1,6 +1,7 @@
 const { randomUUID } = require('node:crypto');
 const http = require('node:http');
 const { handleControl, readBody, sendJson } = require('./email-sandbox-controls');
+const { paceCall } = require('./email-sandbox-pacing');
 const { searchOutbound } = require('./email-sandbox-search');
 const { closeServer, listen, LOOPBACK } = require('../stack/ports');
 
@@ -200,7 +201,7 @@ async function startEmailSandbox({ port = 0, token, log = () => {} }) {
       return sendJson(response, 422, { ErrorCode: 300, Message: 'More than 500 messages' });
     }
     const fault = nextFault();
-    if (state.settings.latencyMs > 0) await sleep(state.settings.latencyMs);
+    await paceCall(state, messages.length, sleep);
     /** @type {SandboxCall} */
     const call = {
       callId,

@@ -173,8 +173,11 @@ export class EmailHarness {
       windowSeconds?: number;
       env?: HarnessEnv;
       fetch?: typeof fetch;
+      /** Each invocation gets a Lambda-like clock of this many seconds (none: time is not limited). */
+      timeoutSeconds?: number;
     } = {},
   ) {
+    const { timeoutSeconds } = options;
     for (let index = 0; index < (options.count ?? 1); index += 1) {
       const { handle } = this.batcher(options.env, options.fetch);
       const source = new SqsEventSource({
@@ -185,13 +188,24 @@ export class EmailHarness {
         functionResponseType: 'ReportBatchItemFailures',
         maxConcurrency: 1,
         idleDelayMs: 100,
-        invoke: (event: SQSEvent) => handle(event),
+        invoke: (event: SQSEvent) => {
+          for (const record of event.Records) {
+            const id = jobIdOf(record.body) ?? record.messageId;
+            this.receives.set(id, (this.receives.get(id) ?? 0) + 1);
+          }
+          if (timeoutSeconds === undefined) return handle(event);
+          const deadline = Date.now() + timeoutSeconds * 1000;
+          return handle(event, { getRemainingTimeInMillis: () => deadline - Date.now() });
+        },
         log: { warn: () => {} },
       });
       await source.start();
       this.#sources.push(source);
     }
   }
+
+  /** Records handed to this harness's batchers, by job id (a receive beyond the first is a re-send). */
+  readonly receives = new Map<string, number>();
 
   async stopBatchers(): Promise<void> {
     await Promise.all(this.#sources.splice(0).map((source) => source.stop()));
@@ -273,5 +287,15 @@ export class EmailHarness {
     this.dynamoDb.destroy();
     this.secretsManager.destroy();
     for (const client of Object.values(this.functionClients)) client.destroy();
+  }
+}
+
+/** The job id in a record's body, if it has one. */
+function jobIdOf(body: string): string | undefined {
+  try {
+    const id = (JSON.parse(body) as { id?: unknown }).id;
+    return typeof id === 'string' ? id : undefined;
+  } catch {
+    return undefined;
   }
 }
