@@ -7,6 +7,7 @@ import type { SQSClient } from '@aws-sdk/client-sqs';
 import { providerTokenOf, sendBatch } from '../../shared/email/postmark';
 import { ProviderPause } from '../../shared/email/provider-pause';
 import { searchCall } from '../../shared/email/reconcile';
+import { BatchedLedger } from '../../shared/ledger/batched-ledger';
 import { JobLedger } from '../../shared/ledger/job-ledger';
 import { consumerPlumbing } from '../../shared/queue/consumer-plumbing';
 import { TokenBucket } from '../../shared/rate-limit/token-bucket';
@@ -76,14 +77,17 @@ export function buildEmailBatcher(
     now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   });
+  const ledgerPlace = {
+    client: clients.dynamoDb,
+    tableName: config.stateTable,
+    scope: 'email',
+    keepSeconds: config.ledgerDays * 86_400,
+    now,
+  };
   const handle = makeEmailBatcher({
-    ledger: new JobLedger({
-      client: clients.dynamoDb,
-      tableName: config.stateTable,
-      scope: 'email',
-      keepSeconds: config.ledgerDays * 86_400,
-      now,
-    }),
+    // Claims and sent marks go to DynamoDB many jobs at a time (BatchedLedger); the jobs a batch
+    // cannot take, and every release, go one by one through the JobLedger.
+    ledger: new BatchedLedger({ ...ledgerPlace, ledger: new JobLedger(ledgerPlace) }),
     bucket,
     pause: new ProviderPause({
       client: clients.dynamoDb,

@@ -61,6 +61,31 @@ export interface RecordAs {
   rename?: (resource: string) => string;
 }
 
+/** A transaction's actions by the command IAM authorises each as (DynamoDB has no transaction action). */
+const TRANSACT_ACTIONS: Record<string, string> = {
+  Put: 'PutItemCommand',
+  Update: 'UpdateItemCommand',
+  Delete: 'DeleteItemCommand',
+  ConditionCheck: 'ConditionCheckItemCommand',
+};
+
+/**
+ * The calls one command stands for: itself, or for a TransactWriteItems each of its actions, since
+ * IAM authorises a transaction action by action (an `Update` needs `dynamodb:UpdateItem`).
+ */
+export function callsOf(command: string, input: Input): { command: string; input: Input }[] {
+  if (command !== 'TransactWriteItemsCommand' || !Array.isArray(input.TransactItems)) {
+    return [{ command, input }];
+  }
+  return (input.TransactItems as Input[]).flatMap((item) =>
+    Object.entries(item ?? {}).flatMap(([kind, part]) =>
+      TRANSACT_ACTIONS[kind] && part && typeof part === 'object'
+        ? [{ command: TRANSACT_ACTIONS[kind] as string, input: part as Input }]
+        : [],
+    ),
+  );
+}
+
 /**
  * Adds the recording middleware to a client when `AWS_CALL_RECORD_FILE` is set. Returns the client.
  * Calls are attributed to `AWS_LAMBDA_FUNCTION_NAME` unless `as` names the function.
@@ -77,15 +102,20 @@ export function recordCalls<C extends { middlewareStack: object }>(
   (client.middlewareStack as unknown as Stack).add(
     (next, context) => async (args: { input: Input }) => {
       const input = args.input ?? {};
-      const key = input.Key;
-      const call: RecordedCall = {
-        function: as?.functionName ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'unknown',
-        service,
-        command: String(context.commandName ?? 'unknown'),
-        resources: resourcesOf(input).map(rename).sort(),
-        ...(key && typeof key === 'object' ? { keys: Object.keys(key).sort() } : {}),
-      };
-      appendFileSync(file, `${JSON.stringify(call)}\n`);
+      const functionName = as?.functionName ?? process.env.AWS_LAMBDA_FUNCTION_NAME ?? 'unknown';
+      const command = String(context.commandName ?? 'unknown');
+      const calls = callsOf(command, input).map(
+        ({ command: name, input: part }): RecordedCall => ({
+          function: functionName,
+          service,
+          command: name,
+          resources: resourcesOf(part).map(rename).sort(),
+          ...(part.Key && typeof part.Key === 'object'
+            ? { keys: Object.keys(part.Key).sort() }
+            : {}),
+        }),
+      );
+      appendFileSync(file, calls.map((call) => `${JSON.stringify(call)}\n`).join(''));
       return next(args);
     },
     { step: 'initialize', name: 'recordAwsCall' },

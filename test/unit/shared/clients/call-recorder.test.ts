@@ -3,7 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SendMessageBatchCommand, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
-import { DynamoDBDocumentClient, GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import {
+  DynamoDBDocumentClient,
+  GetCommand,
+  QueryCommand,
+  TransactWriteCommand,
+} from '@aws-sdk/lib-dynamodb';
 import { recordCalls } from '../../../../shared/clients/call-recorder';
 
 // A closed loopback port: every call fails fast after the recorder has run.
@@ -63,6 +68,38 @@ describe('recordCalls', () => {
     const [call] = lines();
     expect(call).toMatchObject({ command: 'GetItemCommand', resources: ['state'], keys: ['pk'] });
     expect(JSON.stringify(call)).not.toContain('secret-value');
+  });
+
+  it('records a transaction as its actions, as IAM authorises each (there is no transaction action)', async () => {
+    const base = recordCalls(new DynamoDBClient(closed), 'dynamodb', {
+      AWS_CALL_RECORD_FILE: file,
+    });
+    const doc = DynamoDBDocumentClient.from(base);
+    const update = {
+      TableName: 'state',
+      Key: { pk: 'job#1', sk: 'ledger' },
+      UpdateExpression: 'SET #s = :s',
+      ExpressionAttributeNames: { '#s': 'status' },
+      ExpressionAttributeValues: { ':s': 'sent' },
+    };
+    await expect(
+      doc.send(
+        new TransactWriteCommand({
+          TransactItems: [
+            { Update: update },
+            { ConditionCheck: { ...update, ConditionExpression: 'attribute_exists(pk)' } },
+          ],
+        }),
+      ),
+    ).rejects.toThrow();
+    expect(lines()).toEqual([
+      expect.objectContaining({
+        command: 'UpdateItemCommand',
+        resources: ['state'],
+        keys: ['pk', 'sk'],
+      }),
+      expect.objectContaining({ command: 'ConditionCheckItemCommand', resources: ['state'] }),
+    ]);
   });
 
   it('records a query of an index on the index, as IAM authorises it', async () => {

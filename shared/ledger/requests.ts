@@ -1,0 +1,225 @@
+import type { CallRecord, ClaimResult, JobStatus, LedgerEntry, LedgerHold } from './job-ledger';
+import { keepHistoryEnds, showHistory } from './job-ledger';
+
+// The ledger's writes as request parameters, shared by the one-job-at-a-time JobLedger and the
+// BatchedLedger, which sends the same updates in transactions of many jobs.
+
+/** Where the ledger keeps its items and how long. */
+export interface LedgerPlace {
+  tableName: string;
+  /** Names the consumer, so two consumers' jobs never share items (`email`, `workflow`). */
+  scope: string;
+  /** How long items are kept; at least the DLQ's retention (14 days). */
+  keepSeconds: number;
+  now: () => number;
+}
+
+/** One claim asked for: the arguments of `JobLedger.claim`. */
+export interface ClaimRequest {
+  jobId: string;
+  fingerprint: string;
+  token: string;
+  claimMs: number;
+  previousFingerprint: string;
+  call?: CallRecord;
+}
+
+/** One step after the claim: what `JobLedger`'s sent, released and dead steps write. */
+export interface StepRequest {
+  hold: LedgerHold;
+  status: JobStatus;
+  note: string;
+  set: Record<string, string>;
+  attempt: 'counted' | 'refunded';
+  /** The calls left to reconcile after this step (none: the list is removed). */
+  calls: readonly CallRecord[];
+}
+
+/** An UpdateItem's parameters (document-client values), as UpdateCommand and TransactWriteItems take. */
+export interface LedgerUpdate {
+  TableName: string;
+  Key: { pk: string; sk: string };
+  ConditionExpression: string;
+  UpdateExpression: string;
+  ExpressionAttributeNames: Record<string, string>;
+  ExpressionAttributeValues: Record<string, unknown>;
+}
+
+export function ledgerKey(place: LedgerPlace, jobId: string) {
+  return { pk: `job#${place.scope}#${jobId}`, sk: 'ledger' };
+}
+
+/** A history line: when, and what (bounded). */
+export function historyLine(place: LedgerPlace, note: string): string {
+  return `${new Date(place.now()).toISOString()} ${note}`.slice(0, 300);
+}
+
+/** The item's TTL (epoch seconds) when it is kept from now. */
+export function keepUntil(place: LedgerPlace): number {
+  return Math.floor(place.now() / 1000) + place.keepSeconds;
+}
+
+/** The claim's history line. */
+export function claimLine(place: LedgerPlace, request: ClaimRequest): string {
+  return historyLine(place, request.call ? `claimed for call ${request.call.ref}` : 'claimed');
+}
+
+/** Only a job with no item yet: the condition of a batched first claim. */
+export const FIRST_CLAIM = 'attribute_not_exists(pk)';
+
+/** Not sent, same content (or its earlier fingerprint), and no live claim of another holder. */
+export const ANY_CLAIM =
+  'attribute_not_exists(pk) OR (#status <> :sent AND ' +
+  '(#fingerprint = :fingerprint OR #fingerprint = :previous) AND ' +
+  '(#status <> :claimed OR #claimExpiresAt < :now))';
+
+/**
+ * The claim's update: status claimed with the holder's token until `now + claimMs`, one attempt
+ * more, a history line, the item's first expiry, and the call this attempt will make. The history
+ * grows by one line here; the holder's next step writes it back trimmed.
+ */
+export function claimUpdate(
+  place: LedgerPlace,
+  request: ClaimRequest,
+  line: string,
+  condition: string,
+): LedgerUpdate {
+  const now = place.now();
+  const { call } = request;
+  return {
+    TableName: place.tableName,
+    Key: ledgerKey(place, request.jobId),
+    ConditionExpression: condition,
+    UpdateExpression:
+      'SET #status = :claimed, #fingerprint = :fingerprint, #claimToken = :token, ' +
+      '#claimExpiresAt = :expires, #attempts = if_not_exists(#attempts, :zero) + :one, ' +
+      '#history = list_append(if_not_exists(#history, :empty), :entry), ' +
+      '#historyCount = if_not_exists(#historyCount, :zero) + :one, ' +
+      '#expiresAt = if_not_exists(#expiresAt, :keep)' +
+      (call ? ', #calls = list_append(if_not_exists(#calls, :empty), :call)' : ''),
+    ExpressionAttributeNames: {
+      ...(call ? { '#calls': 'calls' } : {}),
+      '#status': 'status',
+      '#fingerprint': 'fingerprint',
+      '#claimToken': 'claimToken',
+      '#claimExpiresAt': 'claimExpiresAt',
+      '#attempts': 'attempts',
+      '#history': 'history',
+      '#historyCount': 'historyCount',
+      '#expiresAt': 'expiresAt',
+    },
+    ExpressionAttributeValues: {
+      // The names only the full condition uses are left out of a first claim's (DynamoDB refuses
+      // values an expression does not use).
+      ...(condition === ANY_CLAIM
+        ? { ':sent': 'sent', ':previous': request.previousFingerprint, ':now': now }
+        : {}),
+      ':claimed': 'claimed',
+      ':fingerprint': request.fingerprint,
+      ':token': request.token,
+      ':expires': now + request.claimMs,
+      ':zero': 0,
+      ':one': 1,
+      ':empty': [],
+      ':entry': [line],
+      ':keep': keepUntil(place),
+      ...(call ? { ':call': [call] } : {}),
+    },
+  };
+}
+
+/** What a claim that succeeded hands back, from the item as it was before (none: a first claim). */
+export function claimedResult(
+  old: LedgerEntry | undefined,
+  request: ClaimRequest,
+  line: string,
+): ClaimResult {
+  // An earlier holder's claim ran out, or its call ended without an answer: the provider may
+  // already have this message, and Postmark takes no idempotency key.
+  const ambiguous = old?.status === 'claimed' || old?.status === 'unknown';
+  const oldHistory = old?.history ?? [];
+  const history = [...oldHistory, line];
+  const historyCount = Math.max(old?.historyCount ?? 0, oldHistory.length) + 1;
+  return {
+    kind: 'claimed',
+    attempts: (old?.attempts ?? 0) + 1,
+    ambiguous,
+    abandoned: old?.status === 'claimed',
+    history: showHistory(keepHistoryEnds(history), historyCount),
+    hold: {
+      jobId: request.jobId,
+      token: request.token,
+      history,
+      historyCount,
+      ambiguous: ambiguous || old?.ambiguous === true,
+      calls: old?.calls ?? [],
+      ...(request.call ? { current: request.call } : {}),
+    },
+  };
+}
+
+/**
+ * A step of the holder, written only while the item still carries the holder's token. The history
+ * is written whole, its ends kept: the token guarantees no other holder appended meanwhile.
+ */
+export function stepUpdate(place: LedgerPlace, step: StepRequest): LedgerUpdate {
+  const { hold, status, calls } = step;
+  const history = [...hold.history, historyLine(place, step.note)];
+  const names: Record<string, string> = {
+    '#status': 'status',
+    '#history': 'history',
+    '#historyCount': 'historyCount',
+    '#claimToken': 'claimToken',
+    '#claimExpiresAt': 'claimExpiresAt',
+    '#ambiguous': 'ambiguous',
+    '#calls': 'calls',
+  };
+  const values: Record<string, unknown> = {
+    ':status': status,
+    ':history': keepHistoryEnds(history),
+    ':historyCount': hold.historyCount + 1,
+    ':token': hold.token,
+    ':ambiguous': hold.ambiguous || status === 'unknown',
+  };
+  const sets = [
+    '#status = :status',
+    '#history = :history',
+    '#historyCount = :historyCount',
+    '#ambiguous = :ambiguous',
+  ];
+  const removes = ['#claimToken', '#claimExpiresAt'];
+  if (calls.length > 0) {
+    values[':calls'] = calls;
+    sets.push('#calls = :calls');
+  } else {
+    removes.push('#calls');
+  }
+  for (const [name, value] of Object.entries(step.set)) {
+    names[`#${name}`] = name;
+    values[`:${name}`] = value;
+    sets.push(`#${name} = :${name}`);
+  }
+  if (step.attempt === 'refunded') {
+    names['#attempts'] = 'attempts';
+    values[':one'] = 1;
+    sets.push('#attempts = #attempts - :one');
+  } else {
+    // Attempts are bounded, so moving the expiry on for each one is bounded too.
+    names['#expiresAt'] = 'expiresAt';
+    values[':keep'] = keepUntil(place);
+    sets.push('#expiresAt = :keep');
+  }
+  return {
+    TableName: place.tableName,
+    Key: ledgerKey(place, hold.jobId),
+    ConditionExpression: '#claimToken = :token',
+    UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
+    ExpressionAttributeNames: names,
+    ExpressionAttributeValues: values,
+  };
+}
+
+/** The step `markSent` writes. */
+export function sentStep(hold: LedgerHold, messageId: string, note: string): StepRequest {
+  return { hold, status: 'sent', note, set: { messageId }, attempt: 'counted', calls: [] };
+}

@@ -1,0 +1,192 @@
+import { randomUUID } from 'node:crypto';
+import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchedLedger } from '../../shared/ledger/batched-ledger';
+import { type ClaimResult, JobLedger, type LedgerHold } from '../../shared/ledger/job-ledger';
+import { localClientOptions, tableName } from '../helpers/stack/local-stack';
+
+/**
+ * The batched job ledger against DynamoDB Local (issue 19: at most 0.2 DynamoDB round trips per
+ * email sent): claims and sent marks asked for together go out as one transaction, and every job
+ * gets exactly the answer the one-job ledger gives it, whatever its item holds (sent, held, expired,
+ * other content), with other consumers claiming the same jobs at the same time. The requests each
+ * ledger's client sent are counted at the client.
+ */
+
+jest.setTimeout(30_000);
+const CLAIM_MS = 60_000;
+const KEEP_SECONDS = 14 * 86_400;
+
+let clock = Date.parse('2026-12-01T00:00:00Z');
+let scope = '';
+
+/** One consumer (a container of its own): its client, the requests it sent, its two ledgers. */
+function consumer() {
+  const client = new DynamoDBClient({ ...localClientOptions(), maxAttempts: 1 });
+  const sent: string[] = [];
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      sent.push(String(context.commandName).replace(/Command$/, ''));
+      return next(args);
+    },
+    { step: 'initialize', name: 'countRequests' },
+  );
+  const place = { client, tableName: tableName('state'), scope, keepSeconds: KEEP_SECONDS };
+  const single = new JobLedger({ ...place, now: () => clock });
+  const batched = new BatchedLedger({ ...place, now: () => clock, ledger: single });
+  return { single, batched, sent };
+}
+
+function held(result: ClaimResult): Extract<ClaimResult, { kind: 'claimed' }> {
+  if (result.kind !== 'claimed') throw new Error(`expected a claim, got ${JSON.stringify(result)}`);
+  return result;
+}
+
+const ids = (count: number, prefix = 'job') =>
+  Array.from({ length: count }, (_, index) => `${prefix}-${index}`);
+
+beforeEach(() => {
+  scope = `test-${randomUUID()}`;
+  clock = Date.parse('2026-12-01T00:00:00Z');
+});
+
+describe('batched job ledger (DynamoDB Local)', () => {
+  it('claims 100 new jobs in one transaction and marks them sent in another', async () => {
+    const { batched, single, sent } = consumer();
+    const call = { ref: 'call-1', at: clock };
+    const claims = await Promise.all(
+      ids(100).map((id) =>
+        batched.claim(id, `fp-${id}`, `token-${id}`, CLAIM_MS, `fp-${id}`, call),
+      ),
+    );
+
+    expect(sent).toEqual(['TransactWriteItems']);
+    for (const claim of claims) {
+      expect(claim).toMatchObject({ kind: 'claimed', attempts: 1, ambiguous: false });
+    }
+    const first = held(claims[0] as ClaimResult);
+    expect(first.hold).toMatchObject({ jobId: 'job-0', token: 'token-job-0', calls: [] });
+    expect(first.hold.current).toEqual(call);
+    expect(await single.get('job-99')).toMatchObject({
+      status: 'claimed',
+      claimToken: 'token-job-99',
+      fingerprint: 'fp-job-99',
+      attempts: 1,
+      calls: [call],
+      historyCount: 1,
+    });
+
+    sent.length = 0;
+    const marks = await Promise.all(
+      claims.map((claim, index) => batched.markSent(held(claim).hold, `pm-${index}`)),
+    );
+    expect(sent).toEqual(['TransactWriteItems']);
+    expect(marks.every((mark) => mark === 'done')).toBe(true);
+    const entry = await single.get('job-42');
+    expect(entry).toMatchObject({ status: 'sent', messageId: 'pm-42', historyCount: 2 });
+    expect(entry?.claimToken).toBeUndefined();
+    expect(entry?.calls).toBeUndefined();
+  });
+
+  it('gives each job of a mixed batch the answer the one-job ledger gives it', async () => {
+    const setup = consumer().single;
+    // Sent, held by a live claim, first used for other content, and a claim that ran out.
+    await setup.markSent(held(await setup.claim('sent-2', 'fp', 'old', CLAIM_MS)).hold, 'pm-sent');
+    await setup.claim('live', 'fp', 'other-holder', CLAIM_MS * 10);
+    await setup.claim('reused', 'fp-other', 'old', CLAIM_MS);
+    await setup.claim('expired', 'fp', 'dead-holder', CLAIM_MS);
+    clock += CLAIM_MS + 1;
+
+    const { batched, sent } = consumer();
+    const asked = ['new-1', 'sent-2', 'live', 'reused', 'expired', 'new-2'];
+    const results = await Promise.all(
+      asked.map((id) => batched.claim(id, 'fp', `mine-${id}`, CLAIM_MS)),
+    );
+    const byId = Object.fromEntries(asked.map((id, index) => [id, results[index]]));
+
+    expect(byId['new-1']).toMatchObject({ kind: 'claimed', attempts: 1, ambiguous: false });
+    expect(byId['new-2']).toMatchObject({ kind: 'claimed', attempts: 1, ambiguous: false });
+    expect(byId['sent-2']).toEqual({ kind: 'sent', messageId: 'pm-sent' });
+    expect(byId.live).toMatchObject({ kind: 'busy' });
+    expect(byId.reused).toEqual({ kind: 'conflict' });
+    expect(byId.expired).toMatchObject({
+      kind: 'claimed',
+      attempts: 2,
+      ambiguous: true,
+      abandoned: true,
+    });
+    // The refused transaction, the new jobs again together, and the four others one by one.
+    expect(sent.filter((name) => name === 'TransactWriteItems')).toHaveLength(2);
+    expect(sent.filter((name) => name === 'UpdateItem')).toHaveLength(4);
+    const check = consumer().single;
+    expect(await check.get('live')).toMatchObject({ claimToken: 'other-holder', attempts: 1 });
+    expect(await check.get('new-2')).toMatchObject({ claimToken: 'mine-new-2', attempts: 1 });
+  });
+
+  it('claims each job once when two consumers batch the same jobs at the same time', async () => {
+    const jobs = ids(60);
+    const [a, b] = [consumer().batched, consumer().batched];
+    const [fromA, fromB] = await Promise.all([
+      Promise.all(jobs.map((id) => a.claim(id, 'fp', `a-${id}`, CLAIM_MS))),
+      Promise.all(jobs.map((id) => b.claim(id, 'fp', `b-${id}`, CLAIM_MS))),
+    ]);
+
+    const check = consumer().single;
+    for (const [index, id] of jobs.entries()) {
+      const kinds = [fromA[index]?.kind, fromB[index]?.kind].sort();
+      expect({ id, kinds }).toEqual({ id, kinds: ['busy', 'claimed'] });
+      const winner = fromA[index]?.kind === 'claimed' ? 'a' : 'b';
+      expect(await check.get(id)).toMatchObject({ claimToken: `${winner}-${id}`, attempts: 1 });
+    }
+  });
+
+  it('answers one claim and one busy when a batch asks for the same job twice', async () => {
+    const { batched } = consumer();
+    const results = await Promise.all([
+      batched.claim('twice', 'fp', 'first', CLAIM_MS),
+      batched.claim('twice', 'fp', 'second', CLAIM_MS),
+      batched.claim('other', 'fp', 'third', CLAIM_MS),
+    ]);
+    expect(results.map((result) => result.kind).sort()).toEqual(['busy', 'claimed', 'claimed']);
+  });
+
+  it('refuses only the sent mark whose claim was taken over; the others are written', async () => {
+    const { batched, single } = consumer();
+    const holds: LedgerHold[] = [];
+    for (const id of ids(5))
+      holds.push(held(await single.claim(id, 'fp', `t-${id}`, CLAIM_MS)).hold);
+    // job-2's claim runs out and another consumer takes it over.
+    clock += CLAIM_MS + 1;
+    await consumer().single.claim('job-2', 'fp', 'new-holder', CLAIM_MS);
+
+    const marks = await Promise.all(
+      holds.map((hold, index) => batched.markSent(hold, `pm-${index}`)),
+    );
+
+    expect(marks).toEqual(['done', 'done', 'taken-over', 'done', 'done']);
+    expect(await single.get('job-2')).toMatchObject({
+      status: 'claimed',
+      claimToken: 'new-holder',
+      attempts: 2,
+    });
+    expect(await single.get('job-3')).toMatchObject({ status: 'sent', messageId: 'pm-3' });
+  });
+
+  it('rejects every claim of the batch when DynamoDB cannot be reached, writing nothing', async () => {
+    const unreachable = new DynamoDBClient({
+      ...localClientOptions(),
+      endpoint: 'http://127.0.0.1:9',
+      maxAttempts: 1,
+    });
+    const place = { client: unreachable, tableName: tableName('state'), scope, keepSeconds: 60 };
+    const batched = new BatchedLedger({
+      ...place,
+      now: () => clock,
+      ledger: new JobLedger({ ...place, now: () => clock }),
+    });
+    const results = await Promise.allSettled(
+      ids(3).map((id) => batched.claim(id, 'fp', 't', CLAIM_MS)),
+    );
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(await consumer().single.get('job-0')).toBeUndefined();
+  });
+});
