@@ -218,20 +218,4 @@ function benchSize(env = process.env) {
   return size;
 }
 
-/**
- * `node bench/<name>.js`: one benchmark at BENCH_SIZE on a local stack of its own (none for a
- * benchmark that runs without the stack).
- * @param {string} name
- */
-function runAlone(name) {
-  checkBenchmarks(BENCHMARKS);
-  const benchmark = BENCHMARKS.find((candidate) => candidate.name === name);
-  if (!benchmark) throw new Error(`bench: no benchmark named ${name}`);
-  const size = benchmark.sizes[benchSize()];
-  const { runOnOwnStack } = require('./lib/local-stack');
-  runOnOwnStack(benchmark.name, (/** @type {StackContext} */ context) =>
-    benchmark.run(context, size).then((result) => benchmark.print(result)),
-  );
-}
-
-module.exports = { BENCHMARKS, benchSize, checkBenchmarks, runAlone };
+module.exports = { BENCHMARKS, benchSize, checkBenchmarks };

@@ -1,8 +1,7 @@
 // Dead-letter replay throughput: `npm run dlq -- replay` at its default rate, then at rising rates
 // until the local stack no longer keeps up (achieved under 90 % of the rate asked for). Runs on the
 // bench stack with its own queue pair (a copy of the state file points the CLI at them), so the
-// stack's consumers never see these messages. Runnable on its own: `node bench/dlq-replay.js`
-// (or through bench/run.js: BENCH_ONLY=dlq).
+// stack's consumers never see these messages. Runs alone with `BENCH_ONLY=dlq npm run bench`.
 
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
@@ -169,7 +168,3 @@ function printDlqReplay(results) {
 }
 
 module.exports = { runDlqReplay, printDlqReplay };
-
-if (require.main === module) {
-  require('./benchmarks').runAlone('dlq');
-}

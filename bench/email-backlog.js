@@ -196,7 +196,3 @@ function printEmailBacklog(r) {
 }
 
 module.exports = { printEmailBacklog, runEmailBacklog, TARGET_RESENDS_PER_SEND };
-
-if (require.main === module) {
-  require('./benchmarks').runAlone('email-backlog');
-}

@@ -1,4 +1,4 @@
-// `npm exec -- node bench/email-batching.js` (also part of `npm run bench`): the email figures.
+// The email figures (part of `npm run bench`; alone: `BENCH_ONLY=email npm run bench`).
 // 1. End to end through the local stack: 10,000 queued ~1 KB jobs through the email-batcher in
 //    serverless offline to the sandbox provider paced like a real provider (a latency per call and a
 //    limit on concurrent calls: local/sandboxes/email-sandbox-pacing.js, PROVIDER_LIKE; BENCH_EMAIL_PACING
@@ -198,7 +198,3 @@ function printEmailBatching({ pacing, stack, naive, limiter }) {
 }
 
 module.exports = { runEmailBatching, printEmailBatching };
-
-if (require.main === module) {
-  require('./benchmarks').runAlone('email');
-}

@@ -1,7 +1,7 @@
 // Health benchmark: GET /health through serverless offline against the bare endpoint of the ingest
 // benchmark (same serverless-offline instance), with every dependency up and with DynamoDB Local
 // frozen; and the AWS calls per 1,000 /health requests, counted in the SDK clients of an in-process
-// build. Runnable on its own: `node bench/health.js` (or wired into bench/run.js: runHealth).
+// build. Runs alone with `BENCH_ONLY=health npm run bench`.
 
 const http = require('node:http');
 const path = require('node:path');
@@ -203,7 +203,3 @@ function printHealth(result) {
 }
 
 module.exports = { runHealth, printHealth };
-
-if (require.main === module) {
-  require('./benchmarks').runAlone('health');
-}
