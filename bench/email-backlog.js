@@ -9,7 +9,8 @@ const { randomUUID } = require('node:crypto');
 const { CreateQueueCommand, DeleteQueueCommand, SQSClient } = require('@aws-sdk/client-sqs');
 const { SqsEventSource } = require('../local/sqs/event-source');
 const { countingClients } = require('./lib/aws-clients');
-const { emailJob, enqueueJobs, sandbox } = require('./lib/email');
+const { emailJob, sandbox } = require('./lib/email');
+const { enqueueJobs } = require('./lib/queue-jobs');
 const { silentMetrics } = require('./lib/silent-metrics');
 const { buildBatcherModule } = require('./email-rate-limiter');
 

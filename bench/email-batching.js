@@ -12,7 +12,8 @@ const path = require('node:path');
 const { PACING_OFF, PROVIDER_LIKE } = require('../local/sandboxes/email-sandbox-pacing');
 const { readSecretSeed, secretSeedFile } = require('../local/secrets/secret-store');
 const { countingClients } = require('./lib/aws-clients');
-const { emailJob, enqueueJobs, sandbox } = require('./lib/email');
+const { emailJob, sandbox } = require('./lib/email');
+const { enqueueJobs } = require('./lib/queue-jobs');
 const { runRateLimiter } = require('./email-rate-limiter');
 
 const root = path.resolve(__dirname, '..');

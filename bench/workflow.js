@@ -11,7 +11,7 @@ const { randomUUID } = require('node:crypto');
 const { startWorkflowSandbox } = require('../local/sandboxes/workflow-sandbox');
 const { silentMetrics } = require('./lib/silent-metrics');
 const { countingClients, dynamoDbWritesAndReads } = require('./lib/aws-clients');
-const { enqueueJobs } = require('./lib/email');
+const { enqueueJobs } = require('./lib/queue-jobs');
 const { quantile } = require('./lib/stats');
 const {
   BENCH_REGISTRY,
