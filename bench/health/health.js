@@ -5,9 +5,9 @@
 
 const http = require('node:http');
 const path = require('node:path');
-const { bundleTypeScript } = require('./lib/bundle-ts');
-const { countingClients } = require('./lib/aws-clients');
-const { fixed, ratio, summarize, table } = require('./lib/stats');
+const { bundleTypeScript } = require('../lib/bundle-ts');
+const { countingClients } = require('../lib/aws-clients');
+const { fixed, ratio, summarize, table } = require('../lib/stats');
 
 /**
  * Sends `count` requests with at most `concurrency` in flight; returns latencies and statuses.
@@ -63,7 +63,7 @@ async function buildHealthModule(outDir) {
  */
 async function awsCallsPerHealthRequests({ state, workDir, requests }) {
   const { Logger } = require('@aws-lambda-powertools/logger');
-  const { lambdaContext } = require('./lib/requests');
+  const { lambdaContext } = require('../lib/requests');
   const modulePath = await buildHealthModule(workDir);
   const { buildHealthProbe, loadHealthConfig, loadTimeoutSettings } = require(modulePath);
   const clients = countingClients(state);

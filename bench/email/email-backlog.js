@@ -7,11 +7,11 @@
 
 const { randomUUID } = require('node:crypto');
 const { CreateQueueCommand, DeleteQueueCommand, SQSClient } = require('@aws-sdk/client-sqs');
-const { SqsEventSource } = require('../local/sqs/event-source');
-const { countingClients } = require('./lib/aws-clients');
-const { emailJob, sandbox } = require('./lib/email');
-const { enqueueJobs } = require('./lib/queue-jobs');
-const { silentMetrics } = require('./lib/silent-metrics');
+const { SqsEventSource } = require('../../local/sqs/event-source');
+const { countingClients } = require('../lib/aws-clients');
+const { emailJob, sandbox } = require('./email-harness');
+const { enqueueJobs } = require('../lib/queue-jobs');
+const { silentMetrics } = require('../lib/silent-metrics');
 const { buildBatcherModule } = require('./email-rate-limiter');
 
 /** The target of issue 19: re-sends per message sent. */

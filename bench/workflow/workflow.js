@@ -8,11 +8,11 @@
 // 2. A healthy engine: DynamoDB requests per triggered job, counted in the SDK client.
 
 const { randomUUID } = require('node:crypto');
-const { startWorkflowSandbox } = require('../local/sandboxes/workflow-sandbox');
-const { silentMetrics } = require('./lib/silent-metrics');
-const { countingClients, dynamoDbWritesAndReads } = require('./lib/aws-clients');
-const { enqueueJobs } = require('./lib/queue-jobs');
-const { quantile } = require('./lib/stats');
+const { startWorkflowSandbox } = require('../../local/sandboxes/workflow-sandbox');
+const { silentMetrics } = require('../lib/silent-metrics');
+const { countingClients, dynamoDbWritesAndReads } = require('../lib/aws-clients');
+const { enqueueJobs } = require('../lib/queue-jobs');
+const { quantile } = require('../lib/stats');
 const {
   BENCH_REGISTRY,
   benchQueues,
@@ -21,7 +21,7 @@ const {
   loadTriggerModule,
   startConsumers,
   workflowJobs,
-} = require('./lib/workflow');
+} = require('./workflow-harness');
 
 /** @param {number} ms */
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -7,11 +7,11 @@ const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { CreateQueueCommand, DeleteQueueCommand } = require('@aws-sdk/client-sqs');
-const { countingClients } = require('./lib/aws-clients');
-const { bundleTypeScript } = require('./lib/bundle-ts');
-const { fixed, table } = require('./lib/stats');
+const { countingClients } = require('../lib/aws-clients');
+const { bundleTypeScript } = require('../lib/bundle-ts');
+const { fixed, table } = require('../lib/stats');
 
-const root = path.resolve(__dirname, '..');
+const root = path.resolve(__dirname, '..', '..');
 /** The CLI's default `--rate` (tools/dlq/args.ts DEFAULT_RATE). */
 const DEFAULT_RATE = 10;
 /** Enough messages for each run to last about this long at its rate (and at least `minMessages`). */
