@@ -3,20 +3,20 @@
 // fails CI instead of rotting unseen). `BENCH_SIZE=small` picks the small size; a benchmark without
 // one is refused before anything starts (see checkBenchmarks).
 
-const { printCeilingCapacity, runCeilingCapacity } = require('./ceiling-capacity');
-const { runColdStart } = require('./cold-start');
-const { printDlqReplay, runDlqReplay } = require('./dlq-replay');
-const { printEmailBacklog, runEmailBacklog } = require('./email-backlog');
-const { printEmailBatching, runEmailBatching } = require('./email-batching');
-const { printRateLimiterRuns, runRateLimiterRuns } = require('./email-rate-limiter');
-const { printHealth, runHealth } = require('./health');
-const { runHttpThroughput } = require('./http-throughput');
-const { printIngestCapacity, runIngestCapacity } = require('./ingest-capacity');
-const { runIngestVsFloor } = require('./ingest-vs-floor');
-const { printWorkflow } = require('./lib/workflow-report');
+const { printCeilingCapacity, runCeilingCapacity } = require('./ingest/ceiling-capacity');
+const { runColdStart } = require('./cold-start/cold-start');
+const { printDlqReplay, runDlqReplay } = require('./dlq/dlq-replay');
+const { printEmailBacklog, runEmailBacklog } = require('./email/email-backlog');
+const { printEmailBatching, runEmailBatching } = require('./email/email-batching');
+const { printRateLimiterRuns, runRateLimiterRuns } = require('./email/email-rate-limiter');
+const { printHealth, runHealth } = require('./health/health');
+const { runHttpThroughput } = require('./ingest/http-throughput');
+const { printIngestCapacity, runIngestCapacity } = require('./ingest/ingest-capacity');
+const { runIngestVsFloor } = require('./ingest/ingest-vs-floor');
+const { printWorkflow } = require('./workflow/workflow-report');
 const { printColdStart, printDevReady, printHttp, printIngest } = require('./lib/report');
-const { runDevReady } = require('./startup');
-const { runWorkflow } = require('./workflow');
+const { runDevReady } = require('./dev-startup/dev-startup');
+const { runWorkflow } = require('./workflow/workflow');
 
 /**
  * @typedef {'small' | 'full'} BenchSize
@@ -218,20 +218,4 @@ function benchSize(env = process.env) {
   return size;
 }
 
-/**
- * `node bench/<name>.js`: one benchmark at BENCH_SIZE on a local stack of its own (none for a
- * benchmark that runs without the stack).
- * @param {string} name
- */
-function runAlone(name) {
-  checkBenchmarks(BENCHMARKS);
-  const benchmark = BENCHMARKS.find((candidate) => candidate.name === name);
-  if (!benchmark) throw new Error(`bench: no benchmark named ${name}`);
-  const size = benchmark.sizes[benchSize()];
-  const { runOnOwnStack } = require('./lib/local-stack');
-  runOnOwnStack(benchmark.name, (/** @type {StackContext} */ context) =>
-    benchmark.run(context, size).then((result) => benchmark.print(result)),
-  );
-}
-
-module.exports = { BENCHMARKS, benchSize, checkBenchmarks, runAlone };
+module.exports = { BENCHMARKS, benchSize, checkBenchmarks };

@@ -99,35 +99,9 @@ async function stopLocalStack() {
   await globalTeardown();
 }
 
-/**
- * Runs one benchmark on a local stack of its own (`node bench/<name>.js`): starts the stack, runs
- * `body`, and always stops the stack and removes the service copy; a failure sets the exit code.
- * @param {string} label names the benchmark in its log lines
- * @param {(context: { state: any, serviceDir: string, workDir: string,
- *   log: (message: string) => void }) => Promise<void>} body
- */
-async function runOnOwnStack(label, body) {
-  const serviceDir = writeBenchService();
-  const workDir = path.join(serviceDir, 'bench-build');
-  fs.mkdirSync(workDir);
-  const log = (/** @type {string} */ message) => process.stderr.write(`${message}\n`);
-  try {
-    log(`bench ${label}: starting the local stack`);
-    const state = await startLocalStack(serviceDir);
-    await body({ state, serviceDir, workDir, log });
-  } catch (error) {
-    console.error(`bench ${label} failed: ${/** @type {Error} */ (error).stack ?? error}`);
-    process.exitCode = 1;
-  } finally {
-    await stopLocalStack().catch((error) => console.error(`bench: stopping failed: ${error}`));
-    removeBenchService(serviceDir);
-  }
-}
-
 module.exports = {
   writeBenchService,
   removeBenchService,
   startLocalStack,
   stopLocalStack,
-  runOnOwnStack,
 };

@@ -18,7 +18,7 @@ const INGEST_TARGET = { maxRatio: 1.3, maxWrites: 3 };
 /** Issue 19: every function's cold start at most 0.6x its naive bundle's. */
 const COLD_START_TARGET = 0.6;
 
-/** @param {Awaited<ReturnType<typeof import('../ingest-vs-floor').runIngestVsFloor>>} result */
+/** @param {Awaited<ReturnType<typeof import('../ingest/ingest-vs-floor').runIngestVsFloor>>} result */
 function printIngest(result) {
   const { ours, floor, crashSafe } = result;
   /**
@@ -101,7 +101,7 @@ function printIngest(result) {
   );
 }
 
-/** @param {Awaited<ReturnType<typeof import('../http-throughput').runHttpThroughput>>} result */
+/** @param {Awaited<ReturnType<typeof import('../ingest/http-throughput').runHttpThroughput>>} result */
 function printHttp(result) {
   const { ours, bare } = result;
   const rows = [
@@ -146,7 +146,7 @@ function printHttp(result) {
   console.log(`   setup: ${result.setup}\n`);
 }
 
-/** @param {Awaited<ReturnType<typeof import('../cold-start').runColdStart>>} results */
+/** @param {Awaited<ReturnType<typeof import('../cold-start/cold-start').runColdStart>>} results */
 function printColdStart(results) {
   for (const result of results) {
     if (result.skipped) {
@@ -219,7 +219,7 @@ function printColdStart(results) {
   }
 }
 
-/** @param {Awaited<ReturnType<typeof import('../startup').runDevReady>>} result */
+/** @param {Awaited<ReturnType<typeof import('../dev-startup/dev-startup').runDevReady>>} result */
 function printDevReady(result) {
   const { readyMs } = result;
   console.log(

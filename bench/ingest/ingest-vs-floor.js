@@ -1,16 +1,16 @@
 // Benchmark 1: the real ingest built in this process (as test/helpers/ingest/ingest-harness.ts builds it)
-// against two floors that do only the unavoidable work (lib/floors.js): one conditional write, and a
+// against two floors that do only the unavoidable work (floors.js): one conditional write, and a
 // crash-safe claim / send / complete. All sides use the same local servers and the suite's client
 // options, sequentially, interleaved request by request.
 
 const { randomUUID } = require('node:crypto');
 const path = require('node:path');
-const { bundleTypeScript } = require('./lib/bundle-ts');
+const { bundleTypeScript } = require('../lib/bundle-ts');
 const { CreateQueueCommand, DeleteQueueCommand } = require('@aws-sdk/client-sqs');
-const { countingClients, dynamoDbWritesAndReads } = require('./lib/aws-clients');
-const { makeCrashSafeFloor, makeOneWriteFloor } = require('./lib/floors');
-const { httpEvent, lambdaContext, signedRequests } = require('./lib/requests');
-const { summarize } = require('./lib/stats');
+const { countingClients, dynamoDbWritesAndReads } = require('../lib/aws-clients');
+const { makeCrashSafeFloor, makeOneWriteFloor } = require('./floors');
+const { httpEvent, lambdaContext, signedRequests } = require('../lib/requests');
+const { summarize } = require('../lib/stats');
 
 /** The sides of the benchmark, in the order of the first request of a round. */
 const SIDES = /** @type {const} */ (['ours', 'floor', 'crashSafe']);

@@ -1,6 +1,4 @@
-// Helpers for the email benchmarks: ~1 KB jobs, queueing them, reading the sandbox provider.
-
-const { SendMessageBatchCommand } = require('@aws-sdk/client-sqs');
+// Helpers for the email benchmarks: ~1 KB jobs, reading the sandbox provider, the rate overshoot.
 
 /**
  * An email job of about `bytes` bytes once serialized.
@@ -20,41 +18,6 @@ function emailJob(id, bytes = 1024) {
   const room = Math.max(1, bytes - JSON.stringify(job).length);
   job.textBody = filler.repeat(Math.ceil(room / filler.length)).slice(0, room);
   return job;
-}
-
-/**
- * Queues `jobs` 10 per SendMessageBatch, `concurrency` calls at a time.
- * @param {import('@aws-sdk/client-sqs').SQSClient} sqs
- * @param {string} queueUrl
- * @param {object[]} jobs
- * @param {number} [concurrency]
- */
-async function enqueueJobs(sqs, queueUrl, jobs, concurrency = 16) {
-  /** @type {object[][]} */
-  const chunks = [];
-  for (let start = 0; start < jobs.length; start += 10) chunks.push(jobs.slice(start, start + 10));
-  let next = 0;
-  const worker = async () => {
-    while (next < chunks.length) {
-      const chunk = /** @type {object[]} */ (chunks[next]);
-      next += 1;
-      const { Failed = [] } = await sqs.send(
-        new SendMessageBatchCommand({
-          QueueUrl: queueUrl,
-          Entries: chunk.map((job, index) => ({
-            Id: String(index),
-            MessageBody: JSON.stringify(job),
-            MessageAttributes: {
-              source: { DataType: 'String', StringValue: 'bench' },
-              eventType: { DataType: 'String', StringValue: 'bench.email' },
-            },
-          })),
-        }),
-      );
-      if (Failed.length > 0) throw new Error(`bench: SQS refused ${Failed.length} jobs`);
-    }
-  };
-  await Promise.all(Array.from({ length: concurrency }, worker));
 }
 
 /**
@@ -104,4 +67,4 @@ function excessOverRate(times, rate) {
   return worst;
 }
 
-module.exports = { emailJob, enqueueJobs, sandbox, excessOverRate };
+module.exports = { emailJob, sandbox, excessOverRate };

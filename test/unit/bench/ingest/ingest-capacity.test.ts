@@ -1,11 +1,11 @@
-// The whole-ingest capacity simulation at a small size (bench/ingest-capacity.js): the production
+// The whole-ingest capacity simulation at a small size (bench/ingest/ingest-capacity.js): the production
 // webhook ingest, on a virtual clock and a counting in-memory AWS, keeps every DynamoDB item under
 // the 1,000 writes/s of one partition at 5,000 webhooks/s from one source with the recommended
 // ABUSE_CEILING_SHARDS, and its ceiling admits at most its limit plus 1 % and refuses nothing below
 // 95 % of it. The modules are the TypeScript sources, as jest compiles them.
-import * as config from '../../../functions/webhook-ingest/config';
-import * as wiring from '../../../functions/webhook-ingest/wiring';
-import * as options from '../../../shared/clients/options';
+import * as config from '../../../../functions/webhook-ingest/config';
+import * as wiring from '../../../../functions/webhook-ingest/wiring';
+import * as options from '../../../../shared/clients/options';
 
 type Result = {
   name: string;
@@ -23,7 +23,7 @@ type Result = {
   busiestKey: { writes: number; kind: string };
   sqs: { messages: number };
 };
-const { scenarios, simulateIngest } = require('../../../bench/ingest-capacity') as {
+const { scenarios, simulateIngest } = require('../../../../bench/ingest/ingest-capacity') as {
   scenarios: () => Array<{ name: string; ratePerSource: number; limit: number; shards: number }>;
   simulateIngest: (
     module: unknown,

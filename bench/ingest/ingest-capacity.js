@@ -1,7 +1,7 @@
 // Capacity simulation of the whole ingest path (issue 20): the production webhook ingest
 // (`buildWebhookIngest`, as the handler and test/helpers/ingest/ingest-harness.ts build it) in this process,
 // one instance per simulated Lambda container, on a virtual clock, with SDK clients answered by an
-// in-memory AWS (lib/simulated-aws.js) that honours the conditional writes and counts every
+// in-memory AWS (simulated-aws.js) that honours the conditional writes and counts every
 // operation per item and per virtual second. Requests are signed as the provider signs them and run
 // concurrently within each virtual millisecond, one per container at a time. DynamoDB Local does not
 // throttle and two cores cannot send 5,000 requests/s, hence a simulation.
@@ -10,12 +10,12 @@ const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
 const FakeTimers = require('@sinonjs/fake-timers');
-const { bundleTypeScript } = require('./lib/bundle-ts');
-const { simulatedAws } = require('./lib/simulated-aws');
-const { httpEvent, lambdaContext } = require('../local/offline/lambda-events');
-const { signedRequest } = require('../tools/send/send');
+const { bundleTypeScript } = require('../lib/bundle-ts');
+const { simulatedAws } = require('./simulated-aws');
+const { httpEvent, lambdaContext } = require('../../local/offline/lambda-events');
+const { signedRequest } = require('../../tools/send/send');
 
-const root = path.resolve(__dirname, '..');
+const root = path.resolve(__dirname, '..', '..');
 const START = 1_800_000_000_000;
 const TABLES = { IdempotencyTable: ['id'], StateTable: ['pk', 'sk'] };
 const QUEUES = {
@@ -245,7 +245,7 @@ async function simulateIngest(ingestModule, scenario, size) {
 /**
  * The kind of item a key is: a DynamoDB key's first attribute up to its first `#` (`ceiling`,
  * `webhook-ingest`: one dedupe record per event), per table.
- * @param {import('./lib/simulated-aws').OperationCount} count
+ * @param {import('./simulated-aws').OperationCount} count
  */
 function itemKind(count) {
   if (count.service !== 'dynamodb') return count.resource;
@@ -267,7 +267,7 @@ const peak = (values) => Math.max(0, ...values);
  * Figures of one run from the store's counts.
  * @param {Scenario} scenario
  * @param {{ seconds: number, containers: number }} size
- * @param {import('./lib/simulated-aws').OperationCount[]} counts
+ * @param {import('./simulated-aws').OperationCount[]} counts
  * @param {any} outcome
  */
 function report(scenario, size, counts, outcome) {

@@ -1,13 +1,13 @@
 // Health benchmark: GET /health through serverless offline against the bare endpoint of the ingest
 // benchmark (same serverless-offline instance), with every dependency up and with DynamoDB Local
 // frozen; and the AWS calls per 1,000 /health requests, counted in the SDK clients of an in-process
-// build. Runnable on its own: `node bench/health.js` (or wired into bench/run.js: runHealth).
+// build. Runs alone with `BENCH_ONLY=health npm run bench`.
 
 const http = require('node:http');
 const path = require('node:path');
-const { bundleTypeScript } = require('./lib/bundle-ts');
-const { countingClients } = require('./lib/aws-clients');
-const { fixed, ratio, summarize, table } = require('./lib/stats');
+const { bundleTypeScript } = require('../lib/bundle-ts');
+const { countingClients } = require('../lib/aws-clients');
+const { fixed, ratio, summarize, table } = require('../lib/stats');
 
 /**
  * Sends `count` requests with at most `concurrency` in flight; returns latencies and statuses.
@@ -63,7 +63,7 @@ async function buildHealthModule(outDir) {
  */
 async function awsCallsPerHealthRequests({ state, workDir, requests }) {
   const { Logger } = require('@aws-lambda-powertools/logger');
-  const { lambdaContext } = require('./lib/requests');
+  const { lambdaContext } = require('../lib/requests');
   const modulePath = await buildHealthModule(workDir);
   const { buildHealthProbe, loadHealthConfig, loadTimeoutSettings } = require(modulePath);
   const clients = countingClients(state);
@@ -203,7 +203,3 @@ function printHealth(result) {
 }
 
 module.exports = { runHealth, printHealth };
-
-if (require.main === module) {
-  require('./benchmarks').runAlone('health');
-}

@@ -7,10 +7,11 @@
 
 const { randomUUID } = require('node:crypto');
 const { CreateQueueCommand, DeleteQueueCommand, SQSClient } = require('@aws-sdk/client-sqs');
-const { SqsEventSource } = require('../local/sqs/event-source');
-const { countingClients } = require('./lib/aws-clients');
-const { emailJob, enqueueJobs, sandbox } = require('./lib/email');
-const { silentMetrics } = require('./lib/silent-metrics');
+const { SqsEventSource } = require('../../local/sqs/event-source');
+const { countingClients } = require('../lib/aws-clients');
+const { emailJob, sandbox } = require('./email-harness');
+const { enqueueJobs } = require('../lib/queue-jobs');
+const { silentMetrics } = require('../lib/silent-metrics');
 const { buildBatcherModule } = require('./email-rate-limiter');
 
 /** The target of issue 19: re-sends per message sent. */
@@ -196,7 +197,3 @@ function printEmailBacklog(r) {
 }
 
 module.exports = { printEmailBacklog, runEmailBacklog, TARGET_RESENDS_PER_SEND };
-
-if (require.main === module) {
-  require('./benchmarks').runAlone('email-backlog');
-}

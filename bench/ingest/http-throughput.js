@@ -2,9 +2,9 @@
 // a bare function that answers 202, both served by the same serverless-offline instance.
 
 const http = require('node:http');
-const { cpuMeter } = require('./lib/cpu');
-const { signedRequests } = require('./lib/requests');
-const { summarize } = require('./lib/stats');
+const { cpuMeter } = require('../lib/cpu');
+const { signedRequests } = require('../lib/requests');
+const { summarize } = require('../lib/stats');
 
 /**
  * Sends every request with at most `concurrency` in flight over keep-alive connections.

@@ -1,4 +1,4 @@
-// `npm exec -- node bench/email-batching.js` (also part of `npm run bench`): the email figures.
+// The email figures (part of `npm run bench`; alone: `BENCH_ONLY=email npm run bench`).
 // 1. End to end through the local stack: 10,000 queued ~1 KB jobs through the email-batcher in
 //    serverless offline to the sandbox provider paced like a real provider (a latency per call and a
 //    limit on concurrent calls: local/sandboxes/email-sandbox-pacing.js, PROVIDER_LIKE; BENCH_EMAIL_PACING
@@ -9,13 +9,14 @@
 
 const { randomUUID } = require('node:crypto');
 const path = require('node:path');
-const { PACING_OFF, PROVIDER_LIKE } = require('../local/sandboxes/email-sandbox-pacing');
-const { readSecretSeed, secretSeedFile } = require('../local/secrets/secret-store');
-const { countingClients } = require('./lib/aws-clients');
-const { emailJob, enqueueJobs, sandbox } = require('./lib/email');
+const { PACING_OFF, PROVIDER_LIKE } = require('../../local/sandboxes/email-sandbox-pacing');
+const { readSecretSeed, secretSeedFile } = require('../../local/secrets/secret-store');
+const { countingClients } = require('../lib/aws-clients');
+const { emailJob, sandbox } = require('./email-harness');
+const { enqueueJobs } = require('../lib/queue-jobs');
 const { runRateLimiter } = require('./email-rate-limiter');
 
-const root = path.resolve(__dirname, '..');
+const root = path.resolve(__dirname, '..', '..');
 
 /** The local stage's emailMaxConcurrency (serverless.yml): the naive sender gets as many at once. */
 const BATCHER_CONCURRENCY = 5;
@@ -169,7 +170,7 @@ async function runEmailBatching({
 function printEmailBatching({ pacing, stack, naive, limiter }) {
   const f = (/** @type {number} */ n, digits = 1) =>
     Number.isFinite(n) ? n.toFixed(digits) : 'n/a';
-  const p = /** @type {import('../local/sandboxes/email-sandbox-pacing').Pacing} */ (pacing);
+  const p = /** @type {import('../../local/sandboxes/email-sandbox-pacing').Pacing} */ (pacing);
   console.log(`\nEmail batching: ${stack.jobs} queued ~1 KB jobs to the sandbox provider`);
   console.log(
     `  sandbox pacing: ${p.perCallMs} ms per call + ${p.perMessageMs} ms per message, ${p.maxConcurrentCalls || 'unlimited'} calls at once`,
@@ -198,7 +199,3 @@ function printEmailBatching({ pacing, stack, naive, limiter }) {
 }
 
 module.exports = { runEmailBatching, printEmailBatching };
-
-if (require.main === module) {
-  require('./benchmarks').runAlone('email');
-}

@@ -1,4 +1,4 @@
-// `node bench/explore-ingest.js [requests]`: not part of `npm run bench`. Where the real ingest's
+// `node bench/ingest/explore-ingest.js [requests]`: not part of `npm run bench`. Where the real ingest's
 // time goes beyond the crash-safe floor: variants of the ingest that each leave out or replace one
 // layer (the HTTP layer, the per-request deadline, the abuse ceiling, Powertools idempotency), run
 // interleaved against one local stack, and a CPU profile of the full ingest by package.
@@ -8,19 +8,19 @@ const { randomUUID } = require('node:crypto');
 const fs = require('node:fs');
 const path = require('node:path');
 const { CreateQueueCommand, DeleteQueueCommand } = require('@aws-sdk/client-sqs');
-const { countingClients } = require('./lib/aws-clients');
-const { CLIENT_SETS, buildParts, wireVariants } = require('./lib/ingest-variants');
+const { countingClients } = require('../lib/aws-clients');
+const { CLIENT_SETS, buildParts, wireVariants } = require('./ingest-variants');
 const {
   removeBenchService,
   startLocalStack,
   stopLocalStack,
   writeBenchService,
-} = require('./lib/local-stack');
-const { selfTimeByOwner } = require('./lib/profile');
-const { httpEvent, signedRequests } = require('./lib/requests');
-const { fixed, ratio, summarize, table } = require('./lib/stats');
+} = require('../lib/local-stack');
+const { selfTimeByOwner } = require('../lib/profile');
+const { httpEvent, signedRequests } = require('../lib/requests');
+const { fixed, ratio, summarize, table } = require('../lib/stats');
 
-/** @typedef {import('./lib/ingest-variants').ClientSets} ClientSets */
+/** @typedef {import('./ingest-variants').ClientSets} ClientSets */
 
 async function main() {
   const requests = Number(process.argv[2] ?? 300);

@@ -1,12 +1,12 @@
-// Cold start, the measurement: each run is a fresh `node` process (bench/cold-start-runner.js) that
+// Cold start, the measurement: each run is a fresh `node` process (cold-start-runner.js) that
 // loads a bundle and answers its first request, timed from spawn to its answer on fd 3; the bundles
 // compared run alternately so that the machine's load falls on each alike.
 
 const { spawn } = require('node:child_process');
 const path = require('node:path');
-const { summarize } = require('./stats');
+const { summarize } = require('../lib/stats');
 
-const runner = path.join(__dirname, '..', 'cold-start-runner.js');
+const runner = path.join(__dirname, 'cold-start-runner.js');
 
 /**
  * One fresh process: spawn to the runner's answer on fd 3, plus the runner's own timings.

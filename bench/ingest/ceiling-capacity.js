@@ -12,7 +12,7 @@ const fs = require('node:fs');
 const path = require('node:path');
 const { ConditionalCheckFailedException } = require('@aws-sdk/client-dynamodb');
 
-const root = path.resolve(__dirname, '..');
+const root = path.resolve(__dirname, '..', '..');
 const BEFORE_COMMIT = 'a645168';
 
 async function bundle(/** @type {string} */ contents, /** @type {string} */ outfile) {

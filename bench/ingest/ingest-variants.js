@@ -10,7 +10,7 @@ const {
   UpdateItemCommand,
 } = require('@aws-sdk/client-dynamodb');
 const { makeCrashSafeFloor } = require('./floors');
-const { lambdaContext } = require('./requests');
+const { lambdaContext } = require('../lib/requests');
 
 const root = path.resolve(__dirname, '../..');
 
@@ -25,7 +25,7 @@ const CLIENT_SETS = /** @type {const} */ ([
   'bare',
   'floor',
 ]);
-/** @typedef {Record<(typeof CLIENT_SETS)[number], ReturnType<typeof import('./aws-clients').countingClients>>} ClientSets */
+/** @typedef {Record<(typeof CLIENT_SETS)[number], ReturnType<typeof import('../lib/aws-clients').countingClients>>} ClientSets */
 
 /** Bundles the ingest's parts so variants can be wired from them, with a source map. */
 async function buildParts(/** @type {string} */ outDir) {
@@ -36,14 +36,14 @@ async function buildParts(/** @type {string} */ outDir) {
         "export { default as profiles } from './config/sources.json';",
         "export { loadIngestConfig } from './functions/webhook-ingest/config';",
         "export { buildWebhookIngest } from './functions/webhook-ingest/wiring';",
-        "export { makeWebhookIngest } from '../../functions/webhook-ingest/ingest';",
-        "export { powertoolsDedupe } from '../../functions/webhook-ingest/dedupe-store';",
-        "export { loadSourceCatalog } from '../../shared/sources/catalog';",
-        "export { bindToDeadline, runWithinDeadline } from '../../shared/clients/deadline';",
-        "export { loadTimeoutSettings, sdkClientOptions } from '../../shared/clients/options';",
-        "export { httpFunction } from '../../shared/http/http-function';",
-        "export { FixedWindowCeiling } from '../../shared/rate-limit/fixed-window-ceiling';",
-        "export { SecretCache } from '../../shared/secrets/secret-cache';",
+        "export { makeWebhookIngest } from './functions/webhook-ingest/ingest';",
+        "export { powertoolsDedupe } from './functions/webhook-ingest/dedupe-store';",
+        "export { loadSourceCatalog } from './shared/sources/catalog';",
+        "export { bindToDeadline, runWithinDeadline } from './shared/clients/deadline';",
+        "export { loadTimeoutSettings, sdkClientOptions } from './shared/clients/options';",
+        "export { httpFunction } from './shared/http/http-function';",
+        "export { FixedWindowCeiling } from './shared/rate-limit/fixed-window-ceiling';",
+        "export { SecretCache } from './shared/secrets/secret-cache';",
       ].join('\n'),
       resolveDir: root,
       loader: 'ts',
@@ -115,7 +115,7 @@ function plainDedupe(client, table) {
 function wireVariants(parts, config, clients, timeouts, floor) {
   const logger = new Logger({ logLevel: 'SILENT' });
   /**
-   * @param {ReturnType<typeof import('./aws-clients').countingClients>} c
+   * @param {ReturnType<typeof import('../lib/aws-clients').countingClients>} c
    * @param {{ http?: boolean, deadline?: boolean, ceiling?: boolean, powertools?: boolean }} use
    */
   const wire = (c, use) => {

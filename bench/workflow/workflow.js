@@ -1,6 +1,6 @@
-// `npm exec -- node bench/workflow.js` (also `BENCH_ONLY=workflow npm run bench`): the workflow
-// trigger's figures, with triggers built in this process on the local stack's SQS, DynamoDB and
-// Secrets Manager, and a sandbox engine of the bench's own on a free loopback port.
+// The workflow trigger's figures (part of `npm run bench`; alone: `BENCH_ONLY=workflow npm run
+// bench`), with triggers built in this process on the local stack's SQS, DynamoDB and Secrets
+// Manager, and a sandbox engine of the bench's own on a free loopback port.
 // 1. An engine outage (BENCH_WORKFLOW_OUTAGE_SECONDS, default 60) with 1,000 jobs queued and five
 //    consumers (Lambda's maximumConcurrency 5), each a trigger of its own: calls that reach the
 //    engine during the outage with the breaker, against the same run with a breaker that never
@@ -8,11 +8,11 @@
 // 2. A healthy engine: DynamoDB requests per triggered job, counted in the SDK client.
 
 const { randomUUID } = require('node:crypto');
-const { startWorkflowSandbox } = require('../local/sandboxes/workflow-sandbox');
-const { silentMetrics } = require('./lib/silent-metrics');
-const { countingClients, dynamoDbWritesAndReads } = require('./lib/aws-clients');
-const { enqueueJobs } = require('./lib/email');
-const { quantile } = require('./lib/stats');
+const { startWorkflowSandbox } = require('../../local/sandboxes/workflow-sandbox');
+const { silentMetrics } = require('../lib/silent-metrics');
+const { countingClients, dynamoDbWritesAndReads } = require('../lib/aws-clients');
+const { enqueueJobs } = require('../lib/queue-jobs');
+const { quantile } = require('../lib/stats');
 const {
   BENCH_REGISTRY,
   benchQueues,
@@ -21,7 +21,7 @@ const {
   loadTriggerModule,
   startConsumers,
   workflowJobs,
-} = require('./lib/workflow');
+} = require('./workflow-harness');
 
 /** @param {number} ms */
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -175,7 +175,3 @@ async function runWorkflow({
 }
 
 module.exports = { runWorkflow };
-
-if (require.main === module) {
-  require('./benchmarks').runAlone('workflow');
-}

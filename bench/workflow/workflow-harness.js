@@ -11,7 +11,7 @@ const {
   GetQueueAttributesCommand,
 } = require('@aws-sdk/client-sqs');
 const { SqsEventSource } = require('../../local/sqs/event-source');
-const { bundleTypeScript } = require('./bundle-ts');
+const { bundleTypeScript } = require('../lib/bundle-ts');
 
 /** The one workflow the bench triggers, and its path on the bench's engine. */
 const BENCH_REGISTRY = new Map([['bench', 'webhook/bench']]);

@@ -1,7 +1,7 @@
 // The capacity simulation's own guarantees, at its small size: the production ceiling keeps every
 // counter under DynamoDB's 1,000 writes/s per item at 5,000 webhooks/s from one source, admits at most
 // its limit plus 1 % and refuses nothing below 95 % of it.
-const { runCeilingCapacity } = require('../../../bench/ceiling-capacity') as {
+const { runCeilingCapacity } = require('../../../../bench/ingest/ceiling-capacity') as {
   runCeilingCapacity: (size: { seconds: number; containers: number }) => Promise<
     Array<{
       name: string;

@@ -1,4 +1,4 @@
-// The capacity simulation's in-memory AWS (bench/lib/simulated-aws.js): its figures are only worth
+// The capacity simulation's in-memory AWS (bench/ingest/simulated-aws.js): its figures are only worth
 // something if it honours the conditional writes the ingest makes and counts what it is sent. Checked
 // with the production dedupe (Powertools Idempotency) and abuse ceiling on top of it, and directly.
 import {
@@ -13,11 +13,11 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { SendMessageBatchCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { powertoolsDedupe } from '../../../functions/webhook-ingest/dedupe-store';
-import type { Accepted } from '../../../functions/webhook-ingest/ingest';
-import { DeliveryInProgressError } from '../../../shared/errors';
-import { FixedWindowCeiling } from '../../../shared/rate-limit/fixed-window-ceiling';
-import { lambdaContext } from '../../helpers/ingest/webhook-requests';
+import { powertoolsDedupe } from '../../../../functions/webhook-ingest/dedupe-store';
+import type { Accepted } from '../../../../functions/webhook-ingest/ingest';
+import { DeliveryInProgressError } from '../../../../shared/errors';
+import { FixedWindowCeiling } from '../../../../shared/rate-limit/fixed-window-ceiling';
+import { lambdaContext } from '../../../helpers/ingest/webhook-requests';
 
 type Count = {
   service: string;
@@ -30,7 +30,7 @@ type Count = {
   reads: number;
   messages: number;
 };
-const { simulatedAws, evaluateCondition } = require('../../../bench/lib/simulated-aws') as {
+const { simulatedAws, evaluateCondition } = require('../../../../bench/ingest/simulated-aws') as {
   simulatedAws: (options: {
     now: () => number;
     tables: Record<string, string[]>;

@@ -1,24 +1,24 @@
 // Benchmark 3: cold start per function. For every functions/<name>/ with a handler, the bundle
 // serverless-esbuild builds for deploy against a naive bundle of the same entry, each run in fresh
 // `node` processes that load it and answer a first request against the local servers. This file puts
-// the parts together: what the service says (lib/cold-start-service.js), the bundles
-// (lib/cold-start-bundles.js), the measurement (lib/cold-run.js); lib/report.js prints the figures.
+// the parts together: what the service says (cold-start-service.js), the bundles
+// (cold-start-bundles.js), the measurement (cold-run.js); ../lib/report.js prints the figures.
 
 const fs = require('node:fs');
 const path = require('node:path');
-const { useEmailSandbox, useWorkflowSandbox } = require('../local/stack/local-environment');
-const { buildBundles, bundleVariants } = require('./lib/cold-start-bundles');
+const { useEmailSandbox, useWorkflowSandbox } = require('../../local/stack/local-environment');
+const { buildBundles, bundleVariants } = require('./cold-start-bundles');
 const {
   functionsByDirectory,
   lambdaEnvironment,
   printService,
   resolveEnvironment,
   writeContextFile,
-} = require('./lib/cold-start-service');
-const { sampleAlternating, summarizeSide } = require('./lib/cold-run');
-const { httpEvent, signedRequests } = require('./lib/requests');
+} = require('./cold-start-service');
+const { sampleAlternating, summarizeSide } = require('./cold-run');
+const { httpEvent, signedRequests } = require('../lib/requests');
 
-const root = path.resolve(__dirname, '..');
+const root = path.resolve(__dirname, '..', '..');
 
 /**
  * The first request each function gets in the benchmark. A function without one here is measured

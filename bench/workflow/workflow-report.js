@@ -1,7 +1,7 @@
 // How the workflow benchmark prints: the trigger with its breaker against a breaker that never
 // opens, in the same run, and DynamoDB requests per triggered job against the floor.
 
-const { fixed, ratio, table } = require('./stats');
+const { fixed, ratio, table } = require('../lib/stats');
 
 /** Target: the breaker lets at least 90 % fewer calls reach a failing engine. */
 const TARGET_REDUCTION = 0.9;
@@ -9,7 +9,7 @@ const TARGET_REDUCTION = 0.9;
 /** Target: after recovery every job is triggered within 1.5x the time it takes without the breaker. */
 const TARGET_RECOVERY_RATIO = 1.5;
 
-/** @param {Awaited<ReturnType<typeof import('../workflow').runWorkflow>>} result */
+/** @param {Awaited<ReturnType<typeof import('./workflow').runWorkflow>>} result */
 function printWorkflow(result) {
   const { withBreaker: on, withoutBreaker: off, healthy, jobs, consumers, settings } = result;
   const seconds = (/** @type {number} */ value) => fixed(value, 1);

@@ -3,17 +3,18 @@
 // timed until the state file appears, then stopped by process group. And, opt-in because it takes
 // about half a minute, the duration of a whole `npm test`.
 //
-// `node bench/startup.js [checkout] [runs]` measures both for another checkout of the repo (with its
-// own node_modules), e.g. a `git worktree` of an older commit, for a before/after comparison.
+// `node bench/dev-startup/dev-startup.js [checkout] [runs]` measures both for another checkout of the
+// repo (with its own node_modules), e.g. a `git worktree` of an older commit, for a before/after
+// comparison.
 
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { pickFreePort } = require('../local/stack/ports');
-const { summarize } = require('./lib/stats');
+const { pickFreePort } = require('../../local/stack/ports');
+const { summarize } = require('../lib/stats');
 
-const repoRoot = path.resolve(__dirname, '..');
+const repoRoot = path.resolve(__dirname, '..', '..');
 const READY_TIMEOUT_MS = 120_000;
 const STOP_GRACE_MS = 8000;
 

@@ -1,4 +1,4 @@
-// `npm exec -- node bench/explore-cold-start.js [function] [runs]`: not part of `npm run bench`.
+// `npm exec -- node bench/cold-start/explore-cold-start.js [function] [runs]`: not part of `npm run bench`.
 // Looks for honest ways to make a function's deploy bundle start faster: what goes into the bundle
 // by package (esbuild's metafile), import time and CPU of bundle variants (fresh processes,
 // alternating), and which source modules the import spends its CPU in (--cpu-prof mapped back
@@ -9,17 +9,13 @@
 const fs = require('node:fs');
 const os = require('node:os');
 const path = require('node:path');
-const { deployBuildOptions } = require('../local/offline/build');
-const { useEmailSandbox, useWorkflowSandbox } = require('../local/stack/local-environment');
-const { buildBundles } = require('./lib/cold-start-bundles');
-const {
-  lambdaEnvironment,
-  printService,
-  resolveEnvironmentWith,
-} = require('./lib/cold-start-service');
-const { coldRun } = require('./lib/cold-run');
-const { ownerOf, selfTimeByOwner } = require('./lib/profile');
-const { fixed, summarize, table } = require('./lib/stats');
+const { deployBuildOptions } = require('../../local/offline/build');
+const { useEmailSandbox, useWorkflowSandbox } = require('../../local/stack/local-environment');
+const { buildBundles } = require('./cold-start-bundles');
+const { lambdaEnvironment, printService, resolveEnvironmentWith } = require('./cold-start-service');
+const { coldRun } = require('./cold-run');
+const { ownerOf, selfTimeByOwner } = require('../lib/profile');
+const { fixed, summarize, table } = require('../lib/stats');
 
 /** Nothing listens here: the import never calls out. */
 const PLACEHOLDER_URL = 'http://127.0.0.1:9';
@@ -41,7 +37,7 @@ function bytesByOwner(metafile) {
   return totals;
 }
 
-const root = path.resolve(__dirname, '..');
+const root = path.resolve(__dirname, '..', '..');
 
 async function main() {
   const [name = 'webhook-ingest', runsArg = '15'] = process.argv.slice(2);

@@ -5,11 +5,11 @@
 const { randomUUID } = require('node:crypto');
 const path = require('node:path');
 const { CreateQueueCommand, DeleteQueueCommand } = require('@aws-sdk/client-sqs');
-const { silentMetrics } = require('./lib/silent-metrics');
-const { countingClients } = require('./lib/aws-clients');
-const { emailJob, excessOverRate, sandbox } = require('./lib/email');
+const { silentMetrics } = require('../lib/silent-metrics');
+const { countingClients } = require('../lib/aws-clients');
+const { emailJob, excessOverRate, sandbox } = require('./email-harness');
 
-const root = path.resolve(__dirname, '..');
+const root = path.resolve(__dirname, '..', '..');
 
 /**
  * Bundles the batcher's config and wiring (TypeScript) to CommonJS, packages left to node_modules.

@@ -1,18 +1,17 @@
 // Dead-letter replay throughput: `npm run dlq -- replay` at its default rate, then at rising rates
 // until the local stack no longer keeps up (achieved under 90 % of the rate asked for). Runs on the
 // bench stack with its own queue pair (a copy of the state file points the CLI at them), so the
-// stack's consumers never see these messages. Runnable on its own: `node bench/dlq-replay.js`
-// (or through bench/run.js: BENCH_ONLY=dlq).
+// stack's consumers never see these messages. Runs alone with `BENCH_ONLY=dlq npm run bench`.
 
 const { spawn } = require('node:child_process');
 const fs = require('node:fs');
 const path = require('node:path');
 const { CreateQueueCommand, DeleteQueueCommand } = require('@aws-sdk/client-sqs');
-const { countingClients } = require('./lib/aws-clients');
-const { bundleTypeScript } = require('./lib/bundle-ts');
-const { fixed, table } = require('./lib/stats');
+const { countingClients } = require('../lib/aws-clients');
+const { bundleTypeScript } = require('../lib/bundle-ts');
+const { fixed, table } = require('../lib/stats');
 
-const root = path.resolve(__dirname, '..');
+const root = path.resolve(__dirname, '..', '..');
 /** The CLI's default `--rate` (tools/dlq/args.ts DEFAULT_RATE). */
 const DEFAULT_RATE = 10;
 /** Enough messages for each run to last about this long at its rate (and at least `minMessages`). */
@@ -169,7 +168,3 @@ function printDlqReplay(results) {
 }
 
 module.exports = { runDlqReplay, printDlqReplay };
-
-if (require.main === module) {
-  require('./benchmarks').runAlone('dlq');
-}
