@@ -7,7 +7,7 @@ import {
   toPostmarkMessage,
 } from '../../shared/email/postmark';
 import type { PausePermit } from '../../shared/email/provider-pause';
-import type { CallRecord, ClaimResult } from '../../shared/ledger/job-ledger';
+import type { CallRecord, ClaimResult } from '../../shared/ledger/types';
 import { clampDelay } from '../../shared/queue/deferral';
 import { mapLimit } from '../../shared/queue/map-limit';
 import { attemptsOf, Settlement } from '../../shared/queue/settlement';

@@ -1,5 +1,5 @@
 import type { CallOutcome, PostmarkMessage } from '../../shared/email/postmark';
-import type { LedgerHold, StepResult } from '../../shared/ledger/job-ledger';
+import type { LedgerHold, StepResult } from '../../shared/ledger/types';
 import { mapLimit } from '../../shared/queue/map-limit';
 import type { Settlement } from '../../shared/queue/settlement';
 import { verdictFor } from './error-codes';

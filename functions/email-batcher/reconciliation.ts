@@ -1,5 +1,5 @@
 import { reconcileVerdict, type SearchOutcome, settledAt } from '../../shared/email/reconcile';
-import type { CallRecord } from '../../shared/ledger/job-ledger';
+import type { CallRecord } from '../../shared/ledger/types';
 import { jobKey } from '../../shared/messages/email-metadata';
 import { mapLimit } from '../../shared/queue/map-limit';
 import {
