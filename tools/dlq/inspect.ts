@@ -5,7 +5,7 @@ import { showHistory } from '../../shared/ledger/history';
 import { JobLedger } from '../../shared/ledger/job-ledger';
 import { mapLimit } from '../../shared/queue/map-limit';
 import { countBy } from './letters';
-import { redact } from './redact';
+import { redact } from './output/redact';
 import type { DlqQueue, Target } from './target';
 
 /** Every index item of a partition: the index is small (DLQ retention), and counts must be whole. */
