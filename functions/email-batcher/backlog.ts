@@ -1,4 +1,4 @@
-import { SETTLE_RESERVE_MS } from './delivery';
+import { SETTLE_RESERVE_MS } from './delivery/delivery';
 
 /** What decides whether a sustained backlog cycles through the queue. */
 export interface BacklogSettings {

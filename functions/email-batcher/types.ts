@@ -7,8 +7,8 @@ import type { TokenBucket } from '../../shared/rate-limit/token-bucket';
 import type { WriteFailed } from '../../shared/write-failures';
 import type { BatcherTelemetry } from './telemetry';
 
-// The batcher's settings and dependencies, in a file of their own so batcher.ts, delivery.ts and
-// delivery-context.ts share them without importing one another.
+// The batcher's settings and dependencies, in a file of their own so batcher.ts, claims.ts and the
+// files of delivery/ share them without importing one another.
 
 /** Tunables of the batcher (from config). */
 export interface BatcherSettings {

@@ -2,12 +2,8 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { DependencyError, HttpError } from '../../shared/errors';
 import type { HttpContext } from '../../shared/http/correlation-id';
 import { jsonResponse } from '../../shared/http/problem';
-import type {
-  ClaimResult,
-  JobLedger,
-  LedgerHold,
-  StepResult,
-} from '../../shared/ledger/job-ledger';
+import type { JobLedger } from '../../shared/ledger/job-ledger';
+import type { ClaimResult, LedgerHold, StepResult } from '../../shared/ledger/types';
 import type { WorkflowJob } from '../../shared/messages/jobs';
 import {
   legacyWorkflowJobFingerprint,

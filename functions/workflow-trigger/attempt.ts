@@ -1,4 +1,4 @@
-import type { ClaimResult, StepResult } from '../../shared/ledger/job-ledger';
+import type { ClaimResult, StepResult } from '../../shared/ledger/types';
 import type { EngineOutcome } from '../../shared/workflow/engine';
 import { deferRecord } from './defer';
 import { retryDelaySeconds } from './schedule';

@@ -1,4 +1,4 @@
-import type { CallRecord } from '../ledger/job-ledger';
+import type { CallRecord } from '../ledger/types';
 import { METADATA_CALL, METADATA_JOB } from '../messages/email-metadata';
 import { retryAfterSeconds } from './postmark';
 

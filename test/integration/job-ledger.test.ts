@@ -1,11 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import {
-  type ClaimResult,
-  HISTORY_ENDS,
-  JobLedger,
-  type LedgerHold,
-} from '../../shared/ledger/job-ledger';
+import { HISTORY_ENDS } from '../../shared/ledger/history';
+import { JobLedger } from '../../shared/ledger/job-ledger';
+import type { ClaimResult, LedgerHold } from '../../shared/ledger/types';
 import { localClientOptions, tableName } from '../helpers/stack/local-stack';
 
 /**

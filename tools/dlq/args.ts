@@ -1,5 +1,5 @@
 import { parseArgs } from 'node:util';
-import { HELP, type HelpTopic } from './help';
+import { HELP, type HelpTopic } from './output/help';
 
 /** A bad command line: the CLI prints the message and exits with 2. */
 export class UsageError extends Error {

@@ -1,10 +1,11 @@
 import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import type { DeadLetterIndexItem } from '../../shared/dead-letter/dead-letter';
 import { listDeadLetters } from '../../shared/dead-letter/dead-letter-index';
-import { JobLedger, showHistory } from '../../shared/ledger/job-ledger';
+import { showHistory } from '../../shared/ledger/history';
+import { JobLedger } from '../../shared/ledger/job-ledger';
 import { mapLimit } from '../../shared/queue/map-limit';
 import { countBy } from './letters';
-import { redact } from './redact';
+import { redact } from './output/redact';
 import type { DlqQueue, Target } from './target';
 
 /** Every index item of a partition: the index is small (DLQ retention), and counts must be whole. */

@@ -1,5 +1,5 @@
 import type { SearchOutcome } from '../../shared/email/reconcile';
-import type { LedgerEntry } from '../../shared/ledger/job-ledger';
+import type { LedgerEntry } from '../../shared/ledger/types';
 import { jobKey } from '../../shared/messages/email-metadata';
 
 /**

@@ -5,7 +5,7 @@ import type { JobLedger } from '../../shared/ledger/job-ledger';
 import { mapLimit } from '../../shared/queue/map-limit';
 import type { ReplayFilter } from './args';
 import { countBy, factsOf, formatCounts, matches, replayAttributes } from './letters';
-import { Pacer, ProgressBar, type ProgressStream } from './progress';
+import { Pacer, ProgressBar, type ProgressStream } from './output/progress';
 import { checkBeforeReplay, type ReplayReconciler } from './reconcile';
 import { DlqScan, type HeldMessage } from './scan';
 import type { DlqQueue } from './target';

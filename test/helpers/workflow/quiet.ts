@@ -1,6 +1,7 @@
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { GetQueueAttributesCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { JobLedger, type JobStatus } from '../../../shared/ledger/job-ledger';
+import { JobLedger } from '../../../shared/ledger/job-ledger';
+import type { JobStatus } from '../../../shared/ledger/types';
 import { tableName } from '../stack/local-stack';
 import { waitFor } from '../wait';
 

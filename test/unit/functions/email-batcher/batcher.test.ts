@@ -4,7 +4,7 @@ import type { EmailBatcherDeps } from '../../../../functions/email-batcher/types
 import type { CallOutcome } from '../../../../shared/email/postmark';
 import type { PausePermit } from '../../../../shared/email/provider-pause';
 import type { SearchOutcome } from '../../../../shared/email/reconcile';
-import type { ClaimResult, LedgerHold } from '../../../../shared/ledger/job-ledger';
+import type { ClaimResult, LedgerHold } from '../../../../shared/ledger/types';
 import { jobKey } from '../../../../shared/messages/email-metadata';
 import { recordingTelemetry } from '../../../helpers/email/email-telemetry';
 

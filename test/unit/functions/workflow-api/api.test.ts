@@ -6,7 +6,7 @@ import {
   type WorkflowApiDeps,
 } from '../../../../functions/workflow-api/api';
 import { httpFunction } from '../../../../shared/http/http-function';
-import type { ClaimResult, LedgerHold, StepResult } from '../../../../shared/ledger/job-ledger';
+import type { ClaimResult, LedgerHold, StepResult } from '../../../../shared/ledger/types';
 import type { WorkflowJob } from '../../../../shared/messages/jobs';
 import type { BreakerPermit } from '../../../../shared/workflow/breaker/types';
 import type { EngineOutcome } from '../../../../shared/workflow/engine';

@@ -2,7 +2,7 @@ import type { SQSRecord } from 'aws-lambda';
 import { WORKFLOW_CALLS_PER_CLAIM } from '../../../../functions/workflow-trigger/config';
 import { makeWorkflowTrigger } from '../../../../functions/workflow-trigger/trigger';
 import type { TriggerDeps } from '../../../../functions/workflow-trigger/types';
-import type { ClaimResult, LedgerHold, StepResult } from '../../../../shared/ledger/job-ledger';
+import type { ClaimResult, LedgerHold, StepResult } from '../../../../shared/ledger/types';
 import type { EngineOutcome } from '../../../../shared/workflow/engine';
 import { CALLS_PER_TRIAL, loadBreakerSettings } from '../../../../shared/workflow/settings';
 import { makeTriggerTelemetry } from '../../../../shared/workflow/telemetry';

@@ -1,4 +1,4 @@
-import { verdictFor } from '../../../../functions/email-batcher/error-codes';
+import { verdictFor } from '../../../../functions/email-batcher/delivery/error-codes';
 import { retryAfterSeconds, sendBatch, splitIntoCalls } from '../../../../shared/email/postmark';
 
 const message = { From: 'a@example.test', To: 'b@example.test', Subject: 's', TextBody: 't' };

@@ -1,5 +1,5 @@
 import { factsOf, matches, replayAttributes } from '../../../../tools/dlq/letters';
-import { redact } from '../../../../tools/dlq/redact';
+import { redact } from '../../../../tools/dlq/output/redact';
 import type { HeldMessage } from '../../../../tools/dlq/scan';
 
 const letter = (attributes: Record<string, string>, body = '{"id":"job-1"}'): HeldMessage => ({

@@ -1,4 +1,4 @@
-import type { SearchOutcome } from '../../shared/email/reconcile';
+import type { SearchOutcome } from '../../../shared/email/reconcile';
 
 /** Listings of settled calls, kept per container: a settled call's listing does not change. */
 const LISTINGS_KEPT = 200;

@@ -1,4 +1,4 @@
-import { Pacer, ProgressBar } from '../../../../tools/dlq/progress';
+import { Pacer, ProgressBar } from '../../../../../tools/dlq/output/progress';
 
 describe('replay pacing', () => {
   it('spaces slots evenly at the rate and makes up no lost time with a burst', async () => {

@@ -1,8 +1,9 @@
-import { backoffSeconds } from '../../shared/queue/deferral';
-import type { Settlement } from '../../shared/queue/settlement';
-import { type DeliveryContext, ledgerStep } from './delivery';
+import { backoffSeconds } from '../../../shared/queue/deferral';
+import type { Settlement } from '../../../shared/queue/settlement';
+import type { EmailBatcherDeps } from '../types';
+import type { DeliveryContext } from './delivery-types';
+import { ledgerStep } from './job-outcomes';
 import type { ListingCache } from './listing-cache';
-import type { EmailBatcherDeps } from './types';
 
 /** Per-invocation state for delivering calls: one token refresh and one pause at most. */
 export function makeDeliveryContext(

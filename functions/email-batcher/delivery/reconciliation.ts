@@ -1,15 +1,11 @@
-import { reconcileVerdict, type SearchOutcome, settledAt } from '../../shared/email/reconcile';
-import type { CallRecord } from '../../shared/ledger/job-ledger';
-import { jobKey } from '../../shared/messages/email-metadata';
-import { mapLimit } from '../../shared/queue/map-limit';
-import {
-  type ClaimedJob,
-  type DeliveryContext,
-  holdJob,
-  ledgerStep,
-  SETTLE_RESERVE_MS,
-} from './delivery';
-import type { ReconcileOutcome } from './telemetry';
+import { reconcileVerdict, type SearchOutcome, settledAt } from '../../../shared/email/reconcile';
+import type { CallRecord } from '../../../shared/ledger/types';
+import { jobKey } from '../../../shared/messages/email-metadata';
+import { mapLimit } from '../../../shared/queue/map-limit';
+import type { ReconcileOutcome } from '../telemetry';
+import { SETTLE_RESERVE_MS } from './delivery';
+import type { ClaimedJob, DeliveryContext } from './delivery-types';
+import { holdJob, ledgerStep } from './job-outcomes';
 
 /**
  * Distinct calls searched by one invocation: each search is one request (its page of up to 500

@@ -1,6 +1,6 @@
-import type { DlqCounts, ShownLetter } from './inspect';
-import { formatCounts } from './letters';
-import type { ReplaySummary } from './replay';
+import type { DlqCounts, ShownLetter } from '../inspect';
+import { formatCounts } from '../letters';
+import type { ReplaySummary } from '../replay';
 
 /** `list` as text: one block per DLQ. */
 export function formatCountsReport(all: readonly DlqCounts[]): string {
