@@ -1,25 +1,25 @@
 import { randomUUID } from 'node:crypto';
-import { type DynamoDBClient, TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { DynamoDBDocumentClient, TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import type { CallRecord, ClaimResult, JobLedger, LedgerHold, StepResult } from './job-ledger';
+import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
+import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import type { JobLedger } from './job-ledger';
+import { LedgerTable } from './ledger-table';
 import {
   type ClaimRequest,
   claimedResult,
   claimLine,
   claimUpdate,
   FIRST_CLAIM,
-  type LedgerPlace,
   type LedgerUpdate,
   sentStep,
   stepUpdate,
 } from './requests';
+import type { CallRecord, ClaimResult, JobLedgerOptions, LedgerHold, StepResult } from './types';
 
 /** DynamoDB's limit on the actions of one transaction. */
 export const MAX_TRANSACTION_ITEMS = 100;
 
 /** Settings for {@link BatchedLedger}. */
-export interface BatchedLedgerOptions extends LedgerPlace {
-  client: DynamoDBClient;
+export interface BatchedLedgerOptions extends JobLedgerOptions {
   /** The one-job ledger on the same table and scope: the path of every job a batch cannot take. */
   ledger: Pick<JobLedger, 'claim' | 'markSent' | 'release'>;
   /** At most this many jobs per transaction (DynamoDB: 100). */
@@ -58,7 +58,7 @@ interface Waiting<Request, Result> {
  * Releases (failures, holds, dead letters) are rare and stay one job at a time.
  */
 export class BatchedLedger implements Pick<JobLedger, 'claim' | 'markSent' | 'release'> {
-  readonly #documents: DynamoDBDocumentClient;
+  readonly #table: LedgerTable;
   readonly #options: BatchedLedgerOptions;
   readonly #maxItems: number;
   #claims: Waiting<ClaimRequest, ClaimResult>[] = [];
@@ -68,9 +68,7 @@ export class BatchedLedger implements Pick<JobLedger, 'claim' | 'markSent' | 're
   constructor(options: BatchedLedgerOptions) {
     this.#options = options;
     this.#maxItems = Math.min(options.maxItems ?? MAX_TRANSACTION_ITEMS, MAX_TRANSACTION_ITEMS);
-    this.#documents = DynamoDBDocumentClient.from(options.client, {
-      marshallOptions: { removeUndefinedValues: true },
-    });
+    this.#table = new LedgerTable(options);
   }
 
   claim(
@@ -135,9 +133,9 @@ export class BatchedLedger implements Pick<JobLedger, 'claim' | 'markSent' | 're
     // A second transaction for the jobs whose first claim was not refused; a third failure (a
     // conflict with another writer) leaves them to the one-job ledger too.
     for (let round = 0; round < 2 && pending.length > 0; round += 1) {
-      const lines = pending.map((entry) => claimLine(this.#options, entry.request));
+      const lines = pending.map((entry) => claimLine(this.#table, entry.request));
       const updates = pending.map((entry, index) =>
-        claimUpdate(this.#options, entry.request, lines[index] as string, FIRST_CLAIM),
+        claimUpdate(this.#table, entry.request, lines[index] as string, FIRST_CLAIM),
       );
       const outcome = await this.#transact(updates);
       if (outcome.kind === 'error') {
@@ -145,9 +143,9 @@ export class BatchedLedger implements Pick<JobLedger, 'claim' | 'markSent' | 're
         return;
       }
       if (outcome.kind === 'written') {
-        pending.forEach((entry, index) =>
-          entry.resolve(claimedResult(undefined, entry.request, lines[index] as string)),
-        );
+        for (const [index, entry] of pending.entries()) {
+          entry.resolve(claimedResult(undefined, entry.request, lines[index] as string));
+        }
         return;
       }
       const retry: Waiting<ClaimRequest, ClaimResult>[] = [];
@@ -175,7 +173,7 @@ export class BatchedLedger implements Pick<JobLedger, 'claim' | 'markSent' | 're
       keys.size === waiting.length
         ? await this.#transact(
             waiting.map(({ request }) =>
-              stepUpdate(this.#options, sentStep(request.hold, request.messageId, request.note)),
+              stepUpdate(this.#table, sentStep(request.hold, request.messageId, request.note)),
             ),
           )
         : ({ kind: 'refused', refused: new Set<number>() } as const);
@@ -204,7 +202,7 @@ export class BatchedLedger implements Pick<JobLedger, 'claim' | 'markSent' | 're
     | { kind: 'error'; error: unknown }
   > {
     try {
-      await this.#documents.send(
+      await this.#table.documents.send(
         new TransactWriteCommand({
           TransactItems: updates.map((update) => ({ Update: update })),
           // The SDK may send the request again after a timeout: the token makes a transaction that

@@ -1,8 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
-import { keepHistoryEnds, showHistory } from './history';
 import type { LedgerTable } from './ledger-table';
+import { ANY_CLAIM, type ClaimRequest, claimedResult, claimLine, claimUpdate } from './requests';
 import type { CallRecord, ClaimResult, LedgerEntry } from './types';
 
 /**
@@ -24,77 +24,18 @@ export async function claimJob(
   call: CallRecord | undefined,
 ): Promise<ClaimResult> {
   const now = table.options.now();
-  const line = table.line(call ? `claimed for call ${call.ref}` : 'claimed');
+  const request: ClaimRequest = { jobId, fingerprint, token, claimMs, previousFingerprint };
+  if (call) request.call = call;
+  const line = claimLine(table, request);
   try {
     const { Attributes } = await table.documents.send(
       new UpdateCommand({
-        TableName: table.options.tableName,
-        Key: table.key(jobId),
-        ConditionExpression:
-          'attribute_not_exists(pk) OR (#status <> :sent AND ' +
-          '(#fingerprint = :fingerprint OR #fingerprint = :previous) AND ' +
-          '(#status <> :claimed OR #claimExpiresAt < :now))',
-        // The history grows by one line here; the holder's next step writes it back trimmed.
-        UpdateExpression:
-          'SET #status = :claimed, #fingerprint = :fingerprint, #claimToken = :token, ' +
-          '#claimExpiresAt = :expires, #attempts = if_not_exists(#attempts, :zero) + :one, ' +
-          '#history = list_append(if_not_exists(#history, :empty), :entry), ' +
-          '#historyCount = if_not_exists(#historyCount, :zero) + :one, ' +
-          '#expiresAt = if_not_exists(#expiresAt, :keep)' +
-          (call ? ', #calls = list_append(if_not_exists(#calls, :empty), :call)' : ''),
-        ExpressionAttributeNames: {
-          ...(call ? { '#calls': 'calls' } : {}),
-          '#status': 'status',
-          '#fingerprint': 'fingerprint',
-          '#claimToken': 'claimToken',
-          '#claimExpiresAt': 'claimExpiresAt',
-          '#attempts': 'attempts',
-          '#history': 'history',
-          '#historyCount': 'historyCount',
-          '#expiresAt': 'expiresAt',
-        },
-        ExpressionAttributeValues: {
-          ':sent': 'sent',
-          ':claimed': 'claimed',
-          ':fingerprint': fingerprint,
-          ':previous': previousFingerprint,
-          ':token': token,
-          ':now': now,
-          ':expires': now + claimMs,
-          ':zero': 0,
-          ':one': 1,
-          ':empty': [],
-          ':entry': [line],
-          ':keep': table.keepUntil(),
-          ...(call ? { ':call': [call] } : {}),
-        },
+        ...claimUpdate(table, request, line, ANY_CLAIM),
         ReturnValues: 'ALL_OLD',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
-    const old = Attributes as LedgerEntry | undefined;
-    // An earlier holder's claim ran out, or its call ended without an answer: the provider may
-    // already have this message, and Postmark takes no idempotency key.
-    const ambiguous = old?.status === 'claimed' || old?.status === 'unknown';
-    const oldHistory = old?.history ?? [];
-    const history = [...oldHistory, line];
-    const historyCount = Math.max(old?.historyCount ?? 0, oldHistory.length) + 1;
-    return {
-      kind: 'claimed',
-      attempts: (old?.attempts ?? 0) + 1,
-      ambiguous,
-      abandoned: old?.status === 'claimed',
-      history: showHistory(keepHistoryEnds(history), historyCount),
-      hold: {
-        jobId,
-        token,
-        history,
-        historyCount,
-        ambiguous: ambiguous || old?.ambiguous === true,
-        calls: old?.calls ?? [],
-        ...(call ? { current: call } : {}),
-      },
-    };
+    return claimedResult(Attributes as LedgerEntry | undefined, request, line);
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
     const current = (error.Item ? toPlain(error) : await table.get(jobId)) as LedgerEntry;

@@ -1,7 +1,7 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { keepHistoryEnds } from './history';
 import type { LedgerTable } from './ledger-table';
+import { stepUpdate } from './requests';
 import type { CallRecord, JobStatus, LedgerHold, StepResult } from './types';
 
 // The holder's steps after its claim (sent, released, dead): each is written only while the item
@@ -59,61 +59,9 @@ async function writeStep(
   /** The calls left to reconcile after this step (none: the list is removed). */
   calls: readonly CallRecord[],
 ): Promise<StepResult> {
-  const history = [...hold.history, table.line(note)];
-  const names: Record<string, string> = {
-    '#status': 'status',
-    '#history': 'history',
-    '#historyCount': 'historyCount',
-    '#claimToken': 'claimToken',
-    '#claimExpiresAt': 'claimExpiresAt',
-    '#ambiguous': 'ambiguous',
-    '#calls': 'calls',
-  };
-  const values: Record<string, unknown> = {
-    ':status': status,
-    ':history': keepHistoryEnds(history),
-    ':historyCount': hold.historyCount + 1,
-    ':token': hold.token,
-    ':ambiguous': hold.ambiguous || status === 'unknown',
-  };
-  const sets = [
-    '#status = :status',
-    '#history = :history',
-    '#historyCount = :historyCount',
-    '#ambiguous = :ambiguous',
-  ];
-  const removes = ['#claimToken', '#claimExpiresAt'];
-  if (calls.length > 0) {
-    values[':calls'] = calls;
-    sets.push('#calls = :calls');
-  } else {
-    removes.push('#calls');
-  }
-  for (const [name, value] of Object.entries(set)) {
-    names[`#${name}`] = name;
-    values[`:${name}`] = value;
-    sets.push(`#${name} = :${name}`);
-  }
-  if (attempt === 'refunded') {
-    names['#attempts'] = 'attempts';
-    values[':one'] = 1;
-    sets.push('#attempts = #attempts - :one');
-  } else {
-    // Attempts are bounded, so moving the expiry on for each one is bounded too.
-    names['#expiresAt'] = 'expiresAt';
-    values[':keep'] = table.keepUntil();
-    sets.push('#expiresAt = :keep');
-  }
   try {
     await table.documents.send(
-      new UpdateCommand({
-        TableName: table.options.tableName,
-        Key: table.key(hold.jobId),
-        ConditionExpression: '#claimToken = :token',
-        UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
-        ExpressionAttributeNames: names,
-        ExpressionAttributeValues: values,
-      }),
+      new UpdateCommand(stepUpdate(table, { hold, status, note, set, attempt, calls })),
     );
     return 'done';
   } catch (error) {

@@ -1,18 +1,9 @@
-import type { CallRecord, ClaimResult, JobStatus, LedgerEntry, LedgerHold } from './job-ledger';
-import { keepHistoryEnds, showHistory } from './job-ledger';
+import { keepHistoryEnds, showHistory } from './history';
+import type { LedgerTable } from './ledger-table';
+import type { CallRecord, ClaimResult, JobStatus, LedgerEntry, LedgerHold } from './types';
 
-// The ledger's writes as request parameters, shared by the one-job-at-a-time JobLedger and the
-// BatchedLedger, which sends the same updates in transactions of many jobs.
-
-/** Where the ledger keeps its items and how long. */
-export interface LedgerPlace {
-  tableName: string;
-  /** Names the consumer, so two consumers' jobs never share items (`email`, `workflow`). */
-  scope: string;
-  /** How long items are kept; at least the DLQ's retention (14 days). */
-  keepSeconds: number;
-  now: () => number;
-}
+// The ledger's writes as request parameters, shared by the one-job-at-a-time JobLedger (claim.ts,
+// holder-steps.ts) and the BatchedLedger, which sends the same updates in transactions of many jobs.
 
 /** One claim asked for: the arguments of `JobLedger.claim`. */
 export interface ClaimRequest {
@@ -45,23 +36,9 @@ export interface LedgerUpdate {
   ExpressionAttributeValues: Record<string, unknown>;
 }
 
-export function ledgerKey(place: LedgerPlace, jobId: string) {
-  return { pk: `job#${place.scope}#${jobId}`, sk: 'ledger' };
-}
-
-/** A history line: when, and what (bounded). */
-export function historyLine(place: LedgerPlace, note: string): string {
-  return `${new Date(place.now()).toISOString()} ${note}`.slice(0, 300);
-}
-
-/** The item's TTL (epoch seconds) when it is kept from now. */
-export function keepUntil(place: LedgerPlace): number {
-  return Math.floor(place.now() / 1000) + place.keepSeconds;
-}
-
 /** The claim's history line. */
-export function claimLine(place: LedgerPlace, request: ClaimRequest): string {
-  return historyLine(place, request.call ? `claimed for call ${request.call.ref}` : 'claimed');
+export function claimLine(table: LedgerTable, request: ClaimRequest): string {
+  return table.line(request.call ? `claimed for call ${request.call.ref}` : 'claimed');
 }
 
 /** Only a job with no item yet: the condition of a batched first claim. */
@@ -79,16 +56,16 @@ export const ANY_CLAIM =
  * grows by one line here; the holder's next step writes it back trimmed.
  */
 export function claimUpdate(
-  place: LedgerPlace,
+  table: LedgerTable,
   request: ClaimRequest,
   line: string,
   condition: string,
 ): LedgerUpdate {
-  const now = place.now();
+  const now = table.options.now();
   const { call } = request;
   return {
-    TableName: place.tableName,
-    Key: ledgerKey(place, request.jobId),
+    TableName: table.options.tableName,
+    Key: table.key(request.jobId),
     ConditionExpression: condition,
     UpdateExpression:
       'SET #status = :claimed, #fingerprint = :fingerprint, #claimToken = :token, ' +
@@ -122,7 +99,7 @@ export function claimUpdate(
       ':one': 1,
       ':empty': [],
       ':entry': [line],
-      ':keep': keepUntil(place),
+      ':keep': table.keepUntil(),
       ...(call ? { ':call': [call] } : {}),
     },
   };
@@ -162,9 +139,9 @@ export function claimedResult(
  * A step of the holder, written only while the item still carries the holder's token. The history
  * is written whole, its ends kept: the token guarantees no other holder appended meanwhile.
  */
-export function stepUpdate(place: LedgerPlace, step: StepRequest): LedgerUpdate {
+export function stepUpdate(table: LedgerTable, step: StepRequest): LedgerUpdate {
   const { hold, status, calls } = step;
-  const history = [...hold.history, historyLine(place, step.note)];
+  const history = [...hold.history, table.line(step.note)];
   const names: Record<string, string> = {
     '#status': 'status',
     '#history': 'history',
@@ -206,12 +183,12 @@ export function stepUpdate(place: LedgerPlace, step: StepRequest): LedgerUpdate 
   } else {
     // Attempts are bounded, so moving the expiry on for each one is bounded too.
     names['#expiresAt'] = 'expiresAt';
-    values[':keep'] = keepUntil(place);
+    values[':keep'] = table.keepUntil();
     sets.push('#expiresAt = :keep');
   }
   return {
-    TableName: place.tableName,
-    Key: ledgerKey(place, hold.jobId),
+    TableName: table.options.tableName,
+    Key: table.key(hold.jobId),
     ConditionExpression: '#claimToken = :token',
     UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
     ExpressionAttributeNames: names,

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchedLedger } from '../../shared/ledger/batched-ledger';
-import { type ClaimResult, JobLedger, type LedgerHold } from '../../shared/ledger/job-ledger';
+import { JobLedger } from '../../shared/ledger/job-ledger';
+import type { ClaimResult, LedgerHold } from '../../shared/ledger/types';
 import { localClientOptions, tableName } from '../helpers/stack/local-stack';
 
 /**
