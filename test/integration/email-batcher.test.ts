@@ -34,6 +34,15 @@ describe('email batcher: delivery once, in the fewest calls', () => {
     expect(counts.size).toBe(1001);
     expect([...counts.values()].every((count) => count === 1)).toBe(true);
     expect(harness.sandbox.state.calls.map((call) => call.messages)).toEqual([500, 500, 1]);
+    // Issue 19: claims and sent marks go to DynamoDB many jobs at a time, not one request each.
+    const requests = harness.dynamoDbRequests;
+    const byCommand: Record<string, number> = {};
+    for (const name of requests) byCommand[name] = (byCommand[name] ?? 0) + 1;
+    // The requests by command show in the diff when the bound is missed.
+    expect({ atMostOneFifthPerMessage: requests.length <= 0.2 * 1001, byCommand }).toEqual({
+      atMostOneFifthPerMessage: true,
+      byCommand,
+    });
   }, 120_000);
 
   it('sends a job repeated in one batch and across batches once', async () => {

@@ -57,6 +57,18 @@ export type HarnessEnv = Record<string, string>;
  * account, so its rate limit and pause are its own), and its own sandbox provider on a free port.
  * Batchers run in this process through the same Lambda-like event source the local stack uses.
  */
+/** `client`, noting each request it sends (the command's name) in `into`. */
+function countRequests<C extends DynamoDBClient>(client: C, into: string[]): C {
+  client.middlewareStack.add(
+    (next, context) => (args) => {
+      into.push(String(context.commandName).replace(/Command$/, ''));
+      return next(args);
+    },
+    { step: 'initialize', name: 'countRequests' },
+  );
+  return client;
+}
+
 export class EmailHarness {
   readonly id = randomUUID().slice(0, 8);
   readonly sqs = new SQSClient(localClientOptions(10_000));
@@ -66,6 +78,8 @@ export class EmailHarness {
    * The clients the email batchers get: recorded as the email-batcher's calls (issue 21), apart from the
    * harness's own clients above, which create queues and play Lambda's event source.
    */
+  /** Every DynamoDB request the batchers sent (its command's name), in order. */
+  readonly dynamoDbRequests: string[] = [];
   readonly functionClients = {
     sqs: recordedFor('email-batcher', 'sqs', new SQSClient(localClientOptions(10_000)), () =>
       queuesStandFor([
@@ -73,10 +87,9 @@ export class EmailHarness {
         [this.dlqUrl, 'email-jobs-dlq'],
       ]),
     ),
-    dynamoDb: recordedFor(
-      'email-batcher',
-      'dynamodb',
-      new DynamoDBClient(localClientOptions(10_000)),
+    dynamoDb: countRequests(
+      recordedFor('email-batcher', 'dynamodb', new DynamoDBClient(localClientOptions(10_000))),
+      this.dynamoDbRequests,
     ),
     secretsManager: recordedFor(
       'email-batcher',
