@@ -8,7 +8,7 @@
 const { randomUUID } = require('node:crypto');
 const { CreateQueueCommand, DeleteQueueCommand, SQSClient } = require('@aws-sdk/client-sqs');
 const { SqsEventSource } = require('../../local/sqs/event-source');
-const { countingClients } = require('../lib/aws-clients');
+const { countingClients, dynamoDbBreakdown, dynamoDbRequestsOf } = require('../lib/aws-clients');
 const { emailJob, sandbox } = require('./email-harness');
 const { enqueueJobs } = require('../lib/queue-jobs');
 const { silentMetrics } = require('../lib/silent-metrics');
@@ -144,9 +144,7 @@ async function runEmailBacklog({
     distinct = new Set(messages.map((/** @type {any} */ m) => m.subject)).size;
     const totalReceives = [...receives.values()].reduce((sum, n) => sum + n, 0);
     const resends = totalReceives - receives.size;
-    const dynamoDbRequests = Object.entries(counts.byOperation)
-      .filter(([operation]) => operation.startsWith('DynamoDB.'))
-      .reduce((sum, [, n]) => sum + n, 0);
+    const dynamoDbRequests = dynamoDbRequestsOf(counts.byOperation);
     return {
       jobs,
       rate,
@@ -165,6 +163,7 @@ async function runEmailBacklog({
       deferred: telemetry.counts.deferred,
       calls: telemetry.counts.calls,
       dynamoDbPerSend: dynamoDbRequests / Math.max(1, messages.length),
+      dynamoDbBreakdown: dynamoDbBreakdown(counts.byOperation),
       target: TARGET_RESENDS_PER_SEND,
     };
   } finally {
@@ -193,7 +192,9 @@ function printEmailBacklog(r) {
   console.log(
     `  re-sends per send      ${f(r.resendsPerSend).padEnd(9)} at most ${f(r.target)}   (${r.resends} re-sends: ${r.deferred} deferrals, ${r.failedRecords} records failed back to SQS)`,
   );
-  console.log(`  DynamoDB requests per sent message: ${f(r.dynamoDbPerSend)}`);
+  console.log(
+    `  DynamoDB round trips per sent message: ${f(r.dynamoDbPerSend, 3)} (${r.dynamoDbBreakdown})`,
+  );
 }
 
 module.exports = { printEmailBacklog, runEmailBacklog, TARGET_RESENDS_PER_SEND };

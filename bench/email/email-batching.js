@@ -194,7 +194,7 @@ function printEmailBatching({ pacing, stack, naive, limiter }) {
     `  utilisation of the allowed rate: ${f(limiter.utilisation * 100)} % (sent / (burst + rate x span))`,
   );
   console.log(
-    `  DynamoDB writes per sent message: ${f(limiter.writesPerMessage, 2)} (ledger ${f(limiter.ledgerWritesPerMessage, 2)}, token bucket ${f(limiter.bucketWritesPerMessage, 3)})`,
+    `  DynamoDB round trips per sent message: ${f(limiter.requestsPerMessage, 3)} (target at most 0.2; ${limiter.dynamoDbBreakdown}); writes ${f(limiter.writesPerMessage, 3)} (ledger ${f(limiter.ledgerWritesPerMessage, 3)}, token bucket ${f(limiter.bucketWritesPerMessage, 3)})`,
   );
 }
 

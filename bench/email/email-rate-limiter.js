@@ -6,7 +6,12 @@ const { randomUUID } = require('node:crypto');
 const path = require('node:path');
 const { CreateQueueCommand, DeleteQueueCommand } = require('@aws-sdk/client-sqs');
 const { silentMetrics } = require('../lib/silent-metrics');
-const { countingClients } = require('../lib/aws-clients');
+const {
+  countingClients,
+  dynamoDbBreakdown,
+  dynamoDbRequestsOf,
+  dynamoDbWritesAndReads,
+} = require('../lib/aws-clients');
 const { emailJob, excessOverRate, sandbox } = require('./email-harness');
 
 const root = path.resolve(__dirname, '..', '..');
@@ -114,9 +119,9 @@ async function runRateLimiter({ state, workDir, batchers, seconds, rate = 500, b
     const times = messages.map((/** @type {any} */ m) => m.at);
     const span = (Math.max(...times) - Math.min(...times)) / 1000;
     const worstExcess = excessOverRate(times, rate);
-    const writes =
-      (counts.byOperation['DynamoDB.UpdateItem'] ?? 0) +
-      (counts.byOperation['DynamoDB.PutItem'] ?? 0);
+    // Every DynamoDB request, a transaction of many jobs' claims or marks counted once (a round trip).
+    const writes = dynamoDbWritesAndReads(counts.byOperation).writes;
+    const requests = dynamoDbRequestsOf(counts.byOperation);
     const bucketWrites = built.reduce((sum, b) => sum + b.bucket.writes, 0);
     log(
       `  ${telemetry.counts.sent} sent, ${telemetry.counts.deferred} deferred, ${telemetry.counts.calls} calls`,
@@ -132,6 +137,8 @@ async function runRateLimiter({ state, workDir, batchers, seconds, rate = 500, b
       overshoot: worstExcess - burst,
       utilisation: messages.length / (burst + rate * span),
       writesPerMessage: writes / messages.length,
+      requestsPerMessage: requests / messages.length,
+      dynamoDbBreakdown: dynamoDbBreakdown(counts.byOperation),
       bucketWritesPerMessage: bucketWrites / messages.length,
       ledgerWritesPerMessage: (writes - bucketWrites) / messages.length,
       operations: counts.byOperation,

@@ -72,6 +72,28 @@ function dynamoDbWritesAndReads(byOperation) {
 }
 
 /**
+ * Every DynamoDB request among counted operations (round trips: a transaction or batch counts once).
+ * @param {Record<string, number>} byOperation
+ */
+function dynamoDbRequestsOf(byOperation) {
+  return Object.entries(byOperation)
+    .filter(([operation]) => operation.startsWith('DynamoDB.'))
+    .reduce((sum, [, count]) => sum + count, 0);
+}
+
+/**
+ * DynamoDB requests by operation, most first: `TransactWriteItems 21, UpdateItem 12`.
+ * @param {Record<string, number>} byOperation
+ */
+function dynamoDbBreakdown(byOperation) {
+  return Object.entries(byOperation)
+    .filter(([operation]) => operation.startsWith('DynamoDB.'))
+    .sort(([, a], [, b]) => b - a)
+    .map(([operation, count]) => `${operation.slice('DynamoDB.'.length)} ${count}`)
+    .join(', ');
+}
+
+/**
  * One SQS, DynamoDB and Secrets Manager client against the local stack, sharing one counter.
  * By default one attempt with bounded timeouts; `options` (say, the suite's own client options)
  * replaces those settings.
@@ -119,4 +141,10 @@ function countingClients(state, options = {}) {
   };
 }
 
-module.exports = { countingClients, countRequests, dynamoDbWritesAndReads };
+module.exports = {
+  countingClients,
+  countRequests,
+  dynamoDbBreakdown,
+  dynamoDbRequestsOf,
+  dynamoDbWritesAndReads,
+};
