@@ -8,7 +8,6 @@ import { providerTokenOf, sendBatch } from '../../shared/email/postmark';
 import { ProviderPause } from '../../shared/email/provider-pause';
 import { searchCall } from '../../shared/email/reconcile';
 import { BatchedLedger } from '../../shared/ledger/batched-ledger';
-import { JobLedger } from '../../shared/ledger/job-ledger';
 import { consumerPlumbing } from '../../shared/queue/consumer-plumbing';
 import { TokenBucket } from '../../shared/rate-limit/token-bucket';
 import { secretCacheFor } from '../../shared/secrets/secret-cache';
@@ -77,17 +76,15 @@ export function buildEmailBatcher(
     now,
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
   });
-  const ledgerPlace = {
-    client: clients.dynamoDb,
-    tableName: config.stateTable,
-    scope: 'email',
-    keepSeconds: config.ledgerDays * 86_400,
-    now,
-  };
   const handle = makeEmailBatcher({
-    // Claims and sent marks go to DynamoDB many jobs at a time (BatchedLedger); the jobs a batch
-    // cannot take, and every release, go one by one through the JobLedger.
-    ledger: new BatchedLedger({ ...ledgerPlace, ledger: new JobLedger(ledgerPlace) }),
+    // Claims, sent marks and releases go to DynamoDB many jobs at a time (BatchedLedger).
+    ledger: new BatchedLedger({
+      client: clients.dynamoDb,
+      tableName: config.stateTable,
+      scope: 'email',
+      keepSeconds: config.ledgerDays * 86_400,
+      now,
+    }),
     bucket,
     pause: new ProviderPause({
       client: clients.dynamoDb,

@@ -1,27 +1,44 @@
 import { randomUUID } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
+import { claimJob } from './claim';
+import { writeStep } from './holder-steps';
 import type { JobLedger } from './job-ledger';
 import { LedgerTable } from './ledger-table';
 import {
+  type ClaimCondition,
   type ClaimRequest,
   claimedResult,
   claimLine,
+  claimRefusal,
   claimUpdate,
-  FIRST_CLAIM,
   type LedgerUpdate,
+  releaseStep,
+  type StepRequest,
   sentStep,
   stepUpdate,
 } from './requests';
-import type { CallRecord, ClaimResult, JobLedgerOptions, LedgerHold, StepResult } from './types';
+import type {
+  CallRecord,
+  ClaimResult,
+  JobLedgerOptions,
+  LedgerEntry,
+  LedgerHold,
+  StepResult,
+} from './types';
 
 /** DynamoDB's limit on the actions of one transaction. */
 export const MAX_TRANSACTION_ITEMS = 100;
 
+/**
+ * Transactions one batch of claims or steps may take before what is left goes one job at a time: a
+ * first try, one for the jobs whose items it returned, one more for a conflict with another writer.
+ */
+const MAX_ROUNDS = 3;
+
 /** Settings for {@link BatchedLedger}. */
 export interface BatchedLedgerOptions extends JobLedgerOptions {
-  /** The one-job ledger on the same table and scope: the path of every job a batch cannot take. */
-  ledger: Pick<JobLedger, 'claim' | 'markSent' | 'release'>;
   /** At most this many jobs per transaction (DynamoDB: 100). */
   maxItems?: number;
 }
@@ -32,45 +49,61 @@ interface Waiting<Request, Result> {
   reject: (error: unknown) => void;
 }
 
+/** A claim on its way: the condition its next transaction puts on the job's item. */
+interface PendingClaim extends Waiting<ClaimRequest, ClaimResult> {
+  condition: ClaimCondition;
+  /** The item as a cancelled transaction returned it: the claim's result is built from it. */
+  old?: LedgerEntry;
+}
+
+/** How a transaction ended; `reasons` says, action by action, why a cancelled one was. */
+type Outcome =
+  | { kind: 'written' }
+  | { kind: 'cancelled'; reasons: { code?: string; item?: LedgerEntry }[] }
+  | { kind: 'error'; error: unknown };
+
 /**
- * The job ledger for a consumer that claims and marks many jobs at once (the email batcher): claims
- * and `sent` marks asked for in the same turn of the event loop go to DynamoDB together, as one
- * TransactWriteItems of up to 100 updates, instead of one request per job (issue 19: at most 0.2
- * round trips per message sent).
+ * The job ledger for a consumer that claims and settles many jobs at once (the email batcher): the
+ * claims, `sent` marks and releases asked for in the same turn of the event loop go to DynamoDB
+ * together, as one TransactWriteItems of up to 100 updates, instead of one request per job (issue 19:
+ * at most 0.2 round trips per message sent). Every job gets exactly the answer the one-job ledger
+ * (claim.ts, holder-steps.ts) gives it, and the same item:
  *
- * Only what can be decided without reading the item is batched, so every result is exactly what the
- * one-job ledger would have answered:
- * - a claim is batched as a *first* claim (the condition: no item yet), whose result needs nothing
- *   from an old item. A job that has an item (sent, held, retried, dead) makes its transaction fail;
- *   the transaction is then sent again without the jobs whose condition failed, and those are claimed
- *   one by one by the one-job ledger, which reads the old item back (`ALL_OLD`) to tell an expired
- *   claim from a live one, a sent job from a conflict.
- * - a `sent` mark carries its holder's token condition; if any fails, every mark of that transaction
- *   is written one by one, so each holder learns `done` or `taken-over` for its own job.
+ * - A claim goes first as a *first* claim (condition: no item yet). A job that has an item makes
+ *   DynamoDB cancel the transaction, naming it and returning its item (`ALL_OLD`). The claim is then
+ *   decided from that item as the one-job claim decides it: sent, busy (a live claim) or conflict
+ *   (other content) is answered at once; otherwise the job goes into the next transaction with the
+ *   full claim condition *and* its item's `historyCount` pinned (every ledger write moves it on), so
+ *   the result built from the returned item (attempts, ambiguity, calls to reconcile) is the truth.
+ *   The jobs of a cancelled transaction that were not refused go again as they were.
+ * - A step (sent, released, held, dead) carries its holder's token condition as in the one-job
+ *   ledger; a step DynamoDB names as refused was taken over, the others go again.
+ * - After {@link MAX_ROUNDS} transactions, or when DynamoDB gives no reason, what is left goes one
+ *   job at a time through the one-job ledger. An error other than a cancellation (DynamoDB
+ *   unreachable, throttled past the SDK's retries) rejects every claim or step of the transaction,
+ *   as the one-job ledger's request would have failed.
  *
  * Why TransactWriteItems and not PartiQL's BatchExecuteStatement (which the issue suggested): a
- * statement in a batch cannot return the item as it was before, which a claim needs to recognise an
- * expired claim (an ambiguous attempt), and a first claim would need an INSERT beside an UPDATE with
- * the same list_append expressions in PartiQL. A transaction takes the same update expressions as the
- * one-job ledger, names each failed action (its cancellation reasons), and is made idempotent across
- * the SDK's retries by its client request token. It costs two write units per item instead of one.
- *
- * Releases (failures, holds, dead letters) are rare and stay one job at a time.
+ * statement in a batch cannot return the item as it was before a successful write, which the claim
+ * needs to recognise an expired claim, and a first claim would need an INSERT beside an UPDATE with
+ * the same list_append expressions in PartiQL. A transaction takes the update expressions of the
+ * one-job ledger unchanged, returns each refused item, and its client request token makes the SDK's
+ * retries of it idempotent. It costs two write units per item instead of one; IAM authorises each of
+ * its updates as `dynamodb:UpdateItem`, which the consumers already have.
  */
 export class BatchedLedger implements Pick<JobLedger, 'claim' | 'markSent' | 'release'> {
   readonly #table: LedgerTable;
-  readonly #options: BatchedLedgerOptions;
   readonly #maxItems: number;
-  #claims: Waiting<ClaimRequest, ClaimResult>[] = [];
-  #marks: Waiting<{ hold: LedgerHold; messageId: string; note: string }, StepResult>[] = [];
+  #claims: PendingClaim[] = [];
+  #steps: Waiting<StepRequest, StepResult>[] = [];
   #scheduled = false;
 
   constructor(options: BatchedLedgerOptions) {
-    this.#options = options;
-    this.#maxItems = Math.min(options.maxItems ?? MAX_TRANSACTION_ITEMS, MAX_TRANSACTION_ITEMS);
     this.#table = new LedgerTable(options);
+    this.#maxItems = Math.min(options.maxItems ?? MAX_TRANSACTION_ITEMS, MAX_TRANSACTION_ITEMS);
   }
 
+  /** As `JobLedger.claim`, batched. */
   claim(
     jobId: string,
     fingerprint: string,
@@ -82,25 +115,39 @@ export class BatchedLedger implements Pick<JobLedger, 'claim' | 'markSent' | 're
     const request: ClaimRequest = { jobId, fingerprint, token, claimMs, previousFingerprint };
     if (call) request.call = call;
     return new Promise((resolve, reject) => {
-      this.#claims.push({ request, resolve, reject });
+      this.#claims.push({ request, resolve, reject, condition: { kind: 'first' } });
       this.#schedule();
     });
   }
 
+  /** As `JobLedger.markSent`, batched. */
   markSent(hold: LedgerHold, messageId: string, note = `sent ${messageId}`): Promise<StepResult> {
-    return new Promise((resolve, reject) => {
-      this.#marks.push({ request: { hold, messageId, note }, resolve, reject });
-      this.#schedule();
-    });
+    return this.#step(sentStep(hold, messageId, note));
   }
 
-  release(...args: Parameters<JobLedger['release']>): Promise<StepResult> {
-    return this.#options.ledger.release(...args);
+  /** As `JobLedger.release`, batched. */
+  release(
+    hold: LedgerHold,
+    status: 'retry' | 'unknown' | 'dead',
+    error: string,
+    refundAttempt = false,
+    currentMaybeSent = status === 'unknown',
+  ): Promise<StepResult> {
+    return this.#step(
+      releaseStep(this.#table, hold, status, error, refundAttempt, currentMaybeSent),
+    );
+  }
+
+  #step(request: StepRequest): Promise<StepResult> {
+    return new Promise((resolve, reject) => {
+      this.#steps.push({ request, resolve, reject });
+      this.#schedule();
+    });
   }
 
   /** Everything asked for in this turn goes out together at the next (or now, once a batch is full). */
   #schedule(): void {
-    if (this.#claims.length >= this.#maxItems || this.#marks.length >= this.#maxItems) {
+    if (this.#claims.length >= this.#maxItems || this.#steps.length >= this.#maxItems) {
       this.#flush();
       return;
     }
@@ -112,99 +159,109 @@ export class BatchedLedger implements Pick<JobLedger, 'claim' | 'markSent' | 're
   #flush(): void {
     this.#scheduled = false;
     const claims = this.#claims;
-    const marks = this.#marks;
+    const steps = this.#steps;
     this.#claims = [];
-    this.#marks = [];
+    this.#steps = [];
     for (const chunk of chunksOf(claims, this.#maxItems)) void this.#claimTogether(chunk);
-    for (const chunk of chunksOf(marks, this.#maxItems)) void this.#markTogether(chunk);
+    for (const chunk of chunksOf(steps, this.#maxItems)) void this.#stepTogether(chunk);
   }
 
-  async #claimTogether(waiting: Waiting<ClaimRequest, ClaimResult>[]): Promise<void> {
-    // Two claims of one job cannot share a transaction: the later ones go one by one.
-    const seen = new Set<string>();
-    const batch: Waiting<ClaimRequest, ClaimResult>[] = [];
-    const alone: Waiting<ClaimRequest, ClaimResult>[] = [];
-    for (const entry of waiting) {
-      (seen.has(entry.request.jobId) ? alone : batch).push(entry);
-      seen.add(entry.request.jobId);
-    }
+  async #claimTogether(waiting: PendingClaim[]): Promise<void> {
+    const { batch, alone } = oncePerJob(waiting, (entry) => entry.request.jobId);
     for (const entry of alone) this.#claimAlone(entry);
     let pending = batch;
-    // A second transaction for the jobs whose first claim was not refused; a third failure (a
-    // conflict with another writer) leaves them to the one-job ledger too.
-    for (let round = 0; round < 2 && pending.length > 0; round += 1) {
+    for (let round = 0; round < MAX_ROUNDS && pending.length > 0; round += 1) {
       const lines = pending.map((entry) => claimLine(this.#table, entry.request));
-      const updates = pending.map((entry, index) =>
-        claimUpdate(this.#table, entry.request, lines[index] as string, FIRST_CLAIM),
+      const outcome = await this.#transact(
+        pending.map((entry, index) =>
+          claimUpdate(this.#table, entry.request, lines[index] as string, entry.condition),
+        ),
       );
-      const outcome = await this.#transact(updates);
       if (outcome.kind === 'error') {
         for (const entry of pending) entry.reject(outcome.error);
         return;
       }
       if (outcome.kind === 'written') {
         for (const [index, entry] of pending.entries()) {
-          entry.resolve(claimedResult(undefined, entry.request, lines[index] as string));
+          entry.resolve(claimedResult(entry.old, entry.request, lines[index] as string));
         }
         return;
       }
-      const retry: Waiting<ClaimRequest, ClaimResult>[] = [];
-      pending.forEach((entry, index) => {
-        if (outcome.refused.has(index)) this.#claimAlone(entry);
-        else retry.push(entry);
-      });
-      pending = retry;
+      const now = this.#table.options.now();
+      const next: PendingClaim[] = [];
+      for (const [index, entry] of pending.entries()) {
+        const { code, item } = outcome.reasons[index] ?? {};
+        if (code === 'None') {
+          next.push(entry);
+        } else if (code === 'ConditionalCheckFailed' && item !== undefined) {
+          const { fingerprint, previousFingerprint } = entry.request;
+          const refusal = claimRefusal(item, [fingerprint, previousFingerprint], now);
+          if (refusal) entry.resolve(refusal);
+          else {
+            next.push({
+              ...entry,
+              condition: { kind: 'pinned', historyCount: item.historyCount },
+              old: item,
+            });
+          }
+        } else {
+          this.#claimAlone(entry);
+        }
+      }
+      pending = next;
     }
     for (const entry of pending) this.#claimAlone(entry);
   }
 
   #claimAlone({ request, resolve, reject }: Waiting<ClaimRequest, ClaimResult>): void {
     const { jobId, fingerprint, token, claimMs, previousFingerprint, call } = request;
-    this.#options.ledger
-      .claim(jobId, fingerprint, token, claimMs, previousFingerprint, call)
-      .then(resolve, reject);
+    claimJob(this.#table, jobId, fingerprint, token, claimMs, previousFingerprint, call).then(
+      resolve,
+      reject,
+    );
   }
 
-  async #markTogether(
-    waiting: Waiting<{ hold: LedgerHold; messageId: string; note: string }, StepResult>[],
-  ): Promise<void> {
-    const keys = new Set(waiting.map((entry) => entry.request.hold.jobId));
-    const outcome =
-      keys.size === waiting.length
-        ? await this.#transact(
-            waiting.map(({ request }) =>
-              stepUpdate(this.#table, sentStep(request.hold, request.messageId, request.note)),
-            ),
-          )
-        : ({ kind: 'refused', refused: new Set<number>() } as const);
-    if (outcome.kind === 'written') {
-      for (const entry of waiting) entry.resolve('done');
-    } else if (outcome.kind === 'error') {
-      for (const entry of waiting) entry.reject(outcome.error);
-    } else {
-      for (const { request, resolve, reject } of waiting) {
-        this.#options.ledger
-          .markSent(request.hold, request.messageId, request.note)
-          .then(resolve, reject);
+  async #stepTogether(waiting: Waiting<StepRequest, StepResult>[]): Promise<void> {
+    const { batch, alone } = oncePerJob(waiting, (entry) => entry.request.hold.jobId);
+    for (const entry of alone) this.#stepAlone(entry);
+    let pending = batch;
+    for (let round = 0; round < MAX_ROUNDS && pending.length > 0; round += 1) {
+      const outcome = await this.#transact(
+        pending.map((entry) => stepUpdate(this.#table, entry.request)),
+      );
+      if (outcome.kind === 'error') {
+        for (const entry of pending) entry.reject(outcome.error);
+        return;
       }
+      if (outcome.kind === 'written') {
+        for (const entry of pending) entry.resolve('done');
+        return;
+      }
+      const next: Waiting<StepRequest, StepResult>[] = [];
+      for (const [index, entry] of pending.entries()) {
+        const code = outcome.reasons[index]?.code;
+        // The step's only condition is the holder's token: refused, the claim was taken over.
+        if (code === 'ConditionalCheckFailed') entry.resolve('taken-over');
+        else if (code === 'None') next.push(entry);
+        else this.#stepAlone(entry);
+      }
+      pending = next;
     }
+    for (const entry of pending) this.#stepAlone(entry);
   }
 
-  /**
-   * One TransactWriteItems of `updates`. `refused`: DynamoDB cancelled it, naming (when it says) the
-   * actions whose condition failed; nothing of it was written.
-   */
-  async #transact(
-    updates: LedgerUpdate[],
-  ): Promise<
-    | { kind: 'written' }
-    | { kind: 'refused'; refused: Set<number> }
-    | { kind: 'error'; error: unknown }
-  > {
+  #stepAlone({ request, resolve, reject }: Waiting<StepRequest, StepResult>): void {
+    writeStep(this.#table, request).then(resolve, reject);
+  }
+
+  /** One TransactWriteItems of `updates`; a cancelled one wrote nothing. */
+  async #transact(updates: LedgerUpdate[]): Promise<Outcome> {
     try {
       await this.#table.documents.send(
         new TransactWriteCommand({
-          TransactItems: updates.map((update) => ({ Update: update })),
+          TransactItems: updates.map((update) => ({
+            Update: { ...update, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' },
+          })),
           // The SDK may send the request again after a timeout: the token makes a transaction that
           // went through the first time succeed again without being applied twice.
           ClientRequestToken: randomUUID(),
@@ -213,16 +270,32 @@ export class BatchedLedger implements Pick<JobLedger, 'claim' | 'markSent' | 're
       return { kind: 'written' };
     } catch (error) {
       if (!(error instanceof TransactionCanceledException)) return { kind: 'error', error };
-      const reasons = error.CancellationReasons ?? [];
-      const refused = new Set<number>();
-      updates.forEach((_, index) => {
-        const code = reasons[index]?.Code;
-        // No reason given: this action cannot be told apart, so it is left to the one-job ledger.
-        if (code === undefined || code !== 'None') refused.add(index);
-      });
-      return { kind: 'refused', refused };
+      return {
+        kind: 'cancelled',
+        reasons: updates.map((_, index) => {
+          const reason = error.CancellationReasons?.[index];
+          return {
+            ...(reason?.Code ? { code: reason.Code } : {}),
+            ...(reason?.Item
+              ? { item: unmarshall(reason.Item as Parameters<typeof unmarshall>[0]) as LedgerEntry }
+              : {}),
+          };
+        }),
+      };
     }
   }
+}
+
+/** Two actions on one item cannot share a transaction: a job's later entries go one by one. */
+function oncePerJob<T>(entries: readonly T[], jobOf: (entry: T) => string) {
+  const seen = new Set<string>();
+  const batch: T[] = [];
+  const alone: T[] = [];
+  for (const entry of entries) {
+    (seen.has(jobOf(entry)) ? alone : batch).push(entry);
+    seen.add(jobOf(entry));
+  }
+  return { batch, alone };
 }
 
 function chunksOf<T>(items: readonly T[], size: number): T[][] {

@@ -2,7 +2,7 @@ import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { LedgerTable } from './ledger-table';
-import { ANY_CLAIM, type ClaimRequest, claimedResult, claimLine, claimUpdate } from './requests';
+import { type ClaimRequest, claimedResult, claimLine, claimRefusal, claimUpdate } from './requests';
 import type { CallRecord, ClaimResult, LedgerEntry } from './types';
 
 /**
@@ -30,7 +30,7 @@ export async function claimJob(
   try {
     const { Attributes } = await table.documents.send(
       new UpdateCommand({
-        ...claimUpdate(table, request, line, ANY_CLAIM),
+        ...claimUpdate(table, request, line, { kind: 'any' }),
         ReturnValues: 'ALL_OLD',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
@@ -39,20 +39,14 @@ export async function claimJob(
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
     const current = (error.Item ? toPlain(error) : await table.get(jobId)) as LedgerEntry;
-    return refusal(current, [fingerprint, previousFingerprint], now);
+    // An item gone or changed since the condition failed: try again shortly.
+    return (
+      claimRefusal(current, [fingerprint, previousFingerprint], now) ?? {
+        kind: 'busy',
+        retryInMs: 1000,
+      }
+    );
   }
-}
-
-/** What a refused claim found: the job sent, held by a live claim, or its id used for other content. */
-function refusal(
-  current: LedgerEntry | undefined,
-  fingerprints: readonly string[],
-  now: number,
-): ClaimResult {
-  if (current === undefined) return { kind: 'busy', retryInMs: 1000 };
-  if (!fingerprints.includes(current.fingerprint)) return { kind: 'conflict' };
-  if (current.status === 'sent') return { kind: 'sent', messageId: current.messageId };
-  return { kind: 'busy', retryInMs: Math.max(1000, (current.claimExpiresAt ?? now) - now) };
 }
 
 /** The item a failed condition returned, unmarshalled (the document client leaves it raw). */

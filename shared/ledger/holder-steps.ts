@@ -1,8 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { LedgerTable } from './ledger-table';
-import { stepUpdate } from './requests';
-import type { CallRecord, JobStatus, LedgerHold, StepResult } from './types';
+import { releaseStep, type StepRequest, sentStep, stepUpdate } from './requests';
+import type { LedgerHold, StepResult } from './types';
 
 // The holder's steps after its claim (sent, released, dead): each is written only while the item
 // still carries the claim's token, so a holder whose claim ran out and was taken over gets
@@ -18,7 +18,7 @@ export function markSent(
   messageId: string,
   note: string,
 ): Promise<StepResult> {
-  return writeStep(table, hold, 'sent', note, { messageId }, 'counted', []);
+  return writeStep(table, sentStep(hold, messageId, note));
 }
 
 /** Releases the claim after a failed call (see `JobLedger.release`). */
@@ -30,39 +30,13 @@ export function release(
   refundAttempt: boolean,
   currentMaybeSent: boolean,
 ): Promise<StepResult> {
-  const calls =
-    currentMaybeSent && hold.current
-      ? [...hold.calls, { ...hold.current, endedAt: table.options.now() }]
-      : hold.calls;
-  return writeStep(
-    table,
-    hold,
-    status,
-    `${status}: ${error}`,
-    { lastError: error.slice(0, 500) },
-    refundAttempt ? 'refunded' : 'counted',
-    calls,
-  );
+  return writeStep(table, releaseStep(table, hold, status, error, refundAttempt, currentMaybeSent));
 }
 
-/**
- * One step of the holder, written only while the item still carries the holder's token. The history
- * is written whole, its ends kept: the token guarantees no other holder appended meanwhile.
- */
-async function writeStep(
-  table: LedgerTable,
-  hold: LedgerHold,
-  status: JobStatus,
-  note: string,
-  set: Record<string, string>,
-  attempt: 'counted' | 'refunded',
-  /** The calls left to reconcile after this step (none: the list is removed). */
-  calls: readonly CallRecord[],
-): Promise<StepResult> {
+/** One step of the holder, written only while the item still carries the holder's token. */
+export async function writeStep(table: LedgerTable, step: StepRequest): Promise<StepResult> {
   try {
-    await table.documents.send(
-      new UpdateCommand(stepUpdate(table, { hold, status, note, set, attempt, calls })),
-    );
+    await table.documents.send(new UpdateCommand(stepUpdate(table, step)));
     return 'done';
   } catch (error) {
     if (error instanceof ConditionalCheckFailedException) return TAKEN_OVER;

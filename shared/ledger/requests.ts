@@ -51,6 +51,47 @@ export const ANY_CLAIM =
   '(#status <> :claimed OR #claimExpiresAt < :now))';
 
 /**
+ * Which items a claim may take: `first` only a job with no item; `any` every job {@link ANY_CLAIM}
+ * allows (the one-job claim, which reads the old item back); `pinned` a job whose item was read
+ * before (a batched claim of a job that has an item) and is unchanged since: every ledger write moves
+ * `historyCount` on, so the same count means the old item the result is built from is still the item.
+ */
+export type ClaimCondition =
+  | { kind: 'first' }
+  | { kind: 'any' }
+  | { kind: 'pinned'; historyCount: number | undefined };
+
+function conditionOf(condition: ClaimCondition): string {
+  if (condition.kind === 'first') return FIRST_CLAIM;
+  if (condition.kind === 'any') return ANY_CLAIM;
+  const pin =
+    condition.historyCount === undefined
+      ? 'attribute_not_exists(#historyCount)'
+      : '#historyCount = :seenCount';
+  return `attribute_exists(pk) AND (${ANY_CLAIM}) AND ${pin}`;
+}
+
+/**
+ * Whether {@link ANY_CLAIM} lets a claim take `old` at `now`; when not, what the claim answers: the
+ * job sent, held by a live claim, or its id used for other content.
+ */
+export function claimRefusal(
+  old: LedgerEntry | undefined,
+  fingerprints: readonly string[],
+  now: number,
+): ClaimResult | undefined {
+  if (old === undefined) return undefined;
+  if (!fingerprints.includes(old.fingerprint)) return { kind: 'conflict' };
+  if (old.status === 'sent') return { kind: 'sent', messageId: old.messageId };
+  // As ANY_CLAIM reads it: a claim without an expiry never ran out.
+  const expired = old.claimExpiresAt !== undefined && old.claimExpiresAt < now;
+  if (old.status === 'claimed' && !expired) {
+    return { kind: 'busy', retryInMs: Math.max(1000, (old.claimExpiresAt ?? now) - now) };
+  }
+  return undefined;
+}
+
+/**
  * The claim's update: status claimed with the holder's token until `now + claimMs`, one attempt
  * more, a history line, the item's first expiry, and the call this attempt will make. The history
  * grows by one line here; the holder's next step writes it back trimmed.
@@ -59,14 +100,14 @@ export function claimUpdate(
   table: LedgerTable,
   request: ClaimRequest,
   line: string,
-  condition: string,
+  condition: ClaimCondition,
 ): LedgerUpdate {
   const now = table.options.now();
   const { call } = request;
   return {
     TableName: table.options.tableName,
     Key: table.key(request.jobId),
-    ConditionExpression: condition,
+    ConditionExpression: conditionOf(condition),
     UpdateExpression:
       'SET #status = :claimed, #fingerprint = :fingerprint, #claimToken = :token, ' +
       '#claimExpiresAt = :expires, #attempts = if_not_exists(#attempts, :zero) + :one, ' +
@@ -86,10 +127,13 @@ export function claimUpdate(
       '#expiresAt': 'expiresAt',
     },
     ExpressionAttributeValues: {
-      // The names only the full condition uses are left out of a first claim's (DynamoDB refuses
+      // The values only the full condition uses are left out of a first claim's (DynamoDB refuses
       // values an expression does not use).
-      ...(condition === ANY_CLAIM
-        ? { ':sent': 'sent', ':previous': request.previousFingerprint, ':now': now }
+      ...(condition.kind === 'first'
+        ? {}
+        : { ':sent': 'sent', ':previous': request.previousFingerprint, ':now': now }),
+      ...(condition.kind === 'pinned' && condition.historyCount !== undefined
+        ? { ':seenCount': condition.historyCount }
         : {}),
       ':claimed': 'claimed',
       ':fingerprint': request.fingerprint,
@@ -193,6 +237,32 @@ export function stepUpdate(table: LedgerTable, step: StepRequest): LedgerUpdate 
     UpdateExpression: `SET ${sets.join(', ')} REMOVE ${removes.join(', ')}`,
     ExpressionAttributeNames: names,
     ExpressionAttributeValues: values,
+  };
+}
+
+/**
+ * The step `release` writes: `refundAttempt` gives the attempt back, `currentMaybeSent` keeps this
+ * attempt's call on record to be reconciled (see `JobLedger.release`).
+ */
+export function releaseStep(
+  table: LedgerTable,
+  hold: LedgerHold,
+  status: 'retry' | 'unknown' | 'dead',
+  error: string,
+  refundAttempt: boolean,
+  currentMaybeSent: boolean,
+): StepRequest {
+  const calls =
+    currentMaybeSent && hold.current
+      ? [...hold.calls, { ...hold.current, endedAt: table.options.now() }]
+      : hold.calls;
+  return {
+    hold,
+    status,
+    note: `${status}: ${error}`,
+    set: { lastError: error.slice(0, 500) },
+    attempt: refundAttempt ? 'refunded' : 'counted',
+    calls,
   };
 }
 

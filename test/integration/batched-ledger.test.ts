@@ -20,20 +20,32 @@ const KEEP_SECONDS = 14 * 86_400;
 let clock = Date.parse('2026-12-01T00:00:00Z');
 let scope = '';
 
-/** One consumer (a container of its own): its client, the requests it sent, its two ledgers. */
-function consumer() {
+/**
+ * One consumer (a container of its own): its client, the requests it sent, its two ledgers.
+ * `afterFirstTransaction` runs once, after the first transaction's answer and before the ledger sees it.
+ */
+function consumer(afterFirstTransaction?: () => Promise<void>) {
   const client = new DynamoDBClient({ ...localClientOptions(), maxAttempts: 1 });
   const sent: string[] = [];
+  let interfered = false;
   client.middlewareStack.add(
-    (next, context) => (args) => {
-      sent.push(String(context.commandName).replace(/Command$/, ''));
-      return next(args);
+    (next, context) => async (args) => {
+      const name = String(context.commandName).replace(/Command$/, '');
+      sent.push(name);
+      try {
+        return await next(args);
+      } finally {
+        if (afterFirstTransaction && name === 'TransactWriteItems' && !interfered) {
+          interfered = true;
+          await afterFirstTransaction();
+        }
+      }
     },
     { step: 'initialize', name: 'countRequests' },
   );
   const place = { client, tableName: tableName('state'), scope, keepSeconds: KEEP_SECONDS };
   const single = new JobLedger({ ...place, now: () => clock });
-  const batched = new BatchedLedger({ ...place, now: () => clock, ledger: single });
+  const batched = new BatchedLedger({ ...place, now: () => clock });
   return { single, batched, sent };
 }
 
@@ -90,17 +102,27 @@ describe('batched job ledger (DynamoDB Local)', () => {
 
   it('gives each job of a mixed batch the answer the one-job ledger gives it', async () => {
     const setup = consumer().single;
-    // Sent, held by a live claim, first used for other content, and a claim that ran out.
+    // Sent, held by a live claim, first used for other content, a claim that ran out, a job waiting
+    // for a retry, and one whose call ended without an answer.
     await setup.markSent(held(await setup.claim('sent-2', 'fp', 'old', CLAIM_MS)).hold, 'pm-sent');
     await setup.claim('live', 'fp', 'other-holder', CLAIM_MS * 10);
     await setup.claim('reused', 'fp-other', 'old', CLAIM_MS);
     await setup.claim('expired', 'fp', 'dead-holder', CLAIM_MS);
+    await setup.release(
+      held(await setup.claim('retry', 'fp', 'old', CLAIM_MS)).hold,
+      'retry',
+      '500',
+    );
+    const unknownCall = { ref: 'call-0', at: clock };
+    const unknown = held(await setup.claim('unknown', 'fp', 'old', CLAIM_MS, 'fp', unknownCall));
+    await setup.release(unknown.hold, 'unknown', 'timeout');
     clock += CLAIM_MS + 1;
 
     const { batched, sent } = consumer();
-    const asked = ['new-1', 'sent-2', 'live', 'reused', 'expired', 'new-2'];
+    const asked = ['new-1', 'sent-2', 'live', 'reused', 'expired', 'retry', 'unknown', 'new-2'];
+    const call = { ref: 'call-1', at: clock };
     const results = await Promise.all(
-      asked.map((id) => batched.claim(id, 'fp', `mine-${id}`, CLAIM_MS)),
+      asked.map((id) => batched.claim(id, 'fp', `mine-${id}`, CLAIM_MS, 'fp', call)),
     );
     const byId = Object.fromEntries(asked.map((id, index) => [id, results[index]]));
 
@@ -115,12 +137,75 @@ describe('batched job ledger (DynamoDB Local)', () => {
       ambiguous: true,
       abandoned: true,
     });
-    // The refused transaction, the new jobs again together, and the four others one by one.
-    expect(sent.filter((name) => name === 'TransactWriteItems')).toHaveLength(2);
-    expect(sent.filter((name) => name === 'UpdateItem')).toHaveLength(4);
+    expect(byId.retry).toMatchObject({ kind: 'claimed', attempts: 2, ambiguous: false });
+    const again = held(byId.unknown as ClaimResult);
+    expect(again).toMatchObject({ attempts: 2, ambiguous: true });
+    expect(again.hold).toMatchObject({ ambiguous: true, calls: [{ ref: 'call-0' }] });
+    expect(again.history.join('\n')).toContain('unknown: timeout');
+    // The refused transaction returned the items, so the second one claimed every claimable job.
+    expect(sent).toEqual(['TransactWriteItems', 'TransactWriteItems']);
     const check = consumer().single;
     expect(await check.get('live')).toMatchObject({ claimToken: 'other-holder', attempts: 1 });
-    expect(await check.get('new-2')).toMatchObject({ claimToken: 'mine-new-2', attempts: 1 });
+    expect(await check.get('unknown')).toMatchObject({
+      status: 'claimed',
+      claimToken: 'mine-unknown',
+      attempts: 2,
+      calls: [{ ref: 'call-0' }, { ref: 'call-1' }],
+    });
+    expect(await check.get('sent-2')).toMatchObject({ status: 'sent', messageId: 'pm-sent' });
+  });
+
+  it('claims from the item as it is when another writer changed it after it was returned', async () => {
+    const setup = consumer().single;
+    await setup.release(
+      held(await setup.claim('moving', 'fp', 'old', CLAIM_MS)).hold,
+      'retry',
+      '500',
+    );
+    // Right after the batch's first transaction returns the item, another consumer claims the job and
+    // releases it: the item the batch was given is no longer the item.
+    const other = consumer().single;
+    const { batched, sent } = consumer(async () => {
+      const taken = held(await other.claim('moving', 'fp', 'other', CLAIM_MS));
+      await other.release(taken.hold, 'retry', '503');
+    });
+
+    const result = held(await batched.claim('moving', 'fp', 'mine', CLAIM_MS));
+
+    // The pinned count refused the second transaction; the third claimed from the item as it is.
+    expect(sent).toEqual(['TransactWriteItems', 'TransactWriteItems', 'TransactWriteItems']);
+    expect(result.attempts).toBe(3);
+    expect(result.history.join('\n')).toContain('retry: 503');
+    expect(await setup.get('moving')).toMatchObject({ claimToken: 'mine', attempts: 3 });
+  });
+
+  it('releases and holds many jobs in one transaction, refusing only a taken-over claim', async () => {
+    const { batched, single, sent } = consumer();
+    const claims = await Promise.all(
+      ids(30).map((id) => batched.claim(id, 'fp', `t-${id}`, CLAIM_MS)),
+    );
+    clock += CLAIM_MS + 1;
+    await consumer().single.claim('job-7', 'fp', 'new-holder', CLAIM_MS);
+    sent.length = 0;
+
+    const steps = await Promise.all(
+      claims.map((claim, index) =>
+        index % 2 === 0
+          ? batched.release(held(claim).hold, 'retry', 'rate limit', true)
+          : batched.release(held(claim).hold, 'dead', 'ErrorCode 300'),
+      ),
+    );
+
+    expect(steps.filter((step) => step === 'taken-over')).toHaveLength(1);
+    expect(steps[7]).toBe('taken-over');
+    expect(sent).toEqual(['TransactWriteItems', 'TransactWriteItems']);
+    expect(await single.get('job-4')).toMatchObject({ status: 'retry', attempts: 0 });
+    expect(await single.get('job-5')).toMatchObject({
+      status: 'dead',
+      attempts: 1,
+      lastError: 'ErrorCode 300',
+    });
+    expect(await single.get('job-7')).toMatchObject({ claimToken: 'new-holder', attempts: 2 });
   });
 
   it('claims each job once when two consumers batch the same jobs at the same time', async () => {
@@ -179,11 +264,7 @@ describe('batched job ledger (DynamoDB Local)', () => {
       maxAttempts: 1,
     });
     const place = { client: unreachable, tableName: tableName('state'), scope, keepSeconds: 60 };
-    const batched = new BatchedLedger({
-      ...place,
-      now: () => clock,
-      ledger: new JobLedger({ ...place, now: () => clock }),
-    });
+    const batched = new BatchedLedger({ ...place, now: () => clock });
     const results = await Promise.allSettled(
       ids(3).map((id) => batched.claim(id, 'fp', 't', CLAIM_MS)),
     );
