@@ -99,13 +99,13 @@ const BENCHMARKS = [
     name: 'email-backlog',
     key: 'emailBacklog',
     title:
-      'bench: email re-sends under a sustained backlog (the production email params: 50/s, 2 batchers of 350)',
+      'bench: email re-sends under a sustained backlog (the production email params: 50/s, 2 batchers of 300)',
     onStack: true,
     // serverless.yml's default params (rate, batch size, maximum concurrency) and the batcher's 30 s
     // timeout; BENCH_EMAIL_BACKLOG='{"batchers":5,"batchSize":500}' (say) measures others.
     sizes: {
-      full: { jobs: 3000, rate: 50, batchers: 2, batchSize: 350, ...backlogOverrides() },
-      small: { jobs: 1000, rate: 50, batchers: 2, batchSize: 350, ...backlogOverrides() },
+      full: { jobs: 3000, rate: 50, batchers: 2, batchSize: 300, ...backlogOverrides() },
+      small: { jobs: 1000, rate: 50, batchers: 2, batchSize: 300, ...backlogOverrides() },
     },
     run: (context, size) => runEmailBacklog({ ...context, .../** @type {any} */ (size) }),
     print: printEmailBacklog,

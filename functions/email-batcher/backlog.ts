@@ -32,15 +32,24 @@ export function tokenWaitMs(
 }
 
 /**
+ * The share of `rate x wait` counted on: the batchers of one round do not start together, the claims
+ * and calls take their time on a loaded table, and tokens come in lumps (`RATE_LUMP_SECONDS` in
+ * wiring.ts). Measured in the backlog bench (3 runs each): 2 x 350 records (7/8 of the rate) with
+ * whole-batch lumps 0.12 to 0.29 re-sends per send; 2 x 300 (3/4) with whole-batch lumps 0.00 to 0.30;
+ * 2 x 300 with 2 s lumps 0.00 to 0.07.
+ */
+export const SENDABLE_SHARE = 0.8;
+
+/**
  * Re-sends per sent message a sustained backlog costs in the steady state. Lambda hands the batchers
  * `batchSize x maxConcurrency` records at a time, and the shared rate lets them send
- * `ratePerSecond x tokenWaitMs` of those before their invocations must stop waiting: the rest are
+ * `SENDABLE_SHARE x ratePerSecond x tokenWaitMs` of those before their invocations must stop waiting: the rest are
  * deferred (re-sent to the queue), received again and, while the backlog lasts, deferred again. 0 when
  * every record handed over can be sent within one invocation's wait: the event source is then held
  * back by the invocations themselves, and each job is received once.
  */
 export function backlogResendsPerSend(settings: BacklogSettings): number {
   const handed = settings.batchSize * settings.maxConcurrency;
-  const sendable = (settings.ratePerSecond * tokenWaitMs(settings)) / 1000;
+  const sendable = (SENDABLE_SHARE * settings.ratePerSecond * tokenWaitMs(settings)) / 1000;
   return sendable <= 0 ? Number.POSITIVE_INFINITY : Math.max(0, handed / sendable - 1);
 }

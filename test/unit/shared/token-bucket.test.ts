@@ -5,8 +5,9 @@ import { TokenBucket } from '../../../shared/rate-limit/token-bucket';
 
 const dynamo = mockClient(DynamoDBDocumentClient);
 
-function bucket(now: () => number, onSleep: (ms: number) => void = () => {}) {
+function bucket(now: () => number, onSleep: (ms: number) => void = () => {}, lumpSeconds?: number) {
   return new TokenBucket({
+    ...(lumpSeconds === undefined ? {} : { lumpSeconds }),
     client: new DynamoDBClient({ region: 'us-east-1' }),
     tableName: 'state',
     name: 'email#postmark',
@@ -72,6 +73,29 @@ describe('token bucket', () => {
     expect(granted).toBe(25);
     expect(sleeps).toEqual([250]);
     expect(dynamo.commandCalls(UpdateCommand)).toHaveLength(1);
+  });
+
+  it('with a lump, takes what the rate brings in it instead of waiting for all it wants', async () => {
+    let clock = 1_000_000;
+    const sleeps: number[] = [];
+    dynamo.on(GetCommand).resolves({ Item: { tokens: 0, updatedAt: clock, version: 7 } });
+    dynamo.on(UpdateCommand).resolves({});
+    const advance = (ms: number) => {
+      sleeps.push(ms);
+      clock += ms;
+    };
+
+    // 100/s with 2 s lumps: 200 tokens after about 2 s, although 300 are wanted and 10 s allowed.
+    const granted = await bucket(() => clock, advance, 2).take(300, 10_000);
+    expect(granted).toBeGreaterThanOrEqual(200);
+    expect(granted).toBeLessThan(300);
+    expect(sleeps.reduce((sum, ms) => sum + ms, 0)).toBeLessThan(2100);
+
+    // Without one it waits until all 300 came in (3 s).
+    sleeps.length = 0;
+    clock = 1_000_000;
+    expect(await bucket(() => clock, advance).take(300, 10_000)).toBe(300);
+    expect(sleeps.reduce((sum, ms) => sum + ms, 0)).toBeGreaterThanOrEqual(3000);
   });
 
   it('never counts time backwards when another consumer stamped a later clock', async () => {
