@@ -14,6 +14,13 @@ export interface TokenBucketOptions {
   burst: number;
   /** Bucket items outlive a quiet period by this much, then TTL removes them (they refill anyway). */
   keepSeconds?: number;
+  /**
+   * A waiting taker is satisfied with what the rate brings in this long (none: with all it wants, up
+   * to the burst). Consumers sharing the bucket then take turns in small lumps: one that waits for
+   * all it holds loses every race to those that want less, and can wait out its invocation with
+   * nothing (issue 19: whole batches deferred under a sustained backlog).
+   */
+  lumpSeconds?: number;
   now: () => number;
   sleep: (ms: number) => Promise<void>;
 }
@@ -48,15 +55,21 @@ export class TokenBucket {
 
   /**
    * Waits (at most `maxWaitMs`) until the bucket holds enough for a good share of `want` (all of it,
-   * or what the rate brings in `maxWaitMs`), then resolves to the tokens available. Reads only:
+   * or what the rate brings in `maxWaitMs` or in `lumpSeconds`), then resolves to the tokens available. Reads only:
    * nothing is taken, so a caller can size its work before {@link take}.
    */
   async waitForTokens(want: number, maxWaitMs: number): Promise<number> {
     const { now, sleep, ratePerSecond, burst } = this.#options;
     const deadline = now() + maxWaitMs;
+    const lump = this.#options.lumpSeconds;
     const enough = Math.max(
       1,
-      Math.min(want, burst, Math.floor((ratePerSecond * maxWaitMs) / 1000)),
+      Math.min(
+        want,
+        burst,
+        Math.floor((ratePerSecond * maxWaitMs) / 1000),
+        lump === undefined ? Number.POSITIVE_INFINITY : Math.floor(ratePerSecond * lump),
+      ),
     );
     for (let round = 0; round < 100; round += 1) {
       const state = this.#state ?? (await this.#read());
