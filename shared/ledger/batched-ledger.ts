@@ -1,7 +1,3 @@
-import { randomUUID } from 'node:crypto';
-import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
-import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
 import { claimJob } from './claim';
 import { writeStep } from './holder-steps';
 import type { JobLedger } from './job-ledger';
@@ -13,12 +9,12 @@ import {
   claimLine,
   claimRefusal,
   claimUpdate,
-  type LedgerUpdate,
   releaseStep,
   type StepRequest,
   sentStep,
   stepUpdate,
 } from './requests';
+import { chunksOf, oncePerJob, transactUpdates } from './transaction';
 import type {
   CallRecord,
   ClaimResult,
@@ -55,12 +51,6 @@ interface PendingClaim extends Waiting<ClaimRequest, ClaimResult> {
   /** The item as a cancelled transaction returned it: the claim's result is built from it. */
   old?: LedgerEntry;
 }
-
-/** How a transaction ended; `reasons` says, action by action, why a cancelled one was. */
-type Outcome =
-  | { kind: 'written' }
-  | { kind: 'cancelled'; reasons: { code?: string; item?: LedgerEntry }[] }
-  | { kind: 'error'; error: unknown };
 
 /**
  * The job ledger for a consumer that claims and settles many jobs at once (the email batcher): the
@@ -172,7 +162,8 @@ export class BatchedLedger implements Pick<JobLedger, 'claim' | 'markSent' | 're
     let pending = batch;
     for (let round = 0; round < MAX_ROUNDS && pending.length > 0; round += 1) {
       const lines = pending.map((entry) => claimLine(this.#table, entry.request));
-      const outcome = await this.#transact(
+      const outcome = await transactUpdates(
+        this.#table,
         pending.map((entry, index) =>
           claimUpdate(this.#table, entry.request, lines[index] as string, entry.condition),
         ),
@@ -226,7 +217,8 @@ export class BatchedLedger implements Pick<JobLedger, 'claim' | 'markSent' | 're
     for (const entry of alone) this.#stepAlone(entry);
     let pending = batch;
     for (let round = 0; round < MAX_ROUNDS && pending.length > 0; round += 1) {
-      const outcome = await this.#transact(
+      const outcome = await transactUpdates(
+        this.#table,
         pending.map((entry) => stepUpdate(this.#table, entry.request)),
       );
       if (outcome.kind === 'error') {
@@ -253,55 +245,4 @@ export class BatchedLedger implements Pick<JobLedger, 'claim' | 'markSent' | 're
   #stepAlone({ request, resolve, reject }: Waiting<StepRequest, StepResult>): void {
     writeStep(this.#table, request).then(resolve, reject);
   }
-
-  /** One TransactWriteItems of `updates`; a cancelled one wrote nothing. */
-  async #transact(updates: LedgerUpdate[]): Promise<Outcome> {
-    try {
-      await this.#table.documents.send(
-        new TransactWriteCommand({
-          TransactItems: updates.map((update) => ({
-            Update: { ...update, ReturnValuesOnConditionCheckFailure: 'ALL_OLD' },
-          })),
-          // The SDK may send the request again after a timeout: the token makes a transaction that
-          // went through the first time succeed again without being applied twice.
-          ClientRequestToken: randomUUID(),
-        }),
-      );
-      return { kind: 'written' };
-    } catch (error) {
-      if (!(error instanceof TransactionCanceledException)) return { kind: 'error', error };
-      return {
-        kind: 'cancelled',
-        reasons: updates.map((_, index) => {
-          const reason = error.CancellationReasons?.[index];
-          return {
-            ...(reason?.Code ? { code: reason.Code } : {}),
-            ...(reason?.Item
-              ? { item: unmarshall(reason.Item as Parameters<typeof unmarshall>[0]) as LedgerEntry }
-              : {}),
-          };
-        }),
-      };
-    }
-  }
-}
-
-/** Two actions on one item cannot share a transaction: a job's later entries go one by one. */
-function oncePerJob<T>(entries: readonly T[], jobOf: (entry: T) => string) {
-  const seen = new Set<string>();
-  const batch: T[] = [];
-  const alone: T[] = [];
-  for (const entry of entries) {
-    (seen.has(jobOf(entry)) ? alone : batch).push(entry);
-    seen.add(jobOf(entry));
-  }
-  return { batch, alone };
-}
-
-function chunksOf<T>(items: readonly T[], size: number): T[][] {
-  const chunks: T[][] = [];
-  for (let start = 0; start < items.length; start += size) {
-    chunks.push(items.slice(start, start + size));
-  }
-  return chunks;
 }
