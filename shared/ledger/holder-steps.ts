@@ -1,8 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { LedgerTable } from './ledger-table';
-import { releaseStep, type StepRequest, sentStep, stepUpdate } from './requests';
-import type { LedgerHold, StepResult } from './types';
+import { type StepRequest, stepUpdate } from './requests';
+import type { StepResult } from './types';
 
 // The holder's steps after its claim (sent, released, dead): each is written only while the item
 // still carries the claim's token, so a holder whose claim ran out and was taken over gets
@@ -10,28 +10,6 @@ import type { LedgerHold, StepResult } from './types';
 
 /** The claim was taken over: the step was not written. */
 const TAKEN_OVER: StepResult = 'taken-over';
-
-/** Records the provider's acceptance (see `JobLedger.markSent`). */
-export function markSent(
-  table: LedgerTable,
-  hold: LedgerHold,
-  messageId: string,
-  note: string,
-): Promise<StepResult> {
-  return writeStep(table, sentStep(hold, messageId, note));
-}
-
-/** Releases the claim after a failed call (see `JobLedger.release`). */
-export function release(
-  table: LedgerTable,
-  hold: LedgerHold,
-  status: 'retry' | 'unknown' | 'dead',
-  error: string,
-  refundAttempt: boolean,
-  currentMaybeSent: boolean,
-): Promise<StepResult> {
-  return writeStep(table, releaseStep(table, hold, status, error, refundAttempt, currentMaybeSent));
-}
 
 /** One step of the holder, written only while the item still carries the holder's token. */
 export async function writeStep(table: LedgerTable, step: StepRequest): Promise<StepResult> {

@@ -1,7 +1,8 @@
 import { claimJob } from './claim';
-import { markSent, release } from './holder-steps';
+import { writeStep } from './holder-steps';
 import { LedgerTable } from './ledger-table';
 import { clearJob, recordFound, resetAttempts } from './replay-steps';
+import { releaseStep, sentStep } from './requests';
 import type {
   CallRecord,
   ClaimResult,
@@ -63,7 +64,7 @@ export class JobLedger {
    * `taken-over`: the claim ran out and another consumer holds the job now.
    */
   markSent(hold: LedgerHold, messageId: string, note = `sent ${messageId}`): Promise<StepResult> {
-    return markSent(this.#table, hold, messageId, note);
+    return writeStep(this.#table, sentStep(hold, messageId, note));
   }
 
   /**
@@ -81,7 +82,10 @@ export class JobLedger {
     refundAttempt = false,
     currentMaybeSent = status === 'unknown',
   ): Promise<StepResult> {
-    return release(this.#table, hold, status, error, refundAttempt, currentMaybeSent);
+    return writeStep(
+      this.#table,
+      releaseStep(this.#table, hold, status, error, refundAttempt, currentMaybeSent),
+    );
   }
 
   /**
