@@ -36,7 +36,7 @@ export function tokenWaitMs(
  * and calls take their time on a loaded table, and tokens come in lumps (`RATE_LUMP_SECONDS` in
  * wiring.ts). Measured in the backlog bench (3 runs each): 2 x 350 records (7/8 of the rate) with
  * whole-batch lumps 0.12 to 0.29 re-sends per send; 2 x 300 (3/4) with whole-batch lumps 0.00 to 0.30;
- * 2 x 300 with 2 s lumps 0.00 to 0.07.
+ * 2 x 300 with 2 s lumps 0.00 to 0.07, with 3 s lumps (the default) 0.01 to 0.13.
  */
 export const SENDABLE_SHARE = 0.8;
 
