@@ -9,7 +9,7 @@ const { randomUUID } = require('node:crypto');
 const { CreateQueueCommand, DeleteQueueCommand, SQSClient } = require('@aws-sdk/client-sqs');
 const { SqsEventSource } = require('../../local/sqs/event-source');
 const { countingClients, dynamoDbBreakdown, dynamoDbRequestsOf } = require('../lib/aws-clients');
-const { emailJob, sandbox } = require('./email-harness');
+const { benchBatcherEnv, emailJob, sandbox } = require('./email-harness');
 const { enqueueJobs } = require('../lib/queue-jobs');
 const { silentMetrics } = require('../lib/silent-metrics');
 const { buildBatcherModule } = require('./email-rate-limiter');
@@ -63,14 +63,7 @@ async function runEmailBacklog({
   try {
     await sandbox(state.emailSandbox, '/sandbox/reset', {});
     const config = loadEmailBatcherConfig({
-      SECRETS_PREFIX: 'connector-suite/local',
-      STATE_TABLE: state.tables.StateTable.name,
-      EMAIL_JOBS_QUEUE_URL: queueUrl,
-      EMAIL_JOBS_DLQ_URL: dlqUrl,
-      EMAIL_API_URL: state.emailSandbox,
-      EMAIL_PROVIDER_ACCOUNT: `backlog-${id}`,
-      EMAIL_RATE_PER_SECOND: String(rate),
-      EMAIL_RATE_BURST: String(burst),
+      ...benchBatcherEnv(state, { queueUrl, dlqUrl, account: `backlog-${id}`, rate, burst }),
       FUNCTION_TIMEOUT_SECONDS: String(timeoutSeconds),
     });
     const logger = new Logger({ serviceName: 'bench', logLevel: 'SILENT' });

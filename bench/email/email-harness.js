@@ -67,4 +67,24 @@ function excessOverRate(times, rate) {
   return worst;
 }
 
-module.exports = { emailJob, sandbox, excessOverRate };
+/**
+ * The environment a batcher built in the bench process reads: the stack's table, secrets and sandbox,
+ * the bench's own queues and provider account (so its rate limit and pause are its own).
+ * @param {any} state the local stack's state
+ * @param {{ queueUrl: string, dlqUrl: string, account: string, rate: number, burst: number }} options
+ * @returns {Record<string, string>}
+ */
+function benchBatcherEnv(state, { queueUrl, dlqUrl, account, rate, burst }) {
+  return {
+    SECRETS_PREFIX: 'connector-suite/local',
+    STATE_TABLE: state.tables.StateTable.name,
+    EMAIL_JOBS_QUEUE_URL: queueUrl,
+    EMAIL_JOBS_DLQ_URL: dlqUrl,
+    EMAIL_API_URL: state.emailSandbox,
+    EMAIL_PROVIDER_ACCOUNT: account,
+    EMAIL_RATE_PER_SECOND: String(rate),
+    EMAIL_RATE_BURST: String(burst),
+  };
+}
+
+module.exports = { benchBatcherEnv, emailJob, sandbox, excessOverRate };

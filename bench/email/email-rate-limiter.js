@@ -12,7 +12,7 @@ const {
   dynamoDbRequestsOf,
   dynamoDbWritesAndReads,
 } = require('../lib/aws-clients');
-const { emailJob, excessOverRate, sandbox } = require('./email-harness');
+const { benchBatcherEnv, emailJob, excessOverRate, sandbox } = require('./email-harness');
 
 const root = path.resolve(__dirname, '..', '..');
 
@@ -89,16 +89,15 @@ async function runRateLimiter({ state, workDir, batchers, seconds, rate = 500, b
   );
   try {
     await sandbox(state.emailSandbox, '/sandbox/reset', {});
-    const config = loadEmailBatcherConfig({
-      SECRETS_PREFIX: 'connector-suite/local',
-      STATE_TABLE: state.tables.StateTable.name,
-      EMAIL_JOBS_QUEUE_URL: queueUrl,
-      EMAIL_JOBS_DLQ_URL: dlqUrl,
-      EMAIL_API_URL: state.emailSandbox,
-      EMAIL_PROVIDER_ACCOUNT: `bench-${id}`,
-      EMAIL_RATE_PER_SECOND: String(rate),
-      EMAIL_RATE_BURST: String(burst),
-    });
+    const config = loadEmailBatcherConfig(
+      benchBatcherEnv(state, {
+        queueUrl: /** @type {string} */ (queueUrl),
+        dlqUrl: /** @type {string} */ (dlqUrl),
+        account: `bench-${id}`,
+        rate,
+        burst,
+      }),
+    );
     const logger = new Logger({ serviceName: 'bench', logLevel: 'SILENT' });
     // The batcher's own telemetry (its counters; the logger is silent, the metrics never flushed).
     const telemetry = makeTelemetry(logger, silentMetrics());
