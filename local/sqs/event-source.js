@@ -1,21 +1,13 @@
 const { GetQueueAttributesCommand } = require('@aws-sdk/client-sqs');
-const { journalDelivered, journalSettled } = require('./event-journal');
-const { deleteMessages, receiveMessages, releaseMessages, sleep } = require('./queue-calls');
-const {
-  eventPayloadBytes,
-  failedMessageIds,
-  MAX_INVOCATION_PAYLOAD_BYTES,
-  toSqsRecord,
-} = require('./lambda-event');
+const { invokeBatch } = require('./invoke-batch');
+const { MAX_INVOCATION_PAYLOAD_BYTES } = require('./lambda-event');
+const { releaseMessages, sleep } = require('./queue-calls');
+const { receiveBatch } = require('./receive-batch');
 
 /**
  * @typedef {object} EventSourceLog
  * @property {(message: string) => void} debug
  * @property {(message: string) => void} warn
- *
- * @typedef {import('@aws-sdk/client-sqs').Message} Message
- * @typedef {import('aws-lambda').SQSRecord} SQSRecord
- * @typedef {{ messages: Message[], records: SQSRecord[], overflow: Message[] }} Batch
  *
  * @typedef {object} SqsEventSourceOptions
  * @property {import('@aws-sdk/client-sqs').SQSClient} sqs its request timeout must exceed
@@ -50,6 +42,9 @@ const {
  * pollers, and leaves again on an empty poll. Each poller invokes one batch at a time, so no more
  * than `maxConcurrency` invocations are ever in flight, as with Lambda's `maximumConcurrency`.
  * stop() aborts the long polls; the emulator then hands an aborted poll nothing.
+ *
+ * This file runs the pollers; receiving one batch is in receive-batch.js, invoking the function
+ * with it and deleting what succeeded in invoke-batch.js.
  */
 class SqsEventSource {
   #sqs;
@@ -127,7 +122,7 @@ class SqsEventSource {
   /** @param {boolean} primary */
   async #poll(primary) {
     while (this.#running) {
-      /** @type {Batch} */
+      /** @type {import('./receive-batch').Batch} */
       let batch;
       try {
         batch = await this.#collectBatch();
@@ -161,102 +156,35 @@ class SqsEventSource {
     }
   }
 
-  /**
-   * Receives until the batch is full, the next record would pass the payload cap, or the batching
-   * window (counted from the first message) ends.
-   * @returns {Promise<Batch>}
-   */
-  async #collectBatch() {
-    const source = { queueArn: /** @type {string} */ (this.#queueArn), region: this.#region };
-    /** @type {Map<string, { message: Message, record: SQSRecord, bytes: number }>} */
-    const byId = new Map();
-    /** @type {Message[]} */
-    const overflow = [];
-    /** @type {number | undefined} */
-    let deadline;
-    while (this.#running && byId.size < this.#batchSize && overflow.length === 0) {
-      // Inside a batching window (once a message is held) it short-polls with a pause instead of
-      // long-polling: a stop then has no long poll to abort, and an aborted long poll could otherwise
-      // still be handed the very messages the stop releases, before the emulator sees its client gone.
-      const wait = deadline === undefined ? this.#waitTimeSeconds : 0;
-      /** @type {Message[]} */
-      let received;
-      try {
-        received = await receiveMessages(this.#target, {
-          max: Math.min(10, this.#batchSize - byId.size),
-          waitTimeSeconds: wait,
-          signal: this.#abort.signal,
-        });
-      } catch (error) {
-        // Messages already received are not dropped (stop() aborts polls inside a batching window):
-        // the caller invokes them, or hands them back when stopping.
-        if (byId.size === 0) throw error;
-        break;
-      }
-      for (const message of received) {
-        const id = /** @type {string} */ (message.MessageId);
-        const record = toSqsRecord(message, source);
-        const bytes = Buffer.byteLength(JSON.stringify(record));
-        const others = [...byId.entries()].filter(([other]) => other !== id);
-        const total = eventPayloadBytes([...others.map(([, entry]) => entry.bytes), bytes]);
-        // A record alone over the cap is still invoked: nothing smaller can be made of it.
-        if (overflow.length > 0 || (total > this.#maxPayloadBytes && others.length > 0)) {
-          overflow.push(message);
-          continue;
-        }
-        // A message seen twice (its visibility ran out meanwhile) keeps its latest receipt handle.
-        byId.set(id, { message, record, bytes });
-      }
-      if (byId.size === 0) break;
-      deadline ??= Date.now() + this.#windowMs;
-      const left = deadline - Date.now();
-      if (left <= 0) break;
-      if (received.length === 0 && wait === 0) {
-        await sleep(Math.min(this.#idleDelayMs, left), this.#abort.signal);
-      }
-    }
-    const entries = [...byId.values()];
-    return {
-      messages: entries.map((entry) => entry.message),
-      records: entries.map((entry) => entry.record),
-      overflow,
-    };
+  /** @returns {Promise<import('./receive-batch').Batch>} */
+  #collectBatch() {
+    return receiveBatch({
+      target: this.#target,
+      queueArn: /** @type {string} */ (this.#queueArn),
+      region: this.#region,
+      batchSize: this.#batchSize,
+      windowMs: this.#windowMs,
+      waitTimeSeconds: this.#waitTimeSeconds,
+      maxPayloadBytes: this.#maxPayloadBytes,
+      idleDelayMs: this.#idleDelayMs,
+      signal: this.#abort.signal,
+      running: () => this.#running,
+    });
   }
 
   /**
-   * Invokes the function with one batch and deletes what succeeded.
-   * @param {Message[]} messages
-   * @param {SQSRecord[]} records the event records of `messages`, in the same order
+   * @param {import('@aws-sdk/client-sqs').Message[]} messages
+   * @param {import('aws-lambda').SQSRecord[]} records the event records of `messages`, in order
    */
-  async #process(messages, records) {
-    const ids = messages.map((message) => /** @type {string} */ (message.MessageId));
-    const journal = { journal: this.#journal, queueUrl: this.#queueUrl, records };
-    journalDelivered(journal);
-    let response;
-    try {
-      response = await this.#invoke({ Records: records });
-    } catch (error) {
-      this.#log.warn(`Batch of ${ids.length} from ${this.#queueUrl} failed, all retried: ${error}`);
-      journalSettled(journal, undefined, `the invocation failed: ${error}`);
-      return;
-    }
-    const failed = this.#reportFailures ? failedMessageIds(response, ids) : new Set();
-    if (failed === undefined) {
-      this.#log.warn(
-        `Invalid batchItemFailures from the function for ${this.#queueUrl}: all ${ids.length} ` +
-          `records retried (${JSON.stringify(response)?.slice(0, 200)})`,
-      );
-      journalSettled(journal, undefined, 'invalid batchItemFailures');
-      return;
-    }
-    journalSettled(journal, failed);
-    const done = messages.filter(
-      (message) => !failed.has(/** @type {string} */ (message.MessageId)),
-    );
-    this.#log.debug(
-      `Batch of ${ids.length} from ${this.#queueUrl}: ${done.length} done, ${failed.size} retried`,
-    );
-    await deleteMessages(this.#target, done);
+  #process(messages, records) {
+    const settings = {
+      target: this.#target,
+      invoke: this.#invoke,
+      reportFailures: this.#reportFailures,
+      log: this.#log,
+      journal: this.#journal,
+    };
+    return invokeBatch(settings, messages, records);
   }
 }
 
