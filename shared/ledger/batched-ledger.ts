@@ -15,14 +15,7 @@ import {
   stepUpdate,
 } from './requests';
 import { chunksOf, oncePerJob, transactUpdates } from './transaction';
-import type {
-  CallRecord,
-  ClaimResult,
-  JobLedgerOptions,
-  LedgerEntry,
-  LedgerHold,
-  StepResult,
-} from './types';
+import type { ClaimResult, JobLedgerOptions, LedgerEntry, StepResult } from './types';
 
 /** DynamoDB's limit on the actions of one transaction. */
 export const MAX_TRANSACTION_ITEMS = 100;
@@ -32,12 +25,6 @@ export const MAX_TRANSACTION_ITEMS = 100;
  * first try, one for the jobs whose items it returned, one more for a conflict with another writer.
  */
 const MAX_ROUNDS = 3;
-
-/** Settings for {@link BatchedLedger}. */
-export interface BatchedLedgerOptions extends JobLedgerOptions {
-  /** At most this many jobs per transaction (DynamoDB: 100). */
-  maxItems?: number;
-}
 
 interface Waiting<Request, Result> {
   request: Request;
@@ -83,24 +70,19 @@ interface PendingClaim extends Waiting<ClaimRequest, ClaimResult> {
  */
 export class BatchedLedger implements Pick<JobLedger, 'claim' | 'markSent' | 'release'> {
   readonly #table: LedgerTable;
-  readonly #maxItems: number;
   #claims: PendingClaim[] = [];
   #steps: Waiting<StepRequest, StepResult>[] = [];
   #scheduled = false;
 
-  constructor(options: BatchedLedgerOptions) {
+  constructor(options: JobLedgerOptions) {
     this.#table = new LedgerTable(options);
-    this.#maxItems = Math.min(options.maxItems ?? MAX_TRANSACTION_ITEMS, MAX_TRANSACTION_ITEMS);
   }
 
   /** As `JobLedger.claim`, batched. */
   claim(
-    jobId: string,
-    fingerprint: string,
-    token: string,
-    claimMs: number,
-    previousFingerprint: string = fingerprint,
-    call?: CallRecord,
+    ...[jobId, fingerprint, token, claimMs, previousFingerprint = fingerprint, call]: Parameters<
+      JobLedger['claim']
+    >
   ): Promise<ClaimResult> {
     const request: ClaimRequest = { jobId, fingerprint, token, claimMs, previousFingerprint };
     if (call) request.call = call;
@@ -111,17 +93,21 @@ export class BatchedLedger implements Pick<JobLedger, 'claim' | 'markSent' | 're
   }
 
   /** As `JobLedger.markSent`, batched. */
-  markSent(hold: LedgerHold, messageId: string, note = `sent ${messageId}`): Promise<StepResult> {
+  markSent(
+    ...[hold, messageId, note = `sent ${messageId}`]: Parameters<JobLedger['markSent']>
+  ): Promise<StepResult> {
     return this.#step(sentStep(hold, messageId, note));
   }
 
   /** As `JobLedger.release`, batched. */
   release(
-    hold: LedgerHold,
-    status: 'retry' | 'unknown' | 'dead',
-    error: string,
-    refundAttempt = false,
-    currentMaybeSent = status === 'unknown',
+    ...[
+      hold,
+      status,
+      error,
+      refundAttempt = false,
+      currentMaybeSent = status === 'unknown',
+    ]: Parameters<JobLedger['release']>
   ): Promise<StepResult> {
     return this.#step(
       releaseStep(this.#table, hold, status, error, refundAttempt, currentMaybeSent),
@@ -137,7 +123,10 @@ export class BatchedLedger implements Pick<JobLedger, 'claim' | 'markSent' | 're
 
   /** Everything asked for in this turn goes out together at the next (or now, once a batch is full). */
   #schedule(): void {
-    if (this.#claims.length >= this.#maxItems || this.#steps.length >= this.#maxItems) {
+    if (
+      this.#claims.length >= MAX_TRANSACTION_ITEMS ||
+      this.#steps.length >= MAX_TRANSACTION_ITEMS
+    ) {
       this.#flush();
       return;
     }
@@ -152,8 +141,14 @@ export class BatchedLedger implements Pick<JobLedger, 'claim' | 'markSent' | 're
     const steps = this.#steps;
     this.#claims = [];
     this.#steps = [];
-    for (const chunk of chunksOf(claims, this.#maxItems)) void this.#claimTogether(chunk);
-    for (const chunk of chunksOf(steps, this.#maxItems)) void this.#stepTogether(chunk);
+    // Whatever goes wrong in a batch, every claim and step of it is answered: a caller never waits
+    // on a promise nothing will settle (settling one already settled does nothing).
+    for (const chunk of chunksOf(claims, MAX_TRANSACTION_ITEMS)) {
+      this.#claimTogether(chunk).catch((error) => rejectAll(chunk, error));
+    }
+    for (const chunk of chunksOf(steps, MAX_TRANSACTION_ITEMS)) {
+      this.#stepTogether(chunk).catch((error) => rejectAll(chunk, error));
+    }
   }
 
   async #claimTogether(waiting: PendingClaim[]): Promise<void> {
@@ -245,4 +240,8 @@ export class BatchedLedger implements Pick<JobLedger, 'claim' | 'markSent' | 're
   #stepAlone({ request, resolve, reject }: Waiting<StepRequest, StepResult>): void {
     writeStep(this.#table, request).then(resolve, reject);
   }
+}
+
+function rejectAll(entries: readonly { reject: (error: unknown) => void }[], error: unknown): void {
+  for (const entry of entries) entry.reject(error);
 }

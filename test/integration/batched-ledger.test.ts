@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createServer, type Server, type Socket } from 'node:net';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { BatchedLedger } from '../../shared/ledger/batched-ledger';
 import { JobLedger } from '../../shared/ledger/job-ledger';
@@ -269,6 +270,66 @@ describe('batched job ledger (DynamoDB Local)', () => {
       ids(3).map((id) => batched.claim(id, 'fp', 't', CLAIM_MS)),
     );
     expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected', 'rejected']);
+    expect(await consumer().single.get('job-0')).toBeUndefined();
+  });
+
+  it('fails every claim and step of a batch at the request timeout when DynamoDB stops answering', async () => {
+    // A server on loopback that takes connections and never answers: a hung DynamoDB, not a refusal.
+    const sockets = new Set<Socket>();
+    const silent: Server = createServer((socket) => {
+      sockets.add(socket);
+      socket.on('error', () => undefined);
+    });
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const { port } = silent.address() as { port: number };
+    try {
+      const hung = new DynamoDBClient({
+        ...localClientOptions(),
+        endpoint: `http://127.0.0.1:${port}`,
+        maxAttempts: 1,
+        requestHandler: {
+          connectionTimeout: 500,
+          requestTimeout: 500,
+          throwOnRequestTimeout: true,
+        },
+      });
+      const place = { client: hung, tableName: tableName('state'), scope, keepSeconds: 60 };
+      const batched = new BatchedLedger({ ...place, now: () => clock });
+      const hold = {
+        jobId: 'held',
+        token: 't',
+        history: [],
+        historyCount: 1,
+        ambiguous: false,
+        calls: [],
+      };
+      const results = await Promise.allSettled([
+        ...ids(3).map((id) => batched.claim(id, 'fp', 't', CLAIM_MS)),
+        batched.markSent(hold, 'pm-1'),
+        batched.release(hold, 'retry', 'busy', true),
+      ]);
+      expect(results.map((result) => result.status)).toEqual(Array(5).fill('rejected'));
+      // Without a request timeout that fails them, these would wait until the test's own timeout.
+      expect(sockets.size).toBeGreaterThan(0);
+    } finally {
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+
+  it('answers every claim of a batch even when building it throws, instead of leaving it waiting', async () => {
+    // A clock that gives no time: the history line cannot be written (toISOString throws).
+    const batched = new BatchedLedger({
+      client: new DynamoDBClient({ ...localClientOptions(), maxAttempts: 1 }),
+      tableName: tableName('state'),
+      scope,
+      keepSeconds: 60,
+      now: () => Number.NaN,
+    });
+    const results = await Promise.allSettled(
+      ids(2).map((id) => batched.claim(id, 'fp', 't', CLAIM_MS)),
+    );
+    expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected']);
     expect(await consumer().single.get('job-0')).toBeUndefined();
   });
 });
