@@ -31,15 +31,6 @@ export function resourcesOf(input: Input): string[] {
   }
   const items = input.RequestItems;
   if (items && typeof items === 'object') for (const table of Object.keys(items)) found.add(table);
-  const transact = input.TransactItems;
-  if (Array.isArray(transact)) {
-    for (const item of transact as Input[]) {
-      for (const part of Object.values(item ?? {})) {
-        const table = (part as Input | undefined)?.TableName;
-        if (typeof table === 'string') found.add(table);
-      }
-    }
-  }
   return [...found].sort();
 }
 
@@ -63,6 +54,7 @@ export interface RecordAs {
 
 /** A transaction's actions by the command IAM authorises each as (DynamoDB has no transaction action). */
 const TRANSACT_ACTIONS: Record<string, string> = {
+  Get: 'GetItemCommand',
   Put: 'PutItemCommand',
   Update: 'UpdateItemCommand',
   Delete: 'DeleteItemCommand',
@@ -70,11 +62,13 @@ const TRANSACT_ACTIONS: Record<string, string> = {
 };
 
 /**
- * The calls one command stands for: itself, or for a TransactWriteItems each of its actions, since
- * IAM authorises a transaction action by action (an `Update` needs `dynamodb:UpdateItem`).
+ * The calls one command stands for: itself, or for a transaction (TransactWriteItems, TransactGetItems)
+ * each of its actions, since IAM authorises a transaction action by action (`Update`: `dynamodb:UpdateItem`).
  */
 export function callsOf(command: string, input: Input): { command: string; input: Input }[] {
-  if (command !== 'TransactWriteItemsCommand' || !Array.isArray(input.TransactItems)) {
+  const transaction =
+    command === 'TransactWriteItemsCommand' || command === 'TransactGetItemsCommand';
+  if (!transaction || !Array.isArray(input.TransactItems)) {
     return [{ command, input }];
   }
   return (input.TransactItems as Input[]).flatMap((item) =>

@@ -9,7 +9,7 @@ import {
   QueryCommand,
   TransactWriteCommand,
 } from '@aws-sdk/lib-dynamodb';
-import { recordCalls } from '../../../../shared/clients/call-recorder';
+import { callsOf, recordCalls } from '../../../../shared/clients/call-recorder';
 
 // A closed loopback port: every call fails fast after the recorder has run.
 const closed = {
@@ -100,6 +100,17 @@ describe('recordCalls', () => {
       }),
       expect.objectContaining({ command: 'ConditionCheckItemCommand', resources: ['state'] }),
     ]);
+  });
+
+  it('splits a read transaction into its reads, and leaves other commands whole', () => {
+    const get = { TableName: 'state', Key: { pk: { S: 'a' } } };
+    expect(
+      callsOf('TransactGetItemsCommand', { TransactItems: [{ Get: get }, { Get: get }] }),
+    ).toEqual([
+      { command: 'GetItemCommand', input: get },
+      { command: 'GetItemCommand', input: get },
+    ]);
+    expect(callsOf('GetItemCommand', get)).toEqual([{ command: 'GetItemCommand', input: get }]);
   });
 
   it('records a query of an index on the index, as IAM authorises it', async () => {
