@@ -1,5 +1,6 @@
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type { PausePermit } from '../../shared/email/provider-pause';
+import { MAX_TRANSACTION_ITEMS } from '../../shared/ledger/batched-ledger';
 import type { CallRecord } from '../../shared/ledger/types';
 import { mapLimit } from '../../shared/queue/map-limit';
 import { attemptsOf, Settlement } from '../../shared/queue/settlement';
@@ -12,8 +13,11 @@ import { reconcileJobs } from './delivery/reconciliation';
 import { type BatchJob, prepareBatch } from './jobs';
 import type { EmailBatcherDeps, InvocationClock } from './types';
 
-/** Claims in flight at once: enough to claim 500 jobs quickly, few enough not to queue in the SDK. */
-const CLAIM_CONCURRENCY = 50;
+/**
+ * Claims in flight at once: one full transaction of the batched ledger (its claims of one turn go to
+ * DynamoDB together), so 500 jobs are claimed in 5 round trips.
+ */
+const CLAIM_CONCURRENCY = MAX_TRANSACTION_ITEMS;
 
 /**
  * The email batcher: validates a batch of email jobs, folds duplicates, checks the provider pause and

@@ -5,6 +5,7 @@ import {
   splitIntoCalls,
   toPostmarkMessage,
 } from '../../../shared/email/postmark';
+import { MAX_TRANSACTION_ITEMS } from '../../../shared/ledger/batched-ledger';
 import type { CallRecord } from '../../../shared/ledger/types';
 import { mapLimit } from '../../../shared/queue/map-limit';
 import type { BatchJob } from '../jobs';
@@ -16,8 +17,8 @@ import { holdJob } from './job-outcomes';
 // A batch's provider calls: planned before the claims (each claim records its call), then sent as
 // the shared rate limit grants tokens for them.
 
-/** Holds written at once for the jobs the rate limit left (as many as claims in flight). */
-const HOLD_CONCURRENCY = 50;
+/** Holds written at once for the jobs the rate limit left: one full transaction of the batched ledger. */
+const HOLD_CONCURRENCY = MAX_TRANSACTION_ITEMS;
 
 /** One planned provider call: its record (reference and time) and its jobs with their messages. */
 export interface PlannedCall {

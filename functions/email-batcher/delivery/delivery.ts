@@ -1,10 +1,12 @@
 import type { CallOutcome } from '../../../shared/email/postmark';
+import { MAX_TRANSACTION_ITEMS } from '../../../shared/ledger/batched-ledger';
 import { mapLimit } from '../../../shared/queue/map-limit';
 import type { CallItem, DeliveryContext } from './delivery-types';
 import { verdictFor } from './error-codes';
 import { deadLetter, holdJob, retry, sent } from './job-outcomes';
 
-const LEDGER_CONCURRENCY = 50;
+/** Settlements written at once: one full transaction of the batched ledger. */
+const LEDGER_CONCURRENCY = MAX_TRANSACTION_ITEMS;
 
 /** Time an invocation keeps back after a provider call, to settle its jobs (marks, re-sends). */
 export const SETTLE_RESERVE_MS = 3000;
