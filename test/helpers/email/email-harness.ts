@@ -7,12 +7,7 @@ import {
   PutSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import {
-  DeleteQueueCommand,
-  type Message,
-  SendMessageBatchCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { type Message, SendMessageBatchCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { loadEmailBatcherConfig } from '../../../functions/email-batcher/config';
 import { buildEmailBatcher } from '../../../functions/email-batcher/wiring';
@@ -20,7 +15,7 @@ import { startEmailSandbox } from '../../../local/sandboxes/email-sandbox';
 import { SqsEventSource } from '../../../local/sqs/event-source';
 import type { EmailJob } from '../../../shared/messages/jobs';
 import { drain } from '../sqs/queue-messages';
-import { createQueueWithDlq } from '../sqs/test-queues';
+import { createQueueWithDlq, deleteQueuesAndClients } from '../sqs/test-queues';
 import { localClientOptions, tableName } from '../stack/local-stack';
 import { queuesStandFor, recordedFor, stackSecretsPrefix } from '../stack/recorded-clients';
 import { waitForQuiet } from '../workflow/quiet';
@@ -292,14 +287,11 @@ export class EmailHarness {
   async close(): Promise<void> {
     await this.stopBatchers();
     await this.sandbox?.close();
-    for (const url of [this.queueUrl, this.dlqUrl]) {
-      if (url)
-        await this.sqs.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => undefined);
-    }
-    this.sqs.destroy();
-    this.dynamoDb.destroy();
-    this.secretsManager.destroy();
-    for (const client of Object.values(this.functionClients)) client.destroy();
+    await deleteQueuesAndClients(
+      this.sqs,
+      [this.queueUrl, this.dlqUrl],
+      [this.dynamoDb, this.secretsManager, ...Object.values(this.functionClients)],
+    );
   }
 }
 

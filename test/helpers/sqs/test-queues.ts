@@ -140,3 +140,19 @@ export async function createQueueWithDlq(
   );
   return { queueUrl: queue.QueueUrl as string, dlqUrl };
 }
+
+/**
+ * A harness's end: its queues deleted (a queue already gone is fine) and every client it made
+ * destroyed, `sqs` last, since it deletes the queues.
+ */
+export async function deleteQueuesAndClients(
+  sqs: SQSClient,
+  queueUrls: readonly string[],
+  clients: readonly { destroy(): void }[],
+): Promise<void> {
+  for (const url of queueUrls) {
+    if (url) await sqs.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => undefined);
+  }
+  for (const client of clients) client.destroy();
+  sqs.destroy();
+}

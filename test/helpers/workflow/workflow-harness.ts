@@ -3,12 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import {
-  DeleteQueueCommand,
-  type Message,
-  SendMessageCommand,
-  SQSClient,
-} from '@aws-sdk/client-sqs';
+import { type Message, SendMessageCommand, SQSClient } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
 import { loadWorkflowTriggerConfig } from '../../../functions/workflow-trigger/config';
 import { buildWorkflowTrigger } from '../../../functions/workflow-trigger/wiring';
@@ -17,7 +12,7 @@ import { SqsEventSource } from '../../../local/sqs/event-source';
 import type { WorkflowJob } from '../../../shared/messages/jobs';
 import { makeTriggerTelemetry } from '../../../shared/workflow/telemetry';
 import { drain } from '../sqs/queue-messages';
-import { createQueueWithDlq } from '../sqs/test-queues';
+import { createQueueWithDlq, deleteQueuesAndClients } from '../sqs/test-queues';
 import { localClientOptions, tableName } from '../stack/local-stack';
 import { queuesStandFor, recordedFor, stackSecretsPrefix } from '../stack/recorded-clients';
 import { waitForQuiet } from './quiet';
@@ -191,14 +186,11 @@ export class WorkflowHarness {
   async close(): Promise<void> {
     await this.stopTriggers();
     await this.sandbox?.close();
-    for (const url of [this.queueUrl, this.dlqUrl]) {
-      if (url)
-        await this.sqs.send(new DeleteQueueCommand({ QueueUrl: url })).catch(() => undefined);
-    }
-    this.sqs.destroy();
-    this.dynamoDb.destroy();
-    this.secretsManager.destroy();
-    for (const client of Object.values(this.functionClients)) client.destroy();
+    await deleteQueuesAndClients(
+      this.sqs,
+      [this.queueUrl, this.dlqUrl],
+      [this.dynamoDb, this.secretsManager, ...Object.values(this.functionClients)],
+    );
   }
 }
 
