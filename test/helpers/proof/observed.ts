@@ -1,10 +1,5 @@
 import { type DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import {
-  GetQueueAttributesCommand,
-  type Message,
-  ReceiveMessageCommand,
-  type SQSClient,
-} from '@aws-sdk/client-sqs';
+import { type Message, ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
 import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { DeadLetterIndexItem } from '../../../shared/dead-letter/dead-letter';
 import { listDeadLetters } from '../../../shared/dead-letter/dead-letter-index';
@@ -103,21 +98,6 @@ export async function engineRecords(state: LocalStackState, withCalls = true) {
     ? (await getJson<{ calls: EngineCall[] }>(`${state.workflowSandbox}/sandbox/calls`)).calls
     : [];
   return { executions, calls };
-}
-
-/** Messages waiting, in flight or delayed in a queue. */
-export async function queueDepth(sqs: SQSClient, queueUrl: string): Promise<number> {
-  const { Attributes = {} } = await sqs.send(
-    new GetQueueAttributesCommand({
-      QueueUrl: queueUrl,
-      AttributeNames: [
-        'ApproximateNumberOfMessages',
-        'ApproximateNumberOfMessagesNotVisible',
-        'ApproximateNumberOfMessagesDelayed',
-      ],
-    }),
-  );
-  return Object.values(Attributes).reduce((sum, value) => sum + Number(value), 0);
 }
 
 /** The dead-letter index of both job queues (what the consumers and ingest dead-lettered). */

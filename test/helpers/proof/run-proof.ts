@@ -2,6 +2,7 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import type { LocalStackState } from '../stack/local-stack';
 import { startOffline } from '../stack/offline-stack';
+import { messagesHeld } from '../workflow/quiet';
 import { type Accounts, account } from './accounting';
 import { type FaultLog, type FaultPlan, runFaults } from './faults';
 import {
@@ -9,7 +10,6 @@ import {
   drainDeadLetterQueues,
   engineRecords,
   ledgerItems,
-  queueDepth,
   queuesOf,
   sandboxEmails,
 } from './observed';
@@ -88,7 +88,7 @@ async function waitForDrain(
       sandboxEmails(state),
       engineRecords(state, false),
       deadLetterIndex(clients.dynamoDb, state),
-      Promise.all([queues.email.url, queues.workflow.url].map((u) => queueDepth(clients.sqs, u))),
+      Promise.all([queues.email.url, queues.workflow.url].map((u) => messagesHeld(clients.sqs, u))),
     ]);
     const settled = new Set<string>([
       ...messages.map((m) => `${m.metadata?.source}:${m.metadata?.eventId}:email:${m.tag}`),
