@@ -18,14 +18,11 @@ import { makeTriggerTelemetry } from '../../shared/workflow/telemetry';
 import { writeFailureReporter } from '../../shared/write-failures';
 import { makeWorkflowApi } from './api';
 import type { WorkflowApiConfig } from './config';
+import { enqueueWorkflowJob } from './enqueue';
 
-/**
- * The AWS clients the API talks through. SQS is only the fallback path (the engine cannot be called
- * now), so it may be given as a loader: the deployed handler loads the SQS client at the first
- * fallback, not at cold start (issue 19).
- */
+/** The AWS clients the API talks through. */
 export interface WorkflowApiClients {
-  sqs: SQSClient | (() => Promise<SQSClient>);
+  sqs: SQSClient;
   dynamoDb: DynamoDBClient;
   secretsManager: SecretsManagerClient;
 }
@@ -57,18 +54,7 @@ export function buildWorkflowApi(
   timeouts: TimeoutSettings,
   overrides: WorkflowApiOverrides = {},
 ) {
-  const sqsClient = clients.sqs;
-  let sqs: Promise<SQSClient> | undefined;
-  const loadSqs = () => {
-    sqs ??= (typeof sqsClient === 'function' ? sqsClient() : Promise.resolve(sqsClient)).then(
-      bindToDeadline,
-    );
-    // A failed load is tried again at the next fallback instead of being remembered.
-    sqs.catch(() => {
-      sqs = undefined;
-    });
-    return sqs;
-  };
+  const sqs = bindToDeadline(clients.sqs);
   const dynamoDb = bindToDeadline(clients.dynamoDb);
   const secrets = secretCacheFor(bindToDeadline(clients.secretsManager), config);
   const telemetry = makeTriggerTelemetry(logger, metrics);
@@ -88,10 +74,7 @@ export function buildWorkflowApi(
     token: async () =>
       workflowTokenOf(await secrets.get(`${config.secretsPrefix}/providers/workflow`)),
     enqueue: async (job, attributes, delaySeconds) => {
-      const client = await loadSqs();
-      // Required here, not imported at the top: the SQS command code loads at the first fallback.
-      const { enqueueWorkflowJob } = require('./enqueue') as typeof import('./enqueue');
-      await enqueueWorkflowJob(client, config.queueUrl, job, attributes, delaySeconds);
+      await enqueueWorkflowJob(sqs, config.queueUrl, job, attributes, delaySeconds);
     },
     telemetry,
     writeFailed: writeFailureReporter(logger, metrics),
