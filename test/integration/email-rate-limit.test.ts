@@ -1,3 +1,4 @@
+import { RATE_LUMP_SECONDS } from '../../functions/email-batcher/wiring';
 import { EmailHarness } from '../helpers/email/email-harness';
 import { startSandboxWorker } from '../helpers/email/sandbox-worker';
 import { waitFor } from '../helpers/wait';
@@ -120,5 +121,20 @@ describe('email batcher: shared rate limit', () => {
     // Issue 19's target: at most 0.2 re-sends (receives beyond a job's first) per message sent.
     expect(receives - jobs.length).toBeLessThanOrEqual(0.2 * jobs.length);
     expect(await harness.deadLetters()).toHaveLength(0);
+    // Once the burst is spent, the batcher takes what the rate brings in RATE_LUMP_SECONDS (30
+    // tokens at 10/s) instead of waiting for a whole batch's worth: many small calls, not one of up
+    // to 200 messages after a 20 s wait (so concurrent batchers take turns; see the wiring).
+    let sentBefore = 0;
+    const afterBurst = harness.sandbox.state.calls
+      .filter((call) => call.status === 200)
+      .filter((call) => {
+        const spent = sentBefore >= 200;
+        sentBefore += call.messages;
+        return spent;
+      });
+    expect(afterBurst.length).toBeGreaterThanOrEqual(4);
+    for (const call of afterBurst) {
+      expect(call.messages).toBeLessThanOrEqual(10 * RATE_LUMP_SECONDS + 1);
+    }
   }, 120_000);
 });
