@@ -1,6 +1,9 @@
 // Runs in a fresh `node` process, like a Lambda container's first invocation: requires the bundle,
 // calls the handler once with the event file (if any), and writes its timings as one JSON line to
-// file descriptor 3. `performance.now()` counts from the process's start.
+// file descriptor 3. `performance.now()` counts from the process's start; `loadedAt` and `answeredAt`
+// are wall-clock instants (`performance.timeOrigin + performance.now()`, the same clock as the
+// parent's) so that the parent can time spawn -> loaded and spawn -> answer without its own event
+// loop's delay in reading the pipe.
 
 const bootMs = performance.now();
 const fs = require('node:fs');
@@ -15,8 +18,12 @@ const contextFields = contextFile ? JSON.parse(fs.readFileSync(contextFile, 'utf
  * @param {Record<string, unknown>} result
  */
 function report(result) {
+  const answeredAt = performance.timeOrigin + performance.now();
   const { user, system } = process.cpuUsage();
-  fs.writeSync(3, `${JSON.stringify({ ...result, processCpuMs: (user + system) / 1000 })}\n`);
+  fs.writeSync(
+    3,
+    `${JSON.stringify({ ...result, answeredAt, processCpuMs: (user + system) / 1000 })}\n`,
+  );
   process.exit(0);
 }
 
@@ -33,10 +40,18 @@ async function main() {
   const importStarted = performance.now();
   const handler = await load();
   const importMs = performance.now() - importStarted;
+  const loadedAt = performance.timeOrigin + performance.now();
   if (typeof handler !== 'function') {
     report({ error: `the bundle exports no function "${exportName}"` });
   } else if (event === undefined) {
-    report({ bootMs, importMs, invokeMs: null, readyMs: performance.now(), status: null });
+    report({
+      bootMs,
+      importMs,
+      loadedAt,
+      invokeMs: null,
+      readyMs: performance.now(),
+      status: null,
+    });
   } else {
     const { timeoutSeconds = 10, ...fields } = contextFields;
     const deadline = Date.now() + Number(timeoutSeconds) * 1000;
@@ -55,6 +70,7 @@ async function main() {
         report({
           bootMs,
           importMs,
+          loadedAt,
           invokeMs: performance.now() - invokeStarted,
           invokeCpuMs: ((used) => (used.user + used.system) / 1000)(process.cpuUsage(invokeCpu)),
           readyMs: performance.now(),
