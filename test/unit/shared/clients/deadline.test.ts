@@ -1,3 +1,4 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { once } from 'node:events';
 import {
   bindToDeadline,
@@ -102,6 +103,51 @@ describe('bindToDeadline', () => {
 
     expect(first).not.toBe(second);
     expect([client.signalOf(0), client.signalOf(1)]).toEqual([first, second]);
+  });
+
+  it('keeps a deadline that overlaps no other out of AsyncLocalStorage, and leaves none behind', async () => {
+    // On Node 22 the first AsyncLocalStorage.run installs promise hooks that tax every invocation
+    // after it; Lambda runs one invocation at a time, so it should never come to that.
+    const run = jest.spyOn(AsyncLocalStorage.prototype, 'run');
+    try {
+      const client = bindToDeadline(new RecordingClient());
+      const seen: (AbortSignal | undefined)[] = [];
+      for (const name of ['first', 'second']) {
+        seen.push(
+          await runWithinDeadline(LONG, async () => {
+            await client.send(name);
+            await new Promise((resolve) => setImmediate(resolve));
+            return currentSignal();
+          }),
+        );
+      }
+
+      expect(run).not.toHaveBeenCalled();
+      expect(seen[0]).toBeDefined();
+      expect(seen[0]).not.toBe(seen[1]);
+      expect([client.signalOf(0), client.signalOf(1)]).toEqual(seen);
+      expect(currentDeadline()).toBeUndefined();
+    } finally {
+      run.mockRestore();
+    }
+  });
+
+  it('gives a deadline started inside another its own, and the outer one its own again after', async () => {
+    const client = bindToDeadline(new RecordingClient());
+
+    const [outer, inner, outerAfter] = await runWithinDeadline(LONG, async () => {
+      const before = currentSignal();
+      const nested = await runWithinDeadline(LONG, async () => {
+        await client.send('inner');
+        return currentSignal();
+      });
+      await client.send('outer');
+      return [before, nested, currentSignal()];
+    });
+
+    expect(inner).not.toBe(outer);
+    expect(outerAfter).toBe(outer);
+    expect([client.signalOf(0), client.signalOf(1)]).toEqual([inner, outer]);
   });
 
   it('passes the cleanup signal to a call made after the work signal aborted', async () => {
