@@ -87,7 +87,7 @@ function gitApply(copy, patch, reverse) {
  * @param {string} copy
  * @param {Mutant} mutant
  * @param {string} logFile
- * @returns {Promise<{ code: number | null, failed: string[], ran: number, timedOut: boolean }>}
+ * @returns {Promise<{ code: number | null, failed: string[], messages: string[], ran: number, timedOut: boolean }>}
  */
 function runTests(copy, mutant, logFile) {
   const files = [...new Set(mutant.tests.map(([file]) => file))];
@@ -128,13 +128,20 @@ function runTests(copy, mutant, logFile) {
       fs.closeSync(log);
       /** @type {string[]} */
       const failed = [];
+      /** @type {string[]} */
+      const messages = [];
       let ran = 0;
       try {
         const json = JSON.parse(fs.readFileSync(report, 'utf8'));
         for (const suite of json.testResults ?? []) {
           for (const test of suite.assertionResults ?? []) {
             if (test.status === 'passed' || test.status === 'failed') ran += 1;
-            if (test.status === 'failed') failed.push(test.fullName ?? test.title);
+            if (test.status === 'failed') {
+              failed.push(test.fullName ?? test.title);
+              messages.push(
+                `${test.fullName ?? test.title}\n${(test.failureMessages ?? []).join('\n')}`,
+              );
+            }
           }
           // A suite that could not run at all (its setup threw) counts as failed.
           if ((suite.assertionResults ?? []).length === 0 && suite.status === 'failed') {
@@ -144,7 +151,7 @@ function runTests(copy, mutant, logFile) {
       } catch {
         // No report: jest could not start (the failure is in the log).
       }
-      resolve({ code, failed, ran, timedOut });
+      resolve({ code, failed, messages, ran, timedOut });
     });
   });
 }
@@ -185,6 +192,12 @@ async function main() {
         result = await runTests(copy, all, path.join(logs, 'baseline.log'));
       }
       if (result.code !== 0 || result.failed.length > 0) {
+        // CI keeps only what is printed: the failures themselves and, when the proof ran, its
+        // tables (which say what went wrong in the run: a double, a dead letter, a loss).
+        for (const message of result.messages) console.log(`\nbaseline failure: ${message}`);
+        const log = fs.readFileSync(path.join(logs, 'baseline.log'), 'utf8').split('\n');
+        const proof = log.indexOf('Proof (small)');
+        if (proof >= 0) console.log(`\n${log.slice(proof, proof + 70).join('\n')}`);
         throw new Error(
           `the named tests fail without any patch: ${result.failed.join('; ') || `jest exit ${result.code}`}`,
         );

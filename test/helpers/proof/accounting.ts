@@ -60,9 +60,9 @@ export interface Accounts {
   /** The same run counted from the sandboxes' raw records alone. */
   raw: RawFigures;
   /**
-   * Jobs the raw records show as ambiguous (a call not answered in time, then another) that our
-   * ledger does not count as ambiguous, or that were neither delivered nor dead-lettered: must be
-   * none, every ambiguous job is accounted for.
+   * Jobs the raw records show as surely ambiguous (a call whose caller got no answer in time, then
+   * another) that our ledger does not count as ambiguous, or that were neither delivered nor
+   * dead-lettered: must be none, every ambiguous job is accounted for.
    */
   ambiguousUnaccounted: string[];
 }
@@ -180,7 +180,7 @@ export function account(outcomes: readonly SendOutcome[], observed: Observed): A
     observed.timeouts,
   );
   const rawLost = new Set(raw.lost);
-  const ambiguousUnaccounted = [...new Set([...raw.emailAmbiguous, ...raw.workflowAmbiguous])]
+  const ambiguousUnaccounted = raw.surelyAmbiguous
     .filter((job) => expected.has(job))
     .filter((job) => !ambiguousJobs.has(job) || rawLost.has(job));
   return {

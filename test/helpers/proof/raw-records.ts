@@ -40,6 +40,13 @@ export interface RawFigures {
   workflowDoubled: string[];
   /** Workflow jobs called again after a call for the same key that was not answered in time. */
   workflowAmbiguous: string[];
+  /**
+   * The email and workflow jobs of calls whose caller surely got no answer (none given, or one given
+   * well past its timeout): our ledger must show each as ambiguous. Narrower than `emailAmbiguous`
+   * and `workflowAmbiguous`, which also count an answer that came close to the timeout (on a loaded
+   * machine the caller may or may not have read it in time: either ledger entry is right then).
+   */
+  surelyAmbiguous: string[];
   /** Of those, the jobs the engine started more than once (an engine without deduplication). */
   workflowAmbiguousDoubled: string[];
 }
@@ -65,6 +72,14 @@ const DELIVERY_MARGIN_MS = 1000;
 const answered = (call: { at: number; answeredAt?: number }, timeoutMs: number) =>
   call.answeredAt !== undefined && call.answeredAt - call.at < timeoutMs - DELIVERY_MARGIN_MS;
 
+/**
+ * Whether the caller surely did not get this call's answer: none given, or one given well after its
+ * timeout (the caller started its clock before the sandbox saw the request). Between the two lies
+ * an answer near the timeout, which a slow caller may or may not have read in time.
+ */
+const surelyUnanswered = (call: { at: number; answeredAt?: number }, timeoutMs: number) =>
+  call.answeredAt === undefined || call.answeredAt - call.at > timeoutMs + DELIVERY_MARGIN_MS;
+
 /** Counts the raw records of a run against the jobs of its accepted events and its dead letters. */
 export function rawFigures(
   expected: ReadonlySet<string>,
@@ -82,12 +97,19 @@ export function rawFigures(
   const unansweredEmailCalls = new Set(
     records.emailCalls.filter((call) => !answered(call, timeouts.emailMs)).map((c) => c.callId),
   );
+  const surelyUnansweredEmailCalls = new Set(
+    records.emailCalls
+      .filter((call) => surelyUnanswered(call, timeouts.emailMs))
+      .map((c) => c.callId),
+  );
   const emails = new Map<string, number>();
   const emailAmbiguous = new Set<string>();
+  const surelyAmbiguous = new Set<string>();
   for (const email of records.emails) {
     const job = emailJobOf(email);
     emails.set(job, (emails.get(job) ?? 0) + 1);
     if (unansweredEmailCalls.has(email.callId)) emailAmbiguous.add(job);
+    if (surelyUnansweredEmailCalls.has(email.callId)) surelyAmbiguous.add(job);
   }
 
   const callsByKey = new Map<string, EngineCall[]>();
@@ -109,6 +131,10 @@ export function rawFigures(
       (call, index) => index < inOrder.length - 1 && !answered(call, timeouts.engineMs),
     );
     if (recalledAfterSilence) workflowAmbiguous.push(key);
+    const recalledAfterSureSilence = inOrder.some(
+      (call, index) => index < inOrder.length - 1 && surelyUnanswered(call, timeouts.engineMs),
+    );
+    if (recalledAfterSureSilence) surelyAmbiguous.add(key);
     // Each start after the first must follow an unanswered call for the key made after the previous
     // start (or be that call itself): otherwise our side triggered a job it knew was started.
     let unexplained = false;
@@ -143,6 +169,7 @@ export function rawFigures(
     workflowDoubled,
     workflowAmbiguous,
     workflowAmbiguousDoubled,
+    surelyAmbiguous: [...surelyAmbiguous],
   };
 }
 

@@ -125,4 +125,35 @@ describe('the proof counted from the sandboxes raw records', () => {
     expect(figures.emailAmbiguous).toEqual([ambiguousJob]);
     expect(figures.emailDoubledUnexplained).toEqual([plainJob]);
   });
+
+  it('asks the ledger to show as ambiguous only calls surely left unanswered, not answers near the timeout', () => {
+    const hung = 'stripe:e3:email:invoice-paid';
+    const nearTimeout = 'stripe:e4:email:invoice-paid';
+    const lateEmail = 'stripe:e5:email:invoice-paid';
+    const figures = rawFigures(
+      new Set([hung, nearTimeout, lateEmail, 'w6', 'w7']),
+      new Set(),
+      {
+        emails: [email(hung, 'hung'), email(nearTimeout, 'near'), email(lateEmail, 'late')],
+        // Timeout 3000 ms: 2500 ms may or may not have reached the caller in time; 4500 ms did not.
+        emailCalls: [
+          emailCall('hung', undefined),
+          emailCall('near', 2500),
+          emailCall('late', 4500),
+        ],
+        engineCalls: [
+          // Timeout 2000 ms: answered at 1900 ms (a slow caller may have missed it), then called again.
+          engineCall('w6', 0, 1900, false),
+          engineCall('w6', 3000, 40, true),
+          // Never answered, then called again.
+          engineCall('w7', 0, undefined, false),
+          engineCall('w7', 3000, 40, true),
+        ],
+      },
+      timeouts,
+    );
+    expect(figures.emailAmbiguous.sort()).toEqual([hung, nearTimeout, lateEmail].sort());
+    expect(figures.workflowAmbiguous.sort()).toEqual(['w6', 'w7']);
+    expect(figures.surelyAmbiguous.sort()).toEqual([hung, lateEmail, 'w7'].sort());
+  });
 });
