@@ -42,14 +42,17 @@ export interface ProofResult {
  * local stage's overrides): a job retried after a fault comes back in seconds, not minutes.
  */
 const STACK_SETTINGS = {
-  WORKFLOW_TIMEOUT_MS: '2000',
-  // More than the trigger's 20 s timeout plus two 2 s calls (the start-up check).
-  WORKFLOW_CLAIM_SECONDS: '25',
+  // The default engine timeout. The raw-records count takes a call answered within the timeout less
+  // a second as received by its caller: a shorter timeout made that second too short on a starved
+  // machine (a CI run sending 5x slower saw a caller give up on an answer the engine sent in time).
+  WORKFLOW_TIMEOUT_MS: '5000',
+  // More than the trigger's 20 s timeout plus two 5 s calls (the start-up check).
+  WORKFLOW_CLAIM_SECONDS: '35',
   WORKFLOW_BACKOFF_BASE_SECONDS: '1',
   WORKFLOW_BACKOFF_MAX_SECONDS: '5',
   WORKFLOW_BREAKER_COOLDOWN_SECONDS: '3',
-  // A provider call cut at 3 s (the proof's hangs last longer), retried after 1 to 5 s.
-  EMAIL_PROVIDER_TIMEOUT_MS: '3000',
+  // A provider call cut at 5 s (the proof's hangs last longer), retried after 1 to 5 s.
+  EMAIL_PROVIDER_TIMEOUT_MS: '5000',
   EMAIL_BACKOFF_BASE_SECONDS: '1',
   EMAIL_BACKOFF_MAX_SECONDS: '5',
   // A call of unknown outcome is searched for 3 s after it could last have reached the sandbox (whose

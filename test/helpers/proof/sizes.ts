@@ -2,7 +2,8 @@ import type { ProofSize } from './run-proof';
 
 /**
  * The size `npm test` runs: a few hundred webhooks and a few seconds of each fault, under a minute on
- * two cores. Every hang outlasts the private stack's provider and engine timeouts (run-proof.ts).
+ * two cores. Every hang outlasts the private stack's provider and engine timeouts (run-proof.ts) by more than
+ * the second the raw-records count allows an answer to reach its caller.
  */
 export const SMALL_PROOF: ProofSize = {
   name: 'small',
@@ -14,9 +15,9 @@ export const SMALL_PROOF: ProofSize = {
     startMs: 1000,
     emailFaultCalls: 1,
     engineFaultCalls: 2,
-    emailHangMs: 4000,
+    emailHangMs: 7000,
     emailHangAfterCalls: 2,
-    engineHangMs: 4000,
+    engineHangMs: 7000,
     freezeMs: 3000,
     engineOutageMs: 3000,
   },
@@ -33,9 +34,9 @@ export const FULL_PROOF: ProofSize = {
     startMs: 10_000,
     emailFaultCalls: 2,
     engineFaultCalls: 5,
-    emailHangMs: 4000,
+    emailHangMs: 7000,
     emailHangAfterCalls: 4,
-    engineHangMs: 4000,
+    engineHangMs: 7000,
     freezeMs: 10_000,
     engineOutageMs: 10_000,
   },
