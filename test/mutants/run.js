@@ -137,15 +137,16 @@ function runTests(copy, mutant, logFile) {
           for (const test of suite.assertionResults ?? []) {
             if (test.status === 'passed' || test.status === 'failed') ran += 1;
             if (test.status === 'failed') {
-              failed.push(test.fullName ?? test.title);
-              messages.push(
-                `${test.fullName ?? test.title}\n${(test.failureMessages ?? []).join('\n')}`,
-              );
+              const title = test.fullName ?? test.title;
+              failed.push(title);
+              messages.push(`${title}\n${(test.failureMessages ?? []).join('\n')}`);
             }
           }
           // A suite that could not run at all (its setup threw) counts as failed.
           if ((suite.assertionResults ?? []).length === 0 && suite.status === 'failed') {
-            failed.push(`${path.relative(copy, suite.name)} (suite failed to run)`);
+            const title = `${path.relative(copy, suite.name)} (suite failed to run)`;
+            failed.push(title);
+            messages.push(`${title}\n${suite.message ?? ''}`);
           }
         }
       } catch {

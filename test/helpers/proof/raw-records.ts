@@ -40,6 +40,8 @@ export interface RawFigures {
   workflowDoubled: string[];
   /** Workflow jobs called again after a call for the same key that was not answered in time. */
   workflowAmbiguous: string[];
+  /** Of those, the jobs the engine started more than once (an engine without deduplication). */
+  workflowAmbiguousDoubled: string[];
   /**
    * The email and workflow jobs of calls whose caller surely got no answer (none given, or one given
    * well past its timeout): our ledger must show each as ambiguous. Narrower than `emailAmbiguous`
@@ -47,8 +49,6 @@ export interface RawFigures {
    * machine the caller may or may not have read it in time: either ledger entry is right then).
    */
   surelyAmbiguous: string[];
-  /** Of those, the jobs the engine started more than once (an engine without deduplication). */
-  workflowAmbiguousDoubled: string[];
 }
 
 /** How long each caller waits for an answer: one given later never reached it. */
@@ -66,10 +66,13 @@ const emailJobOf = (email: SandboxEmail) =>
  * the attempt as unknown): such a call is counted unanswered. A re-call after a plain answer (sent in
  * milliseconds) is still a double.
  */
-const DELIVERY_MARGIN_MS = 1000;
+export const DELIVERY_MARGIN_MS = 1000;
+
+/** A call as a sandbox saw it: when it arrived and, if it did, when its answer left. */
+type Timed = { at: number; answeredAt?: number };
 
 /** Whether the caller surely got this call's answer: answered at all, well within its timeout. */
-const answered = (call: { at: number; answeredAt?: number }, timeoutMs: number) =>
+const answered = (call: Timed, timeoutMs: number) =>
   call.answeredAt !== undefined && call.answeredAt - call.at < timeoutMs - DELIVERY_MARGIN_MS;
 
 /**
@@ -77,8 +80,18 @@ const answered = (call: { at: number; answeredAt?: number }, timeoutMs: number) 
  * timeout (the caller started its clock before the sandbox saw the request). Between the two lies
  * an answer near the timeout, which a slow caller may or may not have read in time.
  */
-const surelyUnanswered = (call: { at: number; answeredAt?: number }, timeoutMs: number) =>
+const surelyUnanswered = (call: Timed, timeoutMs: number) =>
   call.answeredAt === undefined || call.answeredAt - call.at > timeoutMs + DELIVERY_MARGIN_MS;
+
+/** The ids of the calls that `unheard` says their caller did not hear back from. */
+const callIdsWhere = (
+  calls: readonly SandboxCall[],
+  unheard: (call: Timed) => boolean,
+): ReadonlySet<string> => new Set(calls.filter(unheard).map((call) => call.callId));
+
+/** Whether a key was called again after a call (in time order) that `unheard` says went unheard. */
+const recalledAfter = (inOrder: readonly EngineCall[], unheard: (call: Timed) => boolean) =>
+  inOrder.some((call, index) => index < inOrder.length - 1 && unheard(call));
 
 /** Counts the raw records of a run against the jobs of its accepted events and its dead letters. */
 export function rawFigures(
@@ -94,13 +107,12 @@ export function rawFigures(
   },
   timeouts: CallerTimeouts,
 ): RawFigures {
-  const unansweredEmailCalls = new Set(
-    records.emailCalls.filter((call) => !answered(call, timeouts.emailMs)).map((c) => c.callId),
+  const unansweredEmailCalls = callIdsWhere(
+    records.emailCalls,
+    (call) => !answered(call, timeouts.emailMs),
   );
-  const surelyUnansweredEmailCalls = new Set(
-    records.emailCalls
-      .filter((call) => surelyUnanswered(call, timeouts.emailMs))
-      .map((c) => c.callId),
+  const surelyUnansweredEmailCalls = callIdsWhere(records.emailCalls, (call) =>
+    surelyUnanswered(call, timeouts.emailMs),
   );
   const emails = new Map<string, number>();
   const emailAmbiguous = new Set<string>();
@@ -127,14 +139,12 @@ export function rawFigures(
     const inOrder = [...calls].sort((a, b) => a.at - b.at);
     const started = inOrder.filter((call) => call.executionId !== undefined && !call.replayed);
     starts.set(key, started.length);
-    const recalledAfterSilence = inOrder.some(
-      (call, index) => index < inOrder.length - 1 && !answered(call, timeouts.engineMs),
-    );
-    if (recalledAfterSilence) workflowAmbiguous.push(key);
-    const recalledAfterSureSilence = inOrder.some(
-      (call, index) => index < inOrder.length - 1 && surelyUnanswered(call, timeouts.engineMs),
-    );
-    if (recalledAfterSureSilence) surelyAmbiguous.add(key);
+    if (recalledAfter(inOrder, (call) => !answered(call, timeouts.engineMs))) {
+      workflowAmbiguous.push(key);
+    }
+    if (recalledAfter(inOrder, (call) => surelyUnanswered(call, timeouts.engineMs))) {
+      surelyAmbiguous.add(key);
+    }
     // Each start after the first must follow an unanswered call for the key made after the previous
     // start (or be that call itself): otherwise our side triggered a job it knew was started.
     let unexplained = false;

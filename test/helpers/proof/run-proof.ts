@@ -13,6 +13,7 @@ import {
   queuesOf,
   sandboxEmails,
 } from './observed';
+import { DELIVERY_MARGIN_MS } from './raw-records';
 import { sendAll } from './sender';
 import { proofTable, type Timings } from './table';
 import { fixtureFiles, fixtureSigning, planDeliveries } from './webhooks';
@@ -112,6 +113,25 @@ async function waitForDrain(
 }
 
 /**
+ * A hang that ends within a second of its caller's timeout is not surely unanswered to the raw count
+ * (raw-records.ts), which would then no longer require its job to be ambiguous in the ledger: a size
+ * whose hangs are that short is refused instead of quietly checking less.
+ */
+function checkHangsOutlastTimeouts(faults: FaultPlan) {
+  const pairs = [
+    ['emailHangMs', faults.emailHangMs, Number(STACK_SETTINGS.EMAIL_PROVIDER_TIMEOUT_MS)],
+    ['engineHangMs', faults.engineHangMs, Number(STACK_SETTINGS.WORKFLOW_TIMEOUT_MS)],
+  ] as const;
+  for (const [name, hangMs, timeoutMs] of pairs) {
+    if (hangMs <= timeoutMs + DELIVERY_MARGIN_MS) {
+      throw new Error(
+        `${name} ${hangMs} must exceed the caller's timeout ${timeoutMs} ms by more than ${DELIVERY_MARGIN_MS} ms`,
+      );
+    }
+  }
+}
+
+/**
  * Runs the proof on a private local stack (faults here would break tests sharing jest's stack):
  * signed webhooks with duplicates and bad signatures, sent by retrying senders while the sandboxes
  * misbehave and DynamoDB Local freezes once; then waits for the queues to drain and settles every
@@ -121,6 +141,7 @@ export async function runProof(
   size: ProofSize,
   log: (line: string) => void = () => {},
 ): Promise<ProofResult> {
+  checkHangsOutlastTimeouts(size.faults);
   const stack = await startOffline({ ...fixtureFiles, ...STACK_SETTINGS });
   let sqs: SQSClient | undefined;
   let dynamoDb: DynamoDBClient | undefined;

@@ -2,8 +2,8 @@ import type { ProofSize } from './run-proof';
 
 /**
  * The size `npm test` runs: a few hundred webhooks and a few seconds of each fault, under a minute on
- * two cores. Every hang outlasts the private stack's provider and engine timeouts (run-proof.ts) by more than
- * the second the raw-records count allows an answer to reach its caller.
+ * two cores. Every hang outlasts the private stack's provider and engine timeouts (run-proof.ts) by
+ * more than the second the raw-records count allows an answer to reach its caller (runProof checks).
  */
 export const SMALL_PROOF: ProofSize = {
   name: 'small',
