@@ -38,6 +38,10 @@ describe('the proof suite (full size)', () => {
     expect(result.accounts.ambiguousUnaccounted).toEqual([]);
   });
 
+  it('went through the faults it claims: every queued fault met by a call', () => {
+    expect(result.faults.unmet).toEqual({ email: 0, engine: 0 });
+  });
+
   it('produces nothing for rejected webhooks', () => {
     expect(result.accounts.producedByRejected).toBe(0);
     expect(result.accounts.unexpectedOutputs).toBe(0);
