@@ -123,7 +123,10 @@ describe('email batcher: shared rate limit', () => {
     expect(await harness.deadLetters()).toHaveLength(0);
     // Once the burst is spent, the batcher takes what the rate brings in RATE_LUMP_SECONDS (30
     // tokens at 10/s) instead of waiting for a whole batch's worth: many small calls, not one of up
-    // to 200 messages after a 20 s wait (so concurrent batchers take turns; see the wiring).
+    // to 200 messages after a 20 s wait (so concurrent batchers take turns; see the wiring). The take
+    // grants what has come in by the time it runs: a wait that wakes late on a loaded machine adds
+    // the rate's worth of its lateness (a fresh-clone run beside two other suites: 34, 0.4 s late),
+    // so up to a second of it is allowed, far below the 200 a batcher without the lump takes.
     let sentBefore = 0;
     const afterBurst = harness.sandbox.state.calls
       .filter((call) => call.status === 200)
@@ -134,7 +137,7 @@ describe('email batcher: shared rate limit', () => {
       });
     expect(afterBurst.length).toBeGreaterThanOrEqual(4);
     for (const call of afterBurst) {
-      expect(call.messages).toBeLessThanOrEqual(10 * RATE_LUMP_SECONDS + 1);
+      expect(call.messages).toBeLessThanOrEqual(10 * (RATE_LUMP_SECONDS + 1));
     }
   }, 120_000);
 });

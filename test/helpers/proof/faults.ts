@@ -2,7 +2,11 @@ import type { LocalStackState } from '../stack/local-stack';
 
 /** What goes wrong during a proof run, and for how long. */
 export interface FaultPlan {
-  /** When the faults begin, ms after sending starts. */
+  /**
+   * When the faults begin, ms after traffic is flowing (the first tenth of the webhooks answered):
+   * a freeze while the stack was still starting its functions met no request (a CI-like run with a
+   * slow first answer froze DynamoDB before any webhook reached it, and no sender saw a 503).
+   */
   startMs: number;
   /** How many calls get each queued fault (429, 500) at the email provider. */
   emailFaultCalls: number;
@@ -83,8 +87,13 @@ async function freeze(pid: number, ms: number): Promise<void> {
  * engine outage; then waits for calls to meet the queued faults, and clears any the email sandbox
  * still holds at the deadline (reported as unmet).
  */
-export async function runFaults(state: LocalStackState, plan: FaultPlan): Promise<FaultLog> {
+export async function runFaults(
+  state: LocalStackState,
+  plan: FaultPlan,
+  trafficFlowing: Promise<void>,
+): Promise<FaultLog> {
   const steps: string[] = [];
+  await trafficFlowing;
   await sleep(plan.startMs);
   const startedAt = Date.now();
   const note = (step: string) => steps.push(`+${Date.now() - startedAt} ms ${step}`);

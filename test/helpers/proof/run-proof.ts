@@ -164,25 +164,36 @@ export async function runProof(
     });
     log(`${size.name}: ${deliveries.length} webhooks at concurrency ${size.concurrency}`);
     const startedAt = Date.now();
-    const faults = runFaults(state, size.faults);
+    // The faults start once the first tenth of the webhooks is answered (or sending has ended).
+    const step = Math.max(1, Math.floor(deliveries.length / 10));
+    let flowing = () => {};
+    const trafficFlowing = new Promise<void>((resolve) => {
+      flowing = resolve;
+    });
+    const faults = runFaults(state, size.faults, trafficFlowing);
     // A failing fault schedule must not leave sending unawaited, nor the reverse.
     faults.catch(() => {});
-    const step = Math.max(1, Math.floor(deliveries.length / 10));
-    const outcomes = await sendAll(
-      deliveries,
-      {
-        url: state.http,
-        signing: fixtureSigning(),
-        concurrency: size.concurrency,
-        deadlineMs: size.senderDeadlineMs,
-        requestTimeoutMs: 15_000,
-        backoffBaseMs: 250,
-        backoffMaxMs: 5000,
-      },
-      (done) => {
-        if (done % step === 0) log(`  sent ${done} (${Date.now() - startedAt} ms)`);
-      },
-    );
+    let outcomes: Awaited<ReturnType<typeof sendAll>>;
+    try {
+      outcomes = await sendAll(
+        deliveries,
+        {
+          url: state.http,
+          signing: fixtureSigning(),
+          concurrency: size.concurrency,
+          deadlineMs: size.senderDeadlineMs,
+          requestTimeoutMs: 15_000,
+          backoffBaseMs: 250,
+          backoffMaxMs: 5000,
+        },
+        (done) => {
+          if (done >= step) flowing();
+          if (done % step === 0) log(`  sent ${done} (${Date.now() - startedAt} ms)`);
+        },
+      );
+    } finally {
+      flowing();
+    }
     const sentAt = Date.now();
     const faultLog = await faults;
     for (const line of faultLog.steps) log(`  fault ${line}`);
