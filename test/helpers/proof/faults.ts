@@ -36,7 +36,10 @@ export interface FaultLog {
   startedAt: number;
   stoppedAt: number;
   steps: string[];
-  /** Queued faults no call met before the schedule's deadline (then cleared): the run did not go through them. */
+  /**
+   * Queued faults no call met before the schedule's deadline (the email sandbox's then cleared, the
+   * engine's left queued): the run did not go through them when it claimed to.
+   */
   unmet: { email: number; engine: number };
 }
 
@@ -98,12 +101,13 @@ export async function runFaults(
   const startedAt = Date.now();
   const note = (step: string) => steps.push(`+${Date.now() - startedAt} ms ${step}`);
   const hang = { hangMs: plan.emailHangMs, times: 1 };
-  await control(`${state.emailSandbox}/sandbox/faults`, 'POST', [
+  const emailFaults = [
     { status: 429, retryAfter: 1, times: plan.emailFaultCalls },
     { status: 500, times: plan.emailFaultCalls },
     { ...hang, hang: 'before' },
     { ...hang, hang: 'after', times: plan.emailHangAfterCalls },
-  ]);
+  ];
+  await control(`${state.emailSandbox}/sandbox/faults`, 'POST', emailFaults);
   note(
     `email provider: queued 429, 500, a hang before recording and ${plan.emailHangAfterCalls} hang(s) after recording`,
   );
@@ -131,7 +135,7 @@ export async function runFaults(
   // few seconds (more slowly on a starved machine), and a fault cleared unmet would leave the run
   // claiming what it did not go through.
   const deadline = Date.now() + plan.metDeadlineMs;
-  const emailQueued = 2 * plan.emailFaultCalls + 1 + plan.emailHangAfterCalls;
+  const emailQueued = emailFaults.reduce((sum, fault) => sum + fault.times, 0);
   let emailUnmet = await pendingEmailFaults(state);
   while (emailUnmet > 0 && Date.now() < deadline) {
     await sleep(500);
