@@ -99,6 +99,48 @@ describe('job ledger (DynamoDB Local)', () => {
     });
   });
 
+  it('takes a step DynamoDB wrote but whose answer was lost, sent again by the SDK, as done, not taken over', async () => {
+    const first = held(await ledger().claim('job-1', 'fp', 'first', CLAIM_MS));
+    // The answer to the first send is lost after DynamoDB applied it (as when DynamoDB is frozen
+    // mid-call and resumed): the SDK sends the same step again, and that send fails its condition.
+    const client = new DynamoDBClient({ ...localClientOptions(), maxAttempts: 2 });
+    let sends = 0;
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        sends += 1;
+        const result = await next(args);
+        if (sends === 1) {
+          throw Object.assign(new Error('the answer was lost'), {
+            name: 'TimeoutError',
+            code: 'ETIMEDOUT',
+          });
+        }
+        return result;
+      },
+      { step: 'deserialize', name: 'loseTheFirstAnswer' },
+    );
+    const lossy = new JobLedger({
+      client,
+      tableName: tableName('state'),
+      scope,
+      keepSeconds: KEEP_SECONDS,
+      now: () => clock,
+    });
+
+    expect(await lossy.release(first.hold, 'retry', 'answer 500')).toBe('done');
+    expect(sends).toBe(2);
+    const entry = await ledger().get('job-1');
+    expect(entry).toMatchObject({ status: 'retry', attempts: 1, historyCount: 2 });
+    expect(entry?.claimToken).toBeUndefined();
+    // A stale holder is still refused after a takeover, even when its answer was lost the same way.
+    clock += CLAIM_MS + 1;
+    const second = held(await ledger().claim('job-1', 'fp', 'second', CLAIM_MS));
+    sends = 0;
+    expect(await lossy.markSent(first.hold, 'pm-first')).toBe('taken-over');
+    expect(await ledger().get('job-1')).toMatchObject({ status: 'claimed', claimToken: 'second' });
+    expect(await ledger().markSent(second.hold, 'pm-second')).toBe('done');
+  });
+
   it("accepts a holder's step after its claim expired when no one took the job over", async () => {
     const first = held(await ledger().claim('job-1', 'fp', 'first', CLAIM_MS));
     clock += CLAIM_MS * 3;
