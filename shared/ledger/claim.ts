@@ -1,7 +1,6 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { LedgerTable } from './ledger-table';
+import { type LedgerTable, refusedItem } from './ledger-table';
 import { type ClaimRequest, claimedResult, claimLine, claimRefusal, claimUpdate } from './requests';
 import type { CallRecord, ClaimResult, LedgerEntry } from './types';
 
@@ -38,7 +37,7 @@ export async function claimJob(
     return claimedResult(Attributes as LedgerEntry | undefined, request, line);
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    const current = (error.Item ? toPlain(error) : await table.get(jobId)) as LedgerEntry;
+    const current = (error.Item ? refusedItem(error.Item) : await table.get(jobId)) as LedgerEntry;
     // An item gone or changed since the condition failed: try again shortly.
     return (
       claimRefusal(current, [fingerprint, previousFingerprint], now) ?? {
@@ -47,9 +46,4 @@ export async function claimJob(
       }
     );
   }
-}
-
-/** The item a failed condition returned, unmarshalled (the document client leaves it raw). */
-function toPlain(error: ConditionalCheckFailedException): Record<string, unknown> {
-  return unmarshall(error.Item as Parameters<typeof unmarshall>[0]);
 }

@@ -1,9 +1,8 @@
 import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
 import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { LedgerTable } from './ledger-table';
+import { type LedgerTable, refusedItem } from './ledger-table';
 import { type LedgerUpdate, type StepRequest, stepUpdate } from './requests';
-import type { StepResult } from './types';
+import type { LedgerEntry, StepResult } from './types';
 
 // The holder's steps after its claim (sent, released, dead): each is written only while the item
 // still carries the claim's token, so a holder whose claim ran out and was taken over gets
@@ -22,10 +21,7 @@ export async function writeStep(table: LedgerTable, step: StepRequest): Promise<
     return 'done';
   } catch (error) {
     if (!(error instanceof ConditionalCheckFailedException)) throw error;
-    const current = error.Item
-      ? unmarshall(error.Item as Parameters<typeof unmarshall>[0])
-      : undefined;
-    return current !== undefined && isThisStep(current, update) ? 'done' : TAKEN_OVER;
+    return error.Item && isThisStep(refusedItem(error.Item), update) ? 'done' : TAKEN_OVER;
   }
 }
 
@@ -38,15 +34,13 @@ export async function writeStep(table: LedgerTable, step: StepRequest): Promise<
  * like this: the new holder's claim sets its own token and counts a history line, and its own step
  * a second one; this step's line (its time and note) is the last one only if this step wrote it.
  */
-function isThisStep(current: Record<string, unknown>, update: LedgerUpdate): boolean {
+function isThisStep(current: LedgerEntry, update: LedgerUpdate): boolean {
   const values = update.ExpressionAttributeValues;
-  const history = current.history;
   const written = values[':history'] as readonly string[];
   return (
     current.claimToken === undefined &&
     current.status === values[':status'] &&
     current.historyCount === values[':historyCount'] &&
-    Array.isArray(history) &&
-    history.at(-1) === written.at(-1)
+    current.history?.at(-1) === written.at(-1)
   );
 }

@@ -1,5 +1,14 @@
 import { DynamoDBDocumentClient, GetCommand } from '@aws-sdk/lib-dynamodb';
+import { unmarshall } from '@aws-sdk/util-dynamodb';
 import type { JobLedgerOptions, LedgerEntry } from './types';
+
+/**
+ * The item a refused write handed back (`ReturnValuesOnConditionCheckFailure: ALL_OLD`, or a
+ * transaction's cancellation reason), unmarshalled: the document client leaves it raw.
+ */
+export function refusedItem(raw: unknown): LedgerEntry {
+  return unmarshall(raw as Parameters<typeof unmarshall>[0]) as LedgerEntry;
+}
 
 /**
  * The ledger's items in the state table: the document client, each job's key, a history line stamped

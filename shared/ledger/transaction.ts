@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { TransactionCanceledException } from '@aws-sdk/client-dynamodb';
 import { TransactWriteCommand } from '@aws-sdk/lib-dynamodb';
-import { unmarshall } from '@aws-sdk/util-dynamodb';
-import type { LedgerTable } from './ledger-table';
+import { type LedgerTable, refusedItem } from './ledger-table';
 import type { LedgerUpdate } from './requests';
 import type { LedgerEntry } from './types';
 
@@ -40,9 +39,7 @@ export async function transactUpdates(
         const reason = error.CancellationReasons?.[index];
         return {
           ...(reason?.Code ? { code: reason.Code } : {}),
-          ...(reason?.Item
-            ? { item: unmarshall(reason.Item as Parameters<typeof unmarshall>[0]) as LedgerEntry }
-            : {}),
+          ...(reason?.Item ? { item: refusedItem(reason.Item) } : {}),
         };
       }),
     };

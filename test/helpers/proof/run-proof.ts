@@ -173,27 +173,22 @@ export async function runProof(
     const faults = runFaults(state, size.faults, trafficFlowing);
     // A failing fault schedule must not leave sending unawaited, nor the reverse.
     faults.catch(() => {});
-    let outcomes: Awaited<ReturnType<typeof sendAll>>;
-    try {
-      outcomes = await sendAll(
-        deliveries,
-        {
-          url: state.http,
-          signing: fixtureSigning(),
-          concurrency: size.concurrency,
-          deadlineMs: size.senderDeadlineMs,
-          requestTimeoutMs: 15_000,
-          backoffBaseMs: 250,
-          backoffMaxMs: 5000,
-        },
-        (done) => {
-          if (done >= step) flowing();
-          if (done % step === 0) log(`  sent ${done} (${Date.now() - startedAt} ms)`);
-        },
-      );
-    } finally {
-      flowing();
-    }
+    const outcomes = await sendAll(
+      deliveries,
+      {
+        url: state.http,
+        signing: fixtureSigning(),
+        concurrency: size.concurrency,
+        deadlineMs: size.senderDeadlineMs,
+        requestTimeoutMs: 15_000,
+        backoffBaseMs: 250,
+        backoffMaxMs: 5000,
+      },
+      (done) => {
+        if (done >= step) flowing();
+        if (done % step === 0) log(`  sent ${done} (${Date.now() - startedAt} ms)`);
+      },
+    ).finally(flowing);
     const sentAt = Date.now();
     const faultLog = await faults;
     for (const line of faultLog.steps) log(`  fault ${line}`);
