@@ -332,4 +332,46 @@ describe('batched job ledger (DynamoDB Local)', () => {
     expect(results.map((result) => result.status)).toEqual(['rejected', 'rejected']);
     expect(await consumer().single.get('job-0')).toBeUndefined();
   });
+
+  it('takes a batch of steps DynamoDB wrote but whose answer was lost, sent again by the SDK, as done', async () => {
+    const { batched } = consumer();
+    const claims = await Promise.all(
+      ids(3).map((id) => batched.claim(id, 'fp', `t-${id}`, CLAIM_MS)),
+    );
+    // A client that loses the answer to its first transaction after DynamoDB applied it: the SDK
+    // sends the same transaction again (the same ClientRequestToken).
+    const client = new DynamoDBClient({ ...localClientOptions(), maxAttempts: 2 });
+    let sends = 0;
+    client.middlewareStack.add(
+      (next) => async (args) => {
+        sends += 1;
+        const result = await next(args);
+        if (sends === 1) {
+          throw Object.assign(new Error('the answer was lost'), {
+            name: 'TimeoutError',
+            code: 'ETIMEDOUT',
+          });
+        }
+        return result;
+      },
+      { step: 'deserialize', name: 'loseTheFirstAnswer' },
+    );
+    const lossy = new BatchedLedger({
+      client,
+      tableName: tableName('state'),
+      scope,
+      keepSeconds: KEEP_SECONDS,
+      now: () => clock,
+    });
+
+    const steps = await Promise.all(
+      claims.map((claim) => lossy.release(held(claim).hold, 'retry', 'answer 500')),
+    );
+
+    expect(steps).toEqual(['done', 'done', 'done']);
+    expect(sends).toBe(2);
+    for (const id of ids(3)) {
+      expect(await consumer().single.get(id)).toMatchObject({ status: 'retry', historyCount: 2 });
+    }
+  });
 });
